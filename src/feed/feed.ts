@@ -1,0 +1,61 @@
+import type { CandidateInfo, FeedEntry, Snapshot } from './types.ts';
+
+/** What a voter asks for. Validation of shape happens at the edge; the feed checks meaning. */
+export interface VoteInput {
+  candidateId: string;
+  voteId?: string;
+}
+
+/** An error of the domain, with a stable code that the edge maps to a status or an error frame. */
+export class FeedError extends Error {
+  readonly code: 'unknown_candidate' | 'feed_unavailable';
+  constructor(code: FeedError['code'], message: string) {
+    super(message);
+    this.name = 'FeedError';
+    this.code = code;
+  }
+}
+
+/** What a resuming client gets: the events it missed, or a snapshot because it is too far behind. */
+export type Resume =
+  | { kind: 'events'; entries: FeedEntry[] }
+  | { kind: 'snapshot'; snapshot: Snapshot };
+
+export type FeedListener = (entry: FeedEntry) => void;
+
+/**
+ * The vote feed: a ballot, its counts and a strictly increasing sequence of vote events.
+ *
+ * Reads are synchronous on purpose: every implementation keeps a local mirror (the Redis one follows
+ * the shared log), so a transport can take a snapshot or a resume and subscribe in the same tick,
+ * which is what makes "no gap, no duplicate" hold without locks.
+ */
+export interface Feed {
+  /** "memory" or "redis": shown in metrics. */
+  readonly kind: string;
+  readonly candidates: readonly CandidateInfo[];
+
+  /** The seq of the latest event this process has seen (0 before any vote). */
+  head(): number;
+
+  /** The current counts, as of `head()`. */
+  snapshot(): Snapshot;
+
+  /**
+   * Events after `since` when they are all still in the log, else a snapshot.
+   * A `since` ahead of the feed (a client from before a restart of an in-memory feed) also gets a snapshot.
+   */
+  resume(since: number): Resume;
+
+  /** Records a vote. Rejects with FeedError("unknown_candidate") or FeedError("feed_unavailable"). */
+  vote(input: VoteInput): Promise<FeedEntry>;
+
+  /**
+   * Calls `listener` for every event from now on, in seq order, exactly once.
+   * Transports subscribe once each and fan out to their own clients. Returns an unsubscribe function.
+   */
+  subscribe(listener: FeedListener): () => void;
+
+  /** Stops following and releases connections. Idempotent. */
+  close(): Promise<void>;
+}
