@@ -1,0 +1,170 @@
+import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { DEFAULT_CANDIDATES, validateCandidates } from './feed/ballot.ts';
+import type { CandidateInfo } from './feed/types.ts';
+
+/** Everything the server can be told. Each field says its environment variable and default. */
+export interface Config {
+  /** PORT @default 3000 */
+  port: number;
+  /** HOST @default "127.0.0.1" */
+  host: string;
+  /** FEED: "memory" or a redis:// URL @default "memory" */
+  feed: string;
+  /** CANDIDATES: a JSON array of {id, name} or a path to such a file @default three built-in names */
+  candidates: readonly CandidateInfo[];
+  /** VOTES_PER_SECOND: per-user vote limit, 0 = off @default 20 */
+  votesPerSecond: number;
+  /** LONG_POLL_TIMEOUT_MS: default and upper bound of a long poll's timeout @default 25000 */
+  longPollTimeoutMs: number;
+  /** ALLOWED_ORIGINS: comma-separated extra origins allowed for WebSocket and SSE @default none */
+  allowedOrigins: readonly string[];
+  /** SESSION_SECRET: signs the sid cookie @default random per process */
+  sessionSecret: string;
+  /** LOG_LEVEL @default "info" */
+  logLevel: string;
+  /** LOG_SIZE: recent events kept for resuming clients @default 1000 */
+  logSize: number;
+  /** LONG_POLL_QUEUE_MAX: events a long-poll queue may hold before it is reset @default 500 */
+  longPollQueueMax: number;
+  /** LONG_POLL_QUEUE_IDLE_MS: a queue nobody polled for this long is removed @default 60000 */
+  longPollQueueIdleMs: number;
+  /** WS_PING_INTERVAL_MS: ping period; a peer that misses a pong is dropped @default 30000 */
+  wsPingIntervalMs: number;
+  /** WS_MAX_BUFFERED_BYTES: a WebSocket client with more unsent bytes is closed with 4008 @default 1048576 */
+  wsMaxBufferedBytes: number;
+  /** WS_MAX_PAYLOAD_BYTES: larger client messages close with 1009 @default 4096 */
+  wsMaxPayloadBytes: number;
+  /** BODY_LIMIT_BYTES: larger HTTP bodies get 413 @default 4096 */
+  bodyLimitBytes: number;
+  /** SSE_HEARTBEAT_MS: a comment line this often keeps proxies from closing idle streams @default 15000 */
+  sseHeartbeatMs: number;
+  /** WORKERS: server processes sharing the port (needs a redis:// FEED above 1) @default 1 */
+  workers: number;
+}
+
+export const DEFAULTS: Omit<Config, 'sessionSecret' | 'candidates'> = Object.freeze({
+  port: 3000,
+  host: '127.0.0.1',
+  feed: 'memory',
+  votesPerSecond: 20,
+  longPollTimeoutMs: 25_000,
+  allowedOrigins: [],
+  logLevel: 'info',
+  logSize: 1000,
+  longPollQueueMax: 500,
+  longPollQueueIdleMs: 60_000,
+  wsPingIntervalMs: 30_000,
+  wsMaxBufferedBytes: 1024 * 1024,
+  wsMaxPayloadBytes: 4096,
+  bodyLimitBytes: 4096,
+  sseHeartbeatMs: 15_000,
+  workers: 1,
+});
+
+/** A complete config from defaults and the given overrides (what tests and the bench use). */
+export function makeConfig(overrides: Partial<Config> = {}): Config {
+  return {
+    ...DEFAULTS,
+    candidates: DEFAULT_CANDIDATES,
+    sessionSecret: randomBytes(32).toString('hex'),
+    ...overrides,
+  };
+}
+
+type Kind = 'int' | 'string' | 'list' | 'candidates';
+const FIELDS: Record<Exclude<keyof Config, never>, { env: string; kind: Kind; min?: number }> = {
+  port: { env: 'PORT', kind: 'int', min: 0 },
+  host: { env: 'HOST', kind: 'string' },
+  feed: { env: 'FEED', kind: 'string' },
+  candidates: { env: 'CANDIDATES', kind: 'candidates' },
+  votesPerSecond: { env: 'VOTES_PER_SECOND', kind: 'int', min: 0 },
+  longPollTimeoutMs: { env: 'LONG_POLL_TIMEOUT_MS', kind: 'int', min: 1 },
+  allowedOrigins: { env: 'ALLOWED_ORIGINS', kind: 'list' },
+  sessionSecret: { env: 'SESSION_SECRET', kind: 'string' },
+  logLevel: { env: 'LOG_LEVEL', kind: 'string' },
+  logSize: { env: 'LOG_SIZE', kind: 'int', min: 1 },
+  longPollQueueMax: { env: 'LONG_POLL_QUEUE_MAX', kind: 'int', min: 1 },
+  longPollQueueIdleMs: { env: 'LONG_POLL_QUEUE_IDLE_MS', kind: 'int', min: 1 },
+  wsPingIntervalMs: { env: 'WS_PING_INTERVAL_MS', kind: 'int', min: 1 },
+  wsMaxBufferedBytes: { env: 'WS_MAX_BUFFERED_BYTES', kind: 'int', min: 1 },
+  wsMaxPayloadBytes: { env: 'WS_MAX_PAYLOAD_BYTES', kind: 'int', min: 16 },
+  bodyLimitBytes: { env: 'BODY_LIMIT_BYTES', kind: 'int', min: 16 },
+  sseHeartbeatMs: { env: 'SSE_HEARTBEAT_MS', kind: 'int', min: 1 },
+  workers: { env: 'WORKERS', kind: 'int', min: 1 },
+};
+
+/** "LONG_POLL_TIMEOUT_MS" -> "long-poll-timeout-ms": the flag spelling of an environment variable. */
+export function flagName(envName: string): string {
+  return envName.toLowerCase().replaceAll('_', '-');
+}
+
+function parseValue(key: keyof Config, raw: string): Config[keyof Config] {
+  const field = FIELDS[key];
+  switch (field.kind) {
+    case 'int': {
+      const value = Number(raw);
+      if (!Number.isInteger(value) || value < (field.min ?? 0)) {
+        throw new Error(`${field.env} must be an integer >= ${field.min ?? 0}, got "${raw}"`);
+      }
+      return value;
+    }
+    case 'list':
+      return raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+    case 'candidates': {
+      const text = raw.trim().startsWith('[') ? raw : readFileSync(raw, 'utf8');
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch (error) {
+        throw new Error(`CANDIDATES is not valid JSON: ${(error as Error).message}`);
+      }
+      return validateCandidates(parsed);
+    }
+    case 'string':
+      if (raw.length === 0) throw new Error(`${field.env} must not be empty`);
+      return raw;
+  }
+}
+
+/**
+ * Reads the configuration from environment variables and `--flags` of the same names
+ * (`--long-poll-timeout-ms 5000` or `--long-poll-timeout-ms=5000`); flags win.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] = process.argv.slice(2)): Config {
+  const options = Object.fromEntries(
+    Object.values(FIELDS).map((f) => [flagName(f.env), { type: 'string' as const }]),
+  );
+  const { values } = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean' } }, strict: true });
+  if (values.help === true) {
+    throw new HelpRequested(usage());
+  }
+  const overrides: Partial<Record<keyof Config, unknown>> = {};
+  for (const [key, field] of Object.entries(FIELDS) as [keyof Config, (typeof FIELDS)[keyof Config]][]) {
+    const flag = (values as Record<string, string | boolean | undefined>)[flagName(field.env)];
+    const raw = typeof flag === 'string' ? flag : env[field.env];
+    if (raw !== undefined && raw !== '') overrides[key] = parseValue(key, raw);
+  }
+  const config = makeConfig(overrides as Partial<Config>);
+  if (config.feed !== 'memory' && !/^rediss?:\/\//.test(config.feed)) {
+    throw new Error(`FEED must be "memory" or a redis:// URL, got "${config.feed}"`);
+  }
+  if (config.workers > 1 && config.feed === 'memory') {
+    throw new Error(
+      `--workers ${config.workers} needs a shared feed: each process would have its own counts with FEED=memory. ` +
+        'Start Redis and pass FEED=redis://127.0.0.1:6379 (or --feed redis://127.0.0.1:6379).',
+    );
+  }
+  return config;
+}
+
+export class HelpRequested extends Error {}
+
+export function usage(): string {
+  const lines = Object.entries(FIELDS).map(([key, f]) => {
+    const def = key in DEFAULTS ? JSON.stringify(DEFAULTS[key as keyof typeof DEFAULTS]) : key === 'candidates' ? 'three built-in' : 'random';
+    return `  --${flagName(f.env).padEnd(24)} ${f.env.padEnd(24)} default ${def}`;
+  });
+  return ['Usage: npm start -- [--flag value ...]   (each flag can also be set as the environment variable beside it)', '', ...lines].join('\n');
+}
