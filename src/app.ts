@@ -1,0 +1,70 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import fastifyStatic from '@fastify/static';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Config } from './config.ts';
+import type { Feed } from './feed/feed.ts';
+import context from './http/context.ts';
+import { installErrorHandlers } from './http/errors.ts';
+import metricsRoutes from './http/metrics-routes.ts';
+import session from './http/session.ts';
+import voteLimiter from './http/vote-limiter.ts';
+import votesRoutes from './http/votes.ts';
+import longPollingTransport from './transports/long-polling.ts';
+import pollingTransport from './transports/polling.ts';
+import sseTransport from './transports/sse.ts';
+import websocketTransport from './transports/websocket.ts';
+
+export const WEB_ROOT = fileURLToPath(new URL('../web/dist/', import.meta.url));
+
+export interface BuildOptions {
+  config: Config;
+  feed: Feed;
+  /** Pino logger options, or false for silence (tests). @default { level: config.logLevel } */
+  logger?: boolean | { level: string };
+}
+
+/** Builds the whole server around a feed. It does not listen: src/server.ts and the tests do. */
+export async function buildApp({ config, feed, logger }: BuildOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: logger ?? { level: config.logLevel },
+    bodyLimit: config.bodyLimitBytes,
+    // Parked long polls must outlive every server-side timer that could cut them short.
+    requestTimeout: 0,
+    connectionTimeout: 0,
+    keepAliveTimeout: config.longPollTimeoutMs + 10_000,
+    // Our own onRequest hook answers 503 with the JSON Error shape while shutting down.
+    return503OnClosing: false,
+    // A line per request would cost more than a poll itself; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
+    forceCloseConnections: true,
+    ajv: {
+      // Bodies must be exactly right: no coercing "1" to 1, no silently dropping unknown keys.
+      customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false },
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  installErrorHandlers(app);
+  // Only JSON bodies are accepted: anything else is a 415, not a string handed to a route.
+  app.removeContentTypeParser(['text/plain']);
+
+  await app.register(context, { config, feed });
+  await app.register(session, { secret: config.sessionSecret });
+  await app.register(voteLimiter, { votesPerSecond: config.votesPerSecond });
+  await app.register(votesRoutes);
+  await app.register(pollingTransport);
+  await app.register(longPollingTransport);
+  await app.register(websocketTransport);
+  await app.register(sseTransport);
+  await app.register(metricsRoutes);
+
+  if (existsSync(WEB_ROOT)) {
+    await app.register(fastifyStatic, { root: WEB_ROOT, prefix: '/', index: ['index.html'] });
+  } else {
+    app.get('/', async (_request, reply) =>
+      reply.type('text/plain; charset=utf-8').send('Votewire API is up. Build the demo with `npm run build:web` (npm start does).\n'),
+    );
+  }
+  return app;
+}

@@ -1,0 +1,60 @@
+import fp from 'fastify-plugin';
+import type { FastifyPluginAsync } from 'fastify';
+import type { Config } from '../config.ts';
+import type { Feed } from '../feed/feed.ts';
+import { TransportMetrics, type TransportLabel } from '../metrics/transport-metrics.ts';
+import { Lifecycle } from './lifecycle.ts';
+import { sendError } from './errors.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config;
+    feed: Feed;
+    metrics: TransportMetrics;
+    lifecycle: Lifecycle;
+  }
+  interface FastifyContextConfig {
+    /** Which metrics label a route's bytes and requests count under. @default "other" */
+    transport?: TransportLabel;
+  }
+}
+
+/**
+ * The shared state every route and transport uses, as typed decorators, plus the hooks that
+ * count requests and bytes per transport and turn requests away while the server shuts down.
+ */
+const contextPlugin: FastifyPluginAsync<{ config: Config; feed: Feed }> = async (app, { config, feed }) => {
+  const metrics = new TransportMetrics();
+  app.decorate('config', config);
+  app.decorate('feed', feed);
+  app.decorate('metrics', metrics);
+  app.decorate('lifecycle', new Lifecycle());
+
+  app.addHook('onRequest', function countRequest(request, reply, done) {
+    const label = request.routeOptions.config.transport ?? 'other';
+    const counters = metrics.counters[label];
+    counters.requests++;
+    metrics.label(request.raw.socket, label);
+    if (app.lifecycle.closing) {
+      reply.header('connection', 'close');
+      sendError(reply, 503, 'shutting_down', 'The server is shutting down; try again shortly');
+      return;
+    }
+    // A WebSocket's upgrade request has no real response to watch: the websocket transport counts it.
+    if (label !== 'websocket') {
+      counters.open++;
+      reply.raw.once('close', () => counters.open--);
+    }
+    done();
+  });
+  app.addHook('onResponse', function countBytes(request, _reply, done) {
+    metrics.flush(request.raw.socket);
+    done();
+  });
+  // Runs when app.close() starts, before the listener closes: answer and close every subscriber.
+  app.addHook('preClose', async function drainSubscribers() {
+    await app.lifecycle.shutdown();
+  });
+};
+
+export default fp(contextPlugin, { name: 'votewire-context' });

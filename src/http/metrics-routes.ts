@@ -1,0 +1,41 @@
+import { performance } from 'node:perf_hooks';
+import type { FastifyPluginAsync } from 'fastify';
+import { createPrometheusRegistry, type FeedInfo } from '../metrics/prometheus.ts';
+
+/** GET /api/metrics (JSON, what the demo and the bench read) and GET /metrics (Prometheus text). */
+const metricsRoutes: FastifyPluginAsync = async (app) => {
+  const { feed, metrics } = app;
+  const feedInfo: FeedInfo = feed as FeedInfo;
+  const registry = createPrometheusRegistry(metrics, feedInfo);
+  const startedAt = performance.now();
+  const eluAtStart = performance.eventLoopUtilization();
+
+  app.get('/api/metrics', async function getMetrics(_request, reply) {
+    const transports = metrics.collect();
+    const cpu = process.cpuUsage();
+    const memory = process.memoryUsage();
+    const rtt = feedInfo.rttMs?.();
+    reply.header('cache-control', 'no-store');
+    return {
+      feed: { kind: feed.kind, head: feed.head(), ...(rtt === undefined ? {} : { rttMs: rtt }) },
+      uptimeMs: performance.now() - startedAt,
+      process: {
+        pid: process.pid,
+        cpuUserMs: cpu.user / 1000,
+        cpuSystemMs: cpu.system / 1000,
+        rssBytes: memory.rss,
+        heapUsedBytes: memory.heapUsed,
+        eventLoopUtilization: performance.eventLoopUtilization(eluAtStart).utilization,
+      },
+      transports,
+    };
+  });
+
+  app.get('/metrics', async function getPrometheusMetrics(_request, reply) {
+    metrics.collect();
+    reply.header('cache-control', 'no-store').type(registry.contentType);
+    return registry.metrics();
+  });
+};
+
+export default metricsRoutes;

@@ -1,0 +1,36 @@
+import fp from 'fastify-plugin';
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+
+/** Says whether this user may vote now. One limiter serves HTTP votes and WebSocket vote frames alike. */
+export type VoteLimiter = (request: FastifyRequest) => Promise<boolean>;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    voteLimiter: VoteLimiter;
+  }
+}
+
+/**
+ * Per-user vote limit, VOTES_PER_SECOND in a one-second window (0 turns it off, as the bench does).
+ * Keyed by the session's user, not the IP: many users may share one address behind a NAT.
+ */
+const voteLimiterPlugin: FastifyPluginAsync<{ votesPerSecond: number }> = async (app, { votesPerSecond }) => {
+  if (votesPerSecond === 0) {
+    app.decorate('voteLimiter', async () => true);
+    return;
+  }
+  await app.register(rateLimit, { global: false });
+  const check = app.createRateLimit({
+    max: votesPerSecond,
+    timeWindow: 1000,
+    keyGenerator: (request) => request.userId ?? request.ip,
+  });
+  // `isAllowed` in the result means "on the allow list", not "under the limit": read isExceeded.
+  app.decorate('voteLimiter', async (request: FastifyRequest) => {
+    const result = await check(request);
+    return result.isAllowed || result.isExceeded !== true;
+  });
+};
+
+export default fp(voteLimiterPlugin, { name: 'votewire-vote-limiter', dependencies: ['votewire-session'] });

@@ -1,0 +1,52 @@
+/**
+ * The entry point: configuration from the environment and flags, listen, and a graceful shutdown
+ * (503 to new requests, parked polls answered, WebSockets closed with 1001, SSE streams ended).
+ */
+import { buildApp } from './app.ts';
+import { HelpRequested, loadConfig, type Config } from './config.ts';
+import { createFeed } from './feed/create-feed.ts';
+
+async function main(config: Config): Promise<void> {
+  const feed = await createFeed(config);
+  const app = await buildApp({ config, feed });
+  let stopping = false;
+
+  async function stop(signal: string): Promise<void> {
+    if (stopping) return;
+    stopping = true;
+    app.log.info({ signal }, 'shutting down');
+    try {
+      await app.close();
+      await feed.close();
+      process.exit(0);
+    } catch (error) {
+      app.log.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    }
+  }
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+
+  await app.listen({ port: config.port, host: config.host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  app.log.info(
+    `Votewire listening on http://${config.host}:${port} with the ${feed.kind} feed (${config.candidates.length} candidates)`,
+  );
+}
+
+let config: Config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (error instanceof HelpRequested) {
+    console.log(error.message);
+    process.exit(0);
+  }
+  console.error(`votewire: ${(error as Error).message}`);
+  process.exit(2);
+}
+main(config).catch((error: unknown) => {
+  console.error(`votewire: ${(error as Error).message}`);
+  process.exit(1);
+});

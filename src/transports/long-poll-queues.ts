@@ -1,0 +1,124 @@
+/**
+ * The per-user long-poll queues, without HTTP.
+ *
+ * A queue belongs to one (user, client id) pair, so two tabs of one person each get every event.
+ * It does not copy events: the feed's log already holds them in order, so a queue is a cursor into
+ * that log (the last seq it handed out) plus at most one parked request. Its depth is how far the log
+ * has run ahead of the cursor; past `maxDepth` the queue is reset and its next poll gets a snapshot.
+ */
+
+/** A parked request, answered exactly once with a body, or with nothing (204). */
+export interface ParkedPoll {
+  answer(body: string | null): void;
+}
+
+export class PollQueue {
+  readonly key: string;
+  /** The last seq handed to this queue's client. */
+  cursor: number;
+  lastSeen: number;
+  parked: ParkedPoll | undefined;
+
+  constructor(key: string, cursor: number, now: number) {
+    this.key = key;
+    this.cursor = cursor;
+    this.lastSeen = now;
+  }
+}
+
+export interface PollQueuesOptions {
+  /** Events a queue may fall behind before it is reset. @default 500 */
+  maxDepth: number;
+  /** A queue with no poll for this long (and none parked) is removed. @default 60000 */
+  idleMs: number;
+}
+
+export class PollQueues {
+  readonly #queues = new Map<string, PollQueue>();
+  readonly #parked = new Set<PollQueue>();
+  readonly #options: PollQueuesOptions;
+  /** Queues reset because they overflowed, since start. */
+  resets = 0;
+
+  constructor(options: PollQueuesOptions) {
+    this.#options = options;
+  }
+
+  get size(): number {
+    return this.#queues.size;
+  }
+
+  get parkedCount(): number {
+    return this.#parked.size;
+  }
+
+  /** The queue of this user's tab, made on first use with the client's own cursor. */
+  touch(userId: string, clientId: string, since: number, now: number): PollQueue {
+    const key = `${userId}\u0000${clientId}`;
+    let queue = this.#queues.get(key);
+    if (queue === undefined) {
+      queue = new PollQueue(key, since, now);
+      this.#queues.set(key, queue);
+    }
+    queue.lastSeen = now;
+    return queue;
+  }
+
+  /**
+   * True when the queue fell more than maxDepth events behind `head` since its last poll; it then
+   * counts as reset and the caller answers with a snapshot.
+   */
+  overflowed(queue: PollQueue, head: number): boolean {
+    if (head - queue.cursor <= this.#options.maxDepth) return false;
+    this.resets++;
+    return true;
+  }
+
+  /** Parks a request on the queue. A request parked there before is returned so the caller answers it. */
+  park(queue: PollQueue, poll: ParkedPoll): ParkedPoll | undefined {
+    const older = queue.parked;
+    queue.parked = poll;
+    this.#parked.add(queue);
+    return older;
+  }
+
+  /** Takes a parked request off its queue (answered, timed out, or its client went away). */
+  unpark(queue: PollQueue, poll: ParkedPoll): boolean {
+    if (queue.parked !== poll) return false;
+    queue.parked = undefined;
+    this.#parked.delete(queue);
+    return true;
+  }
+
+  /** Every parked request with its queue, all unparked at once (the caller answers each). */
+  takeParked(): [PollQueue, ParkedPoll][] {
+    const taken: [PollQueue, ParkedPoll][] = [];
+    for (const queue of this.#parked) {
+      if (queue.parked !== undefined) taken.push([queue, queue.parked]);
+      queue.parked = undefined;
+    }
+    this.#parked.clear();
+    return taken;
+  }
+
+  /** Removes queues nobody polled for `idleMs`; returns how many went. */
+  sweep(now: number): number {
+    let removed = 0;
+    for (const [key, queue] of this.#queues) {
+      if (queue.parked === undefined && now - queue.lastSeen >= this.#options.idleMs) {
+        this.#queues.delete(key);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  /** Events waiting in all queues that are not parked (a parked queue is empty by definition). */
+  depth(head: number): number {
+    let total = 0;
+    for (const queue of this.#queues.values()) {
+      if (queue.parked === undefined) total += Math.min(Math.max(head - queue.cursor, 0), this.#options.maxDepth);
+    }
+    return total;
+  }
+}

@@ -1,0 +1,146 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
+import type { Feed } from '../feed/feed.ts';
+import type { FeedEntry, Snapshot } from '../feed/types.ts';
+import { requireUser } from '../http/session.ts';
+import { CursorParam, parseCursor } from './cursor.ts';
+import { PollQueues, type ParkedPoll, type PollQueue } from './long-poll-queues.ts';
+
+const LongPollQuery = Type.Object(
+  {
+    client: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'a per-tab id' }),
+    since: Type.Optional(CursorParam),
+    timeout: Type.Optional(Type.String({ pattern: '^(0|[1-9][0-9]{0,8})$', description: 'ms to hold the poll' })),
+  },
+  { additionalProperties: false },
+);
+
+export function eventsBody(entries: readonly FeedEntry[]): string {
+  let body = '{"events":[';
+  for (let i = 0; i < entries.length; i++) body += (i === 0 ? '' : ',') + entries[i]!.json;
+  return body + ']}';
+}
+
+export function snapshotBody(snapshot: Snapshot): string {
+  return `{"snapshot":${JSON.stringify(snapshot)}}`;
+}
+
+/** What a poll from `since` gets right now: a body, or null to wait. */
+function answerFor(feed: Feed, since: number): { body: string; events: number; cursor: number } | null {
+  const resume = feed.resume(since);
+  if (resume.kind === 'snapshot') {
+    return { body: snapshotBody(resume.snapshot), events: 0, cursor: resume.snapshot.seq };
+  }
+  if (resume.entries.length === 0) return null;
+  return { body: eventsBody(resume.entries), events: resume.entries.length, cursor: resume.entries.at(-1)!.event.seq };
+}
+
+/**
+ * Long polling over a per-user queue: GET /api/long-poll answers at once when the client is behind,
+ * otherwise parks until the next event (200 with the events), the timeout (204), or a newer poll on the
+ * same queue (the older gets 204). `since` travels with every poll, so any process can answer any poll.
+ */
+const longPollingTransport: FastifyPluginAsyncTypebox = async (app) => {
+  const { feed, config, metrics } = app;
+  const counters = metrics.counters['long-polling'];
+  const queues = new PollQueues({ maxDepth: config.longPollQueueMax, idleMs: config.longPollQueueIdleMs });
+
+  metrics.addGaugeSource(function refreshQueueGauges() {
+    counters.queues = queues.size;
+    counters.queueDepth = queues.depth(feed.head());
+    counters.resets = queues.resets;
+  });
+
+  function send(reply: FastifyReply, body: string | null): void {
+    reply.header('cache-control', 'no-store');
+    if (body === null) {
+      counters.emptyResponses++;
+      reply.code(204).send();
+    } else {
+      reply.type('application/json; charset=utf-8').send(body);
+    }
+  }
+
+  // One response body per cursor per event: every queue that waited at the same seq shares it.
+  const unsubscribe = feed.subscribe(function wakeParkedPolls() {
+    const parked = queues.takeParked();
+    if (parked.length === 0) return;
+    const bodies = new Map<number, ReturnType<typeof answerFor>>();
+    for (const [queue, poll] of parked) {
+      let answer = bodies.get(queue.cursor);
+      if (answer === undefined) {
+        answer = answerFor(feed, queue.cursor);
+        bodies.set(queue.cursor, answer);
+      }
+      if (answer === null) {
+        // Cannot happen for a queue parked at or behind the head; keep it parked rather than lose it.
+        queues.park(queue, poll);
+        continue;
+      }
+      queue.cursor = answer.cursor;
+      counters.deliveries += answer.events;
+      poll.answer(answer.body);
+    }
+  });
+
+  const sweeper = setInterval(() => queues.sweep(Date.now()), Math.max(100, Math.min(config.longPollQueueIdleMs / 2, 10_000)));
+  sweeper.unref();
+
+  app.lifecycle.onShutdown(function answerParkedPolls() {
+    clearInterval(sweeper);
+    unsubscribe();
+    for (const [, poll] of queues.takeParked()) poll.answer(null);
+  });
+
+  app.get(
+    '/api/long-poll',
+    { schema: { querystring: LongPollQuery }, config: { transport: 'long-polling' } },
+    async function longPoll(request, reply) {
+      const userId = requireUser(request);
+      const since = parseCursor(request.query.since);
+      const timeout = Math.min(parseCursor(request.query.timeout) ?? config.longPollTimeoutMs, config.longPollTimeoutMs);
+      const head = feed.head();
+      const queue = queues.touch(userId, request.query.client, since ?? head, Date.now());
+
+      if (since === undefined || queues.overflowed(queue, head)) {
+        const snapshot = feed.snapshot();
+        queue.cursor = snapshot.seq;
+        send(reply, snapshotBody(snapshot));
+        return reply;
+      }
+      const answer = answerFor(feed, since);
+      if (answer !== null) {
+        queue.cursor = answer.cursor;
+        counters.deliveries += answer.events;
+        send(reply, answer.body);
+        return reply;
+      }
+      queue.cursor = since;
+      park(queue, reply, timeout);
+      return reply;
+    },
+  );
+
+  function park(queue: PollQueue, reply: FastifyReply, timeout: number): void {
+    let timer: NodeJS.Timeout | undefined;
+    const poll: ParkedPoll = {
+      answer(body) {
+        if (timer !== undefined) clearTimeout(timer);
+        reply.raw.off('close', onClientGone);
+        send(reply, body);
+      },
+    };
+    function onClientGone(): void {
+      // The client hung up before we answered: leave nothing parked for it.
+      if (queues.unpark(queue, poll) && timer !== undefined) clearTimeout(timer);
+    }
+    reply.raw.once('close', onClientGone);
+    timer = setTimeout(function onPollTimeout() {
+      if (queues.unpark(queue, poll)) poll.answer(null);
+    }, timeout);
+    queues.park(queue, poll)?.answer(null);
+  }
+};
+
+export default longPollingTransport;

@@ -1,0 +1,103 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { ServerResponse } from 'node:http';
+import type { Snapshot } from '../feed/types.ts';
+import { isOriginAllowed } from '../http/origin.ts';
+import { sendError } from '../http/errors.ts';
+import { CursorParam, parseCursor, parseLastEventId } from './cursor.ts';
+
+const SseQuery = Type.Object({ since: Type.Optional(CursorParam) }, { additionalProperties: false });
+
+/** How long a browser waits before reconnecting a dropped stream (the `retry:` field). */
+const RETRY_MS = 1000;
+
+export function voteMessage(seq: number, json: string): string {
+  return `id: ${seq}\nevent: vote\ndata: ${json}\n\n`;
+}
+
+export function snapshotMessage(snapshot: Snapshot): string {
+  // The snapshot carries an id too, so a browser that reconnects right after it resumes from there.
+  return `id: ${snapshot.seq}\nevent: snapshot\ndata: ${JSON.stringify(snapshot)}\n\n`;
+}
+
+/**
+ * Server-Sent Events: one long `text/event-stream` response per client. `Last-Event-ID` (sent by the
+ * browser on reconnect) or `?since=` (for a first connection that already holds a cursor) resumes;
+ * otherwise the stream opens with a snapshot. Each vote is formatted once and written to every stream.
+ */
+const sseTransport: FastifyPluginAsyncTypebox = async (app) => {
+  const { feed, config, metrics } = app;
+  const counters = metrics.counters.sse;
+  const streams = new Set<ServerResponse>();
+
+  function dropSlowStream(stream: ServerResponse): void {
+    streams.delete(stream);
+    counters.drops++;
+    stream.destroy();
+  }
+
+  const unsubscribe = feed.subscribe(function broadcastVote(entry) {
+    if (streams.size === 0) return;
+    const message = Buffer.from(voteMessage(entry.event.seq, entry.json));
+    for (const stream of streams) {
+      if (stream.writableLength > config.wsMaxBufferedBytes) {
+        dropSlowStream(stream);
+        continue;
+      }
+      stream.write(message);
+      counters.deliveries++;
+    }
+  });
+
+  // A comment line keeps proxies and load balancers from closing a quiet stream.
+  const heartbeat = setInterval(function sendComment() {
+    for (const stream of streams) stream.write(': keep-alive\n\n');
+  }, config.sseHeartbeatMs);
+  heartbeat.unref();
+
+  app.lifecycle.onShutdown(function endStreams() {
+    clearInterval(heartbeat);
+    unsubscribe();
+    for (const stream of streams) stream.end();
+    streams.clear();
+  });
+
+  app.get(
+    '/api/sse',
+    { schema: { querystring: SseQuery }, config: { transport: 'sse' } },
+    function openStream(request, reply) {
+      if (!isOriginAllowed(request, config.allowedOrigins)) {
+        return sendError(reply, 403, 'forbidden_origin', `Origin ${request.headers.origin} may not open this feed`);
+      }
+      const since = parseLastEventId(request.headers['last-event-id']) ?? parseCursor(request.query.since);
+      reply.hijack();
+      const stream = reply.raw;
+      stream.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+        // nginx buffers proxied responses unless told not to.
+        'x-accel-buffering': 'no',
+      });
+      metrics.trackLongLived(request.raw.socket);
+
+      // Resume and subscribe in the same tick: no event can fall between the two.
+      let opening = `retry: ${RETRY_MS}\n\n`;
+      const resume = since === undefined ? undefined : feed.resume(since);
+      if (resume?.kind === 'events') {
+        for (const entry of resume.entries) opening += voteMessage(entry.event.seq, entry.json);
+        counters.deliveries += resume.entries.length;
+      } else {
+        opening += snapshotMessage(resume?.snapshot ?? feed.snapshot());
+      }
+      stream.write(opening);
+      streams.add(stream);
+      stream.once('close', function onStreamClosed() {
+        streams.delete(stream);
+      });
+      return reply;
+    },
+  );
+};
+
+export default sseTransport;

@@ -1,0 +1,149 @@
+import websocket from '@fastify/websocket';
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import type { Socket } from 'node:net';
+import type { RawData, WebSocket } from 'ws';
+import { FeedError } from '../feed/feed.ts';
+import { isOriginAllowed } from '../http/origin.ts';
+import { sendError } from '../http/errors.ts';
+import { CursorParam, parseCursor } from './cursor.ts';
+import { CloseCode, errorFrame, parseClientFrame } from './ws-frames.ts';
+
+const WsQuery = Type.Object({ since: Type.Optional(CursorParam) }, { additionalProperties: false });
+
+interface Peer {
+  /** Cleared at each ping, set by the pong: a peer still false at the next ping is dead. */
+  alive: boolean;
+  request: FastifyRequest;
+}
+
+/**
+ * WebSocket push over `ws`: a snapshot (or the missed events, with `?since=`) on connect, then one
+ * text frame per vote. Each event becomes one Buffer shared by all peers; a peer whose unsent data
+ * passes WS_MAX_BUFFERED_BYTES is closed with 4008 instead of slowing the broadcast for the others.
+ */
+const websocketTransport: FastifyPluginAsyncTypebox = async (app) => {
+  const { feed, config, metrics } = app;
+  const counters = metrics.counters.websocket;
+  const peers = new Map<WebSocket, Peer>();
+
+  await app.register(websocket, {
+    // @fastify/websocket would hand ws its 100 MiB default: a hostile client could make us buffer that much.
+    options: { maxPayload: config.wsMaxPayloadBytes, perMessageDeflate: false },
+  });
+
+  function dropSlowPeer(socket: WebSocket): void {
+    peers.delete(socket);
+    counters.drops++;
+    socket.close(CloseCode.TOO_SLOW, 'too slow: unsent data passed the limit');
+  }
+
+  const unsubscribe = feed.subscribe(function broadcastVote(entry) {
+    if (peers.size === 0) return;
+    const frame = Buffer.from(entry.json);
+    for (const socket of peers.keys()) {
+      if (socket.bufferedAmount > config.wsMaxBufferedBytes) {
+        dropSlowPeer(socket);
+        continue;
+      }
+      socket.send(frame, { binary: false });
+      counters.deliveries++;
+    }
+  });
+
+  const heartbeat = setInterval(function pingPeers() {
+    for (const [socket, peer] of peers) {
+      if (!peer.alive) {
+        peers.delete(socket);
+        counters.drops++;
+        socket.terminate();
+        continue;
+      }
+      peer.alive = false;
+      socket.ping();
+    }
+  }, config.wsPingIntervalMs);
+  heartbeat.unref();
+
+  app.lifecycle.onShutdown(function closePeers() {
+    clearInterval(heartbeat);
+    unsubscribe();
+    for (const socket of peers.keys()) socket.close(CloseCode.GOING_AWAY, 'server shutting down');
+    peers.clear();
+  });
+
+  async function handleVoteFrame(socket: WebSocket, peer: Peer, data: RawData, isBinary: boolean): Promise<void> {
+    if (isBinary) {
+      socket.close(CloseCode.UNSUPPORTED_DATA, 'binary frames are not accepted');
+      return;
+    }
+    const parsed = parseClientFrame(data.toString());
+    if (!parsed.ok) {
+      socket.send(errorFrame(parsed.error, parsed.message));
+      return;
+    }
+    if (peer.request.userId === null) {
+      socket.send(errorFrame('no_session', 'Voting needs a session: POST /api/session before connecting'));
+      return;
+    }
+    if (!(await app.voteLimiter(peer.request))) {
+      socket.send(errorFrame('rate_limited', `At most ${config.votesPerSecond} votes per second per user`));
+      return;
+    }
+    const { candidateId, voteId } = parsed.vote;
+    try {
+      await feed.vote(voteId === undefined ? { candidateId } : { candidateId, voteId });
+    } catch (error) {
+      if (!(error instanceof FeedError)) throw error;
+      socket.send(errorFrame(error.code, error.message));
+    }
+  }
+
+  app.get(
+    '/api/ws',
+    {
+      websocket: true,
+      schema: { querystring: WsQuery },
+      config: { transport: 'websocket' },
+      preValidation: async function checkOrigin(request, reply) {
+        if (!isOriginAllowed(request, config.allowedOrigins)) {
+          return sendError(reply, 403, 'forbidden_origin', `Origin ${request.headers.origin} may not open this feed`);
+        }
+      },
+    },
+    function onConnection(socket, request) {
+      const peer: Peer = { alive: true, request };
+      const raw = request.raw.socket as Socket;
+      metrics.trackLongLived(raw);
+      counters.open++;
+
+      // Resume and subscribe in the same tick: no event can fall between the two.
+      const since = parseCursor(request.query.since);
+      const resume = since === undefined ? undefined : feed.resume(since);
+      if (resume?.kind === 'events') {
+        for (const entry of resume.entries) socket.send(entry.json);
+        counters.deliveries += resume.entries.length;
+      } else {
+        socket.send(JSON.stringify(resume?.snapshot ?? feed.snapshot()));
+      }
+      peers.set(socket, peer);
+
+      socket.on('pong', function onPong() {
+        peer.alive = true;
+      });
+      socket.on('message', function onMessage(data, isBinary) {
+        handleVoteFrame(socket, peer, data, isBinary).catch((error: unknown) => {
+          request.log.error({ err: error }, 'websocket vote failed');
+          socket.send(errorFrame('internal_error', 'The vote could not be recorded'));
+        });
+      });
+      socket.on('close', function onClose() {
+        peers.delete(socket);
+        counters.open--;
+      });
+    },
+  );
+};
+
+export default websocketTransport;

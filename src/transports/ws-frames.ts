@@ -1,0 +1,51 @@
+import sjson from 'secure-json-parse';
+import { Type, type Static } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+
+/** Close codes this server uses, beside the standard ones ws sends itself (1009 too big). */
+export const CloseCode = {
+  GOING_AWAY: 1001,
+  UNSUPPORTED_DATA: 1003,
+  TOO_SLOW: 4008,
+} as const;
+
+const VoteFrame = Type.Object(
+  {
+    type: Type.Literal('vote'),
+    candidateId: Type.String({ minLength: 1, maxLength: 64 }),
+    voteId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  },
+  { additionalProperties: false },
+);
+export type VoteFrame = Static<typeof VoteFrame>;
+const checkVoteFrame = TypeCompiler.Compile(VoteFrame);
+
+export interface FrameError {
+  type: 'error';
+  error: string;
+  message: string;
+}
+
+export function errorFrame(error: string, message: string): string {
+  const frame: FrameError = { type: 'error', error, message };
+  return JSON.stringify(frame);
+}
+
+/**
+ * Parses a client's text frame into a vote, or says what is wrong with it in the shape of an
+ * error frame. Keys like `__proto__` are refused rather than silently dropped.
+ */
+export function parseClientFrame(text: string): { ok: true; vote: VoteFrame } | { ok: false; error: string; message: string } {
+  let value: unknown;
+  try {
+    value = sjson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
+  } catch (error) {
+    return { ok: false, error: 'invalid_json', message: `The frame is not valid JSON: ${(error as Error).message}` };
+  }
+  if (!checkVoteFrame.Check(value)) {
+    const first = checkVoteFrame.Errors(value).First();
+    const where = first === undefined ? '' : ` (${first.path || '/'}: ${first.message})`;
+    return { ok: false, error: 'invalid_frame', message: `Expected {"type":"vote","candidateId":string,"voteId"?:string}${where}` };
+  }
+  return { ok: true, vote: value };
+}

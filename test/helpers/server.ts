@@ -1,0 +1,94 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.ts';
+import { makeConfig, type Config } from '../../src/config.ts';
+import { MemoryFeed } from '../../src/feed/memory-feed.ts';
+import type { Feed } from '../../src/feed/feed.ts';
+
+export interface RunningServer {
+  /** e.g. http://127.0.0.1:41234 */
+  url: string;
+  app: FastifyInstance;
+  feed: Feed;
+  config: Config;
+  close(): Promise<void>;
+}
+
+/** A real server listening on 127.0.0.1 on a free port, with an in-memory feed unless one is given. */
+export async function startServer(overrides: Partial<Config> = {}, feed?: Feed): Promise<RunningServer> {
+  const config = makeConfig({ port: 0, logLevel: 'warn', ...overrides });
+  const theFeed = feed ?? new MemoryFeed({ candidates: config.candidates, logSize: config.logSize });
+  const app = await buildApp({ config, feed: theFeed, logger: false });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  if (address === null || typeof address === 'string') throw new Error('server has no port');
+  let closed = false;
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    app,
+    feed: theFeed,
+    config,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await app.close();
+      if (feed === undefined) await theFeed.close();
+    },
+  };
+}
+
+export interface Session {
+  cookie: string;
+  userId: string;
+  name: string;
+}
+
+/** POST /api/session and keep the `sid` cookie as a Cookie header value. */
+export async function createSession(url: string, name?: string): Promise<Session> {
+  const response = await fetch(`${url}/api/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(name === undefined ? {} : { name }),
+  });
+  if (response.status !== 200) throw new Error(`session: ${response.status} ${await response.text()}`);
+  const setCookie = response.headers.get('set-cookie') ?? '';
+  const cookie = setCookie.split(';')[0] ?? '';
+  const body = (await response.json()) as { userId: string; name: string };
+  return { cookie, ...body };
+}
+
+/** POST /api/votes as a session; returns status and parsed body. */
+export async function castVote(
+  url: string,
+  session: Session | undefined,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(`${url}/api/votes`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(session === undefined ? {} : { cookie: session.cookie }),
+      ...headers,
+    },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // not JSON: the test will say so
+  }
+  return { status: response.status, body: parsed };
+}
+
+/** Waits until `check` returns a value that is not undefined, or fails after `timeoutMs`. */
+export async function waitFor<T>(check: () => T | undefined | Promise<T | undefined>, timeoutMs = 5000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
