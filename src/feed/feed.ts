@@ -47,6 +47,16 @@ export interface Feed {
    */
   resume(since: number): Resume;
 
+  /**
+   * Optional: resolves once this process has seen `seq`, when another process of a shared feed already
+   * accepted it (a client reconnecting here may hold a seq this process has not read yet). Never rejects;
+   * resolves at once when there is nothing to wait for, and after a short deadline at worst.
+   * Transports call it before a resume whose `since` is ahead of `head()`:
+   * `if (since > feed.head()) await feed.catchUp?.(since);` then `resume(since)` + `subscribe` in one tick.
+   * The memory feed has no other process to wait for and leaves it out.
+   */
+  catchUp?(seq: number): Promise<void>;
+
   /** Records a vote. Rejects with FeedError("unknown_candidate") or FeedError("feed_unavailable"). */
   vote(input: VoteInput): Promise<FeedEntry>;
 

@@ -1,0 +1,475 @@
+import { performance } from 'node:perf_hooks';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Redis } from 'ioredis';
+import { Tally } from './ballot.ts';
+import { now } from './clock.ts';
+import { EventLog } from './event-log.ts';
+import { FeedError, type Feed, type FeedListener, type Resume, type VoteInput } from './feed.ts';
+import { openConnection, redactUrl } from './redis-connection.ts';
+import {
+  DEFAULT_KEY_PREFIX,
+  VOTE_SCRIPT,
+  entryFromStream,
+  makeEntry,
+  redisKeys,
+  seqOfStreamId,
+  streamIdOf,
+  type RedisKeys,
+  type StreamEntry,
+} from './redis-schema.ts';
+import type { CandidateInfo, FeedEntry, Snapshot } from './types.ts';
+
+/** The part of a pino logger the feed uses; defaults to the console. */
+export interface FeedLogger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export interface RedisFeedOptions {
+  /** redis:// or rediss:// URL of the shared Redis. */
+  url: string;
+  candidates: readonly CandidateInfo[];
+  /** How many recent events each process keeps for resuming clients. @default 1000 */
+  logSize?: number;
+  /** Prefix of every key; processes with the same prefix share one feed. @default "votewire:" */
+  keyPrefix?: string;
+  /** Approximate cap of the Redis stream: how far a follower may fall behind and still catch up. @default max(10 * logSize, 10000) */
+  streamMaxLen?: number;
+  /** Startup gives up on Redis after this long. @default 3000 */
+  connectTimeoutMs?: number;
+  /** A vote or a check without a reply after this long fails with feed_unavailable. @default 2000 */
+  commandTimeoutMs?: number;
+  /** How long `catchUp()` and a vote's wait for its own event may take. @default 2000 */
+  catchUpTimeoutMs?: number;
+  /** How often the Redis round-trip time is measured. @default 2000 */
+  pingIntervalMs?: number;
+  logger?: FeedLogger;
+}
+
+/** Entries read per XREAD; more are simply read by the next one. */
+const READ_BATCH = 1000;
+/** XREAD blocks this long at most, so `close()` and outages are noticed even on an idle feed. */
+const READ_BLOCK_MS = 5000;
+
+/** The typed shape of the script command that `defineCommand` adds to the connection. */
+interface VoteCommand {
+  castVote(
+    counts: string,
+    seq: string,
+    events: string,
+    candidateId: string,
+    votedAt: string,
+    streamMaxLen: string,
+    ...voteId: string[]
+  ): Promise<[number, number]>;
+}
+
+/** Counts and the recent log as one consistent view of Redis. */
+interface SharedState {
+  head: number;
+  counts: Record<string, string>;
+  entries: FeedEntry[];
+}
+
+interface Waiter {
+  seq: number;
+  settle: () => void;
+}
+
+interface VoteWaiter {
+  /** The follower applied the vote: answer with the entry the listeners got. */
+  applied: (entry: FeedEntry) => void;
+  /** No follower in time (Redis cut off, or the feed closing): answer with an entry built from the script's reply. */
+  giveUp: () => void;
+}
+
+/**
+ * The shared feed: counts, seq and the event log live in Redis; every process follows the log.
+ *
+ * Each process keeps a local mirror (tally + EventLog) so reads stay synchronous, as the Feed
+ * interface requires. The mirror changes in exactly one place, the follower: it reads the stream in
+ * seq order (XREAD BLOCK on its own connection) and emits every entry to the listeners once. A vote
+ * cast here is *not* emitted by `vote()`; `vote()` waits until the follower has applied it, so
+ * own and foreign votes reach the listeners through the same ordered path, and the caller's next
+ * read (a snapshot, a resume) already includes its vote.
+ */
+export class RedisFeed implements Feed {
+  readonly kind = 'redis';
+  readonly candidates: readonly CandidateInfo[];
+  readonly url: string;
+
+  readonly #keys: RedisKeys;
+  readonly #commands: Redis;
+  readonly #follower: Redis;
+  readonly #options: Required<Omit<RedisFeedOptions, 'url' | 'candidates' | 'keyPrefix'>>;
+  readonly #logger: FeedLogger;
+  readonly #listeners = new Set<FeedListener>();
+  /** Votes of this process waiting for the follower, by seq. */
+  readonly #voteWaiters = new Map<number, VoteWaiter>();
+  readonly #catchUpWaiters = new Set<Waiter>();
+
+  #tally: Tally;
+  #log: EventLog;
+  #head: number;
+  #snapshotCache: Snapshot | undefined;
+  #rttMs: number | undefined;
+  #closed = false;
+  #following: Promise<void> = Promise.resolve();
+  #pingTimer: NodeJS.Timeout | undefined;
+
+  /** Connects, loads the shared state and starts following. Rejects (naming the URL) when Redis is unreachable. */
+  static async connect(options: RedisFeedOptions): Promise<RedisFeed> {
+    const connectTimeoutMs = options.connectTimeoutMs ?? 3000;
+    const commandTimeoutMs = options.commandTimeoutMs ?? 2000;
+    const commands = await openConnection({ url: options.url, name: 'votewire-commands', connectTimeoutMs, commandTimeoutMs });
+    let follower: Redis | undefined;
+    try {
+      follower = await openConnection({ url: options.url, name: 'votewire-follower', connectTimeoutMs });
+      const keys = redisKeys(options.keyPrefix ?? DEFAULT_KEY_PREFIX);
+      const logSize = options.logSize ?? 1000;
+      const state = await loadSharedState(commands, keys, logSize);
+      return new RedisFeed(options, keys, commands, follower, state);
+    } catch (error) {
+      commands.disconnect();
+      follower?.disconnect();
+      throw error;
+    }
+  }
+
+  private constructor(options: RedisFeedOptions, keys: RedisKeys, commands: Redis, follower: Redis, state: SharedState) {
+    const logSize = options.logSize ?? 1000;
+    this.candidates = options.candidates;
+    this.url = redactUrl(options.url);
+    this.#keys = keys;
+    this.#commands = commands;
+    this.#follower = follower;
+    this.#logger = options.logger ?? console;
+    this.#options = {
+      logSize,
+      streamMaxLen: options.streamMaxLen ?? Math.max(10 * logSize, 10_000),
+      connectTimeoutMs: options.connectTimeoutMs ?? 3000,
+      commandTimeoutMs: options.commandTimeoutMs ?? 2000,
+      catchUpTimeoutMs: options.catchUpTimeoutMs ?? 2000,
+      pingIntervalMs: options.pingIntervalMs ?? 2000,
+      logger: this.#logger,
+    };
+    commands.defineCommand('castVote', { numberOfKeys: 3, lua: VOTE_SCRIPT });
+    this.#tally = new Tally(this.candidates);
+    this.#log = new EventLog(logSize);
+    this.#head = 0;
+    this.#adopt(state);
+    this.#following = this.#follow();
+    this.#pingTimer = setInterval(() => void this.#measureRtt(), this.#options.pingIntervalMs);
+    this.#pingTimer.unref();
+    void this.#measureRtt();
+  }
+
+  head(): number {
+    return this.#head;
+  }
+
+  snapshot(): Snapshot {
+    if (this.#snapshotCache?.seq !== this.#head) {
+      this.#snapshotCache = { type: 'snapshot', seq: this.#head, candidates: this.#tally.candidates(), at: now() };
+    }
+    return this.#snapshotCache;
+  }
+
+  resume(since: number): Resume {
+    if (since <= this.#head) {
+      const entries = this.#log.after(since, this.#head);
+      if (entries !== undefined) return { kind: 'events', entries };
+    }
+    return { kind: 'snapshot', snapshot: this.snapshot() };
+  }
+
+  async vote(input: VoteInput): Promise<FeedEntry> {
+    if (!this.#tally.has(input.candidateId)) {
+      throw new FeedError('unknown_candidate', `There is no candidate "${input.candidateId}" on this ballot`);
+    }
+    if (this.#closed) throw unavailable(new Error('the feed is closed'));
+    const votedAt = now();
+    let seq: number;
+    let count: number;
+    try {
+      const extra = input.voteId === undefined ? [] : [input.voteId];
+      // defineCommand adds castVote at runtime; ioredis's types cannot know it.
+      const commands = this.#commands as unknown as VoteCommand;
+      [seq, count] = await commands.castVote(
+        this.#keys.counts,
+        this.#keys.seq,
+        this.#keys.events,
+        input.candidateId,
+        String(votedAt),
+        String(this.#options.streamMaxLen),
+        ...extra,
+      );
+    } catch (error) {
+      throw unavailable(error);
+    }
+    // The vote is in Redis: from here on it is acknowledged, whatever happens to the wait below.
+    return this.#whenApplied(seq, () => makeEntry(seq, input.candidateId, count, votedAt, input.voteId));
+  }
+
+  subscribe(listener: FeedListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Resolves once this process has applied `seq`, so that `resume(seq)` answers with events rather than
+   * a snapshot. A client may hold a seq this process has not read yet: it heard it from another process
+   * a moment ago. Resolves at once when `seq` is already applied, when Redis has not handed out `seq`
+   * either (the client is from before a reset of the feed: a snapshot is right), when Redis cannot be
+   * asked, or after `catchUpTimeoutMs`. Never rejects.
+   */
+  async catchUp(seq: number): Promise<void> {
+    if (seq <= this.#head || this.#closed) return;
+    let shared: number;
+    try {
+      shared = Number((await this.#commands.get(this.#keys.seq)) ?? 0);
+    } catch {
+      return;
+    }
+    if (seq > shared || seq <= this.#head) return;
+    await this.#waitForHead(seq);
+  }
+
+  /** The latest Redis round-trip time (a PING), or undefined while Redis is unreachable. */
+  rttMs(): number | undefined {
+    return this.#rttMs;
+  }
+
+  /** Whether votes can be recorded right now. */
+  available(): boolean {
+    return !this.#closed && this.#commands.status === 'ready';
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#pingTimer);
+    // Aborts the blocked XREAD; the follow loop sees #closed and ends.
+    this.#follower.disconnect();
+    await this.#following;
+    for (const waiter of this.#catchUpWaiters) waiter.settle();
+    this.#catchUpWaiters.clear();
+    for (const waiter of this.#voteWaiters.values()) waiter.giveUp();
+    this.#voteWaiters.clear();
+    this.#listeners.clear();
+    try {
+      await this.#commands.quit();
+    } catch {
+      this.#commands.disconnect();
+    }
+  }
+
+  // --- the mirror -------------------------------------------------------------------------------
+
+  /** Replaces the mirror by a state loaded from Redis (at startup, or after the follower lost track). */
+  #adopt(state: SharedState): void {
+    this.#tally = new Tally(this.candidates);
+    for (const [candidateId, count] of Object.entries(state.counts)) this.#tally.set(candidateId, Number(count));
+    this.#log = new EventLog(this.#options.logSize);
+    for (const entry of state.entries) this.#log.append(entry);
+    this.#head = state.head;
+    this.#snapshotCache = undefined;
+  }
+
+  /** Applies one entry the follower read: the only place where the mirror moves forward. */
+  #apply(entry: FeedEntry): void {
+    const { event } = entry;
+    this.#tally.set(event.candidateId, event.count);
+    this.#log.append(entry);
+    this.#head = event.seq;
+    for (const listener of this.#listeners) {
+      try {
+        listener(entry);
+      } catch (error) {
+        // One broken subscriber must not stop the others, nor the follower.
+        this.#logger.error(`feed listener failed on seq ${event.seq}: ${(error as Error).stack ?? String(error)}`);
+      }
+    }
+    const waiter = this.#voteWaiters.get(event.seq);
+    if (waiter !== undefined) {
+      this.#voteWaiters.delete(event.seq);
+      waiter.applied(entry);
+    }
+  }
+
+  #settleCatchUps(): void {
+    for (const waiter of this.#catchUpWaiters) {
+      if (waiter.seq <= this.#head) {
+        this.#catchUpWaiters.delete(waiter);
+        waiter.settle();
+      }
+    }
+  }
+
+  // --- the follower -----------------------------------------------------------------------------
+
+  /**
+   * Reads the stream from the last applied seq, forever. An error (Redis gone) leaves the position
+   * untouched, so the next successful read continues exactly after the last applied entry: nothing is
+   * skipped and nothing applied twice.
+   */
+  async #follow(): Promise<void> {
+    let failures = 0;
+    while (!this.#closed) {
+      try {
+        if (failures > 0) await this.#checkHistoryAfterOutage();
+        const reply = (await this.#follower.xread(
+          'COUNT', READ_BATCH,
+          'BLOCK', READ_BLOCK_MS,
+          'STREAMS', this.#keys.events, streamIdOf(this.#head),
+        )) as [string, StreamEntry[]][] | null;
+        if (failures > 0) this.#logger.info(`Redis feed: following ${this.url} again from seq ${this.#head}`);
+        failures = 0;
+        if (reply !== null) await this.#applyBatch(reply[0]?.[1] ?? []);
+      } catch (error) {
+        if (this.#closed) return;
+        failures++;
+        if (failures === 1) {
+          this.#logger.warn(`Redis feed: lost ${this.url} (${(error as Error).message}); retrying from seq ${this.#head}`);
+        }
+        await delay(Math.min(100 * failures, 1000));
+      }
+    }
+  }
+
+  async #applyBatch(entries: readonly StreamEntry[]): Promise<void> {
+    for (const [id, fields] of entries) {
+      const seq = seqOfStreamId(id);
+      if (seq <= this.#head) continue; // already applied (cannot happen with XREAD from our head; cheap to guard)
+      if (seq !== this.#head + 1) {
+        // The entries between were trimmed before we read them: this process fell further behind
+        // than the stream keeps. Its listeners cannot get them any more; reload and go on from there.
+        await this.#resync(`the follower fell behind the stream cap (expected seq ${this.#head + 1}, got ${seq})`);
+        return;
+      }
+      this.#apply(entryFromStream(id, fields));
+    }
+    this.#settleCatchUps();
+  }
+
+  /**
+   * After an outage, Redis may have come back without its data (no persistence). Then the seq it hands
+   * out starts below ours and XREAD from our head would wait forever; reload instead, loudly.
+   */
+  async #checkHistoryAfterOutage(): Promise<void> {
+    const shared = Number((await this.#follower.get(this.#keys.seq)) ?? 0);
+    if (shared < this.#head) {
+      await this.#resync(`Redis came back with seq ${shared}, below this process's ${this.#head}: it lost its data (run it with persistence)`);
+    }
+  }
+
+  async #resync(reason: string): Promise<void> {
+    this.#logger.error(`Redis feed: ${reason}; reloading counts and the recent log from ${this.url}`);
+    this.#adopt(await loadSharedState(this.#follower, this.#keys, this.#options.logSize));
+    for (const [seq, waiter] of this.#voteWaiters) {
+      const entry = this.#entryAt(seq);
+      if (entry !== undefined) {
+        this.#voteWaiters.delete(seq);
+        waiter.applied(entry);
+      }
+    }
+    this.#settleCatchUps();
+  }
+
+  // --- waiting for the follower -----------------------------------------------------------------
+
+  /** The applied entry of `seq` (the very object the listeners got), or the fallback after the deadline. */
+  #whenApplied(seq: number, fallback: () => FeedEntry): Promise<FeedEntry> {
+    if (seq <= this.#head) return Promise.resolve(this.#entryAt(seq) ?? fallback());
+    return new Promise((resolve) => {
+      const waiter: VoteWaiter = {
+        applied: (entry) => {
+          clearTimeout(timer);
+          resolve(entry);
+        },
+        giveUp: () => {
+          clearTimeout(timer);
+          resolve(fallback());
+        },
+      };
+      // The follower is cut off from Redis; the vote is recorded there all the same and will be
+      // emitted when the follower is back. Answer the voter rather than hold the request.
+      const timer = setTimeout(() => {
+        this.#voteWaiters.delete(seq);
+        waiter.giveUp();
+      }, this.#options.catchUpTimeoutMs);
+      this.#voteWaiters.set(seq, waiter);
+    });
+  }
+
+  #waitForHead(seq: number): Promise<void> {
+    return new Promise((resolve) => {
+      const waiter: Waiter = {
+        seq,
+        settle: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+      const timer = setTimeout(() => {
+        this.#catchUpWaiters.delete(waiter);
+        resolve();
+      }, this.#options.catchUpTimeoutMs);
+      this.#catchUpWaiters.add(waiter);
+    });
+  }
+
+  #entryAt(seq: number): FeedEntry | undefined {
+    return this.#log.after(seq - 1, this.#head)?.[0];
+  }
+
+  async #measureRtt(): Promise<void> {
+    if (this.#closed) return;
+    const started = performance.now();
+    try {
+      await this.#commands.ping();
+      this.#rttMs = performance.now() - started;
+    } catch {
+      this.#rttMs = undefined;
+    }
+  }
+}
+
+function unavailable(cause: unknown): FeedError {
+  const error = new FeedError('feed_unavailable', 'Votes cannot be recorded right now: the shared feed (Redis) is unreachable. Try again shortly.');
+  error.cause = cause;
+  return error;
+}
+
+/**
+ * Counts, seq and the newest `logSize` entries in one MULTI, so they describe the same moment (a vote
+ * script cannot run in between). The entries kept are the contiguous run ending at the head, because
+ * EventLog answers resumes by offset and must not hold holes.
+ */
+async function loadSharedState(redis: Redis, keys: RedisKeys, logSize: number): Promise<SharedState> {
+  const results = await redis
+    .multi()
+    .hgetall(keys.counts)
+    .get(keys.seq)
+    .xrevrange(keys.events, '+', '-', 'COUNT', logSize)
+    .exec();
+  if (results === null) throw new Error('the transaction that loads the feed was aborted');
+  for (const [error] of results) if (error !== null) throw error;
+  const counts = (results[0]?.[1] ?? {}) as Record<string, string>;
+  const seqText = results[1]?.[1] as string | null;
+  const newestFirst = (results[2]?.[1] ?? []) as StreamEntry[];
+
+  const entries: FeedEntry[] = [];
+  for (const [id, fields] of newestFirst) {
+    const seq = seqOfStreamId(id);
+    const expected = entries.length === 0 ? undefined : entries[entries.length - 1]!.event.seq - 1;
+    if (expected !== undefined && seq !== expected) break;
+    entries.push(entryFromStream(id, fields));
+  }
+  entries.reverse();
+  const head = Math.max(Number(seqText ?? 0), entries.at(-1)?.event.seq ?? 0);
+  // A log that does not reach the head would answer resumes wrongly; an empty one makes them snapshots.
+  if (entries.length > 0 && entries.at(-1)!.event.seq !== head) entries.length = 0;
+  return { head, counts, entries };
+}

@@ -1,0 +1,89 @@
+import type { FeedEntry, VoteEvent } from './types.ts';
+
+/**
+ * How the shared feed is laid out in Redis. Three keys per feed, all under one prefix:
+ *
+ * - `<prefix>counts`  hash: candidateId -> count
+ * - `<prefix>seq`     string: the latest seq handed out
+ * - `<prefix>events`  stream, capped: one entry per vote, its ID is `<seq>-0`
+ *
+ * The stream ID *is* the seq, so stream order is seq order, a follower resumes from "the last seq I
+ * applied" with no lookup, and a reader can tell a gap (trimmed entries) from a contiguous read.
+ */
+export interface RedisKeys {
+  readonly counts: string;
+  readonly seq: string;
+  readonly events: string;
+}
+
+export const DEFAULT_KEY_PREFIX = 'votewire:';
+
+export function redisKeys(prefix: string): RedisKeys {
+  return { counts: `${prefix}counts`, seq: `${prefix}seq`, events: `${prefix}events` };
+}
+
+/**
+ * One vote as one atomic step. Redis runs a script without interleaving any other command, so the
+ * count, the seq and the log entry can never disagree, whichever process sent the vote.
+ *
+ * The XADD comes before any write on purpose: Redis does not roll back a script that fails half way,
+ * and XADD is the step that can fail (an ID not above the stream's top means the seq key was tampered
+ * with). Failing there leaves the counts and the seq untouched.
+ *
+ * KEYS: counts, seq, events. ARGV: candidateId, votedAt (ms, as text), stream cap, voteId (optional).
+ * Returns { seq, count }.
+ */
+export const VOTE_SCRIPT = `
+local count = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0') + 1
+local seq = tonumber(redis.call('GET', KEYS[2]) or '0') + 1
+local countText = string.format('%d', count)
+local seqText = string.format('%d', seq)
+if ARGV[4] then
+  redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[3], seqText .. '-0', 'c', ARGV[1], 'n', countText, 't', ARGV[2], 'v', ARGV[4])
+else
+  redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[3], seqText .. '-0', 'c', ARGV[1], 'n', countText, 't', ARGV[2])
+end
+redis.call('HSET', KEYS[1], ARGV[1], countText)
+redis.call('SET', KEYS[2], seqText)
+return { seq, count }
+`;
+
+/** The stream ID of a seq: the seq in the milliseconds part, 0 in the sequence part. */
+export function streamIdOf(seq: number): string {
+  return `${seq}-0`;
+}
+
+/** The seq a stream ID stands for (see `streamIdOf`). */
+export function seqOfStreamId(id: string): number {
+  const dash = id.indexOf('-');
+  return Number(dash === -1 ? id : id.slice(0, dash));
+}
+
+/**
+ * The feed entry of one vote. Every process builds it with this one function, from the same fields,
+ * so the JSON that goes out is byte-for-byte the same whichever process delivers it.
+ */
+export function makeEntry(seq: number, candidateId: string, count: number, votedAt: number, voteId: string | undefined): FeedEntry {
+  const event: VoteEvent = { type: 'vote', seq, candidateId, count, votedAt };
+  if (voteId !== undefined) event.voteId = voteId;
+  return { event, json: JSON.stringify(event) };
+}
+
+/** Field names of a stream entry, short because every entry carries them. */
+const FIELD = { candidateId: 'c', count: 'n', votedAt: 't', voteId: 'v' } as const;
+
+/** Decodes one stream entry (`[id, [field, value, ...]]` as XREAD and XRANGE return it). */
+export function entryFromStream(id: string, fields: readonly string[]): FeedEntry {
+  const values = new Map<string, string>();
+  for (let i = 0; i + 1 < fields.length; i += 2) values.set(fields[i]!, fields[i + 1]!);
+  const candidateId = values.get(FIELD.candidateId);
+  const count = Number(values.get(FIELD.count));
+  const votedAt = Number(values.get(FIELD.votedAt));
+  if (candidateId === undefined || !Number.isFinite(count) || !Number.isFinite(votedAt)) {
+    throw new Error(`stream entry ${id} is not a vote: ${JSON.stringify(fields)}`);
+  }
+  return makeEntry(seqOfStreamId(id), candidateId, count, votedAt, values.get(FIELD.voteId));
+}
+
+/** A stream entry as ioredis returns it. */
+export type StreamEntry = [id: string, fields: string[]];

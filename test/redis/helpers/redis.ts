@@ -1,0 +1,132 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+
+/** The shared Redis the suites run against (`.ci/run` makes sure one is up). */
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** A key prefix no other test (or run) uses. */
+export function uniquePrefix(label: string): string {
+  return `votewire-test:${label}:${randomUUID()}:`;
+}
+
+/** Deletes every key under `prefix` (SCAN, not KEYS, so a busy shared Redis is not blocked). */
+export async function deleteKeys(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  redis.on('error', () => {}); // reported through the rejected command instead
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** A port nobody listens on right now (the OS picks it; a tiny race is acceptable in tests). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** Waits until `check` returns something other than undefined, or throws after `timeoutMs` naming `what`. */
+export async function waitFor<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) {
+      const detail = lastError === undefined ? '' : ` (last error: ${(lastError as Error).message})`;
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/**
+ * A redis-server of the test's own, on its own port, with append-only persistence (fsync on every
+ * write) in a temporary folder, so a test may kill it and start it again without losing anything
+ * Redis acknowledged.
+ */
+export class PrivateRedis {
+  readonly port: number;
+  readonly url: string;
+  readonly #dir: string;
+  #process: ChildProcess | undefined;
+
+  private constructor(port: number, dir: string) {
+    this.port = port;
+    this.url = `redis://127.0.0.1:${port}`;
+    this.#dir = dir;
+  }
+
+  static async start(): Promise<PrivateRedis> {
+    const dir = await mkdtemp(join(tmpdir(), 'votewire-redis-'));
+    const server = new PrivateRedis(await freePort(), dir);
+    await server.restart();
+    return server;
+  }
+
+  get running(): boolean {
+    return this.#process !== undefined;
+  }
+
+  /** Starts the server (again) on the same port and folder, and waits until it answers PING. */
+  async restart(): Promise<void> {
+    if (this.#process !== undefined) throw new Error('redis-server is already running');
+    const child = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.#dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
+    this.#process = child;
+    child.once('exit', () => {
+      if (this.#process === child) this.#process = undefined;
+    });
+    await waitFor(`redis-server on port ${this.port}`, async () => {
+      if (this.#process !== child) throw new Error('redis-server exited at startup');
+      const probe = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      probe.on('error', () => {});
+      try {
+        await probe.connect();
+        return (await probe.ping()) === 'PONG' ? true : undefined;
+      } finally {
+        probe.disconnect();
+      }
+    });
+  }
+
+  /** Kills the server the hard way (as a crash would) and waits until it is gone. */
+  async kill(): Promise<void> {
+    const child = this.#process;
+    if (child === undefined) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  /** Kills the server and removes its folder; safe to call more than once. */
+  async dispose(): Promise<void> {
+    await this.kill();
+    await rm(this.#dir, { recursive: true, force: true });
+  }
+}

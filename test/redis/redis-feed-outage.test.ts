@@ -1,0 +1,98 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_CANDIDATES } from '../../src/feed/ballot.ts';
+import { FeedError } from '../../src/feed/feed.ts';
+import { RedisFeed } from '../../src/feed/redis-feed.ts';
+import type { FeedEntry } from '../../src/feed/types.ts';
+import { PrivateRedis, waitFor } from './helpers/redis.ts';
+
+const quiet = { info() {}, warn() {}, error() {} };
+const ballot = DEFAULT_CANDIDATES.map((c) => c.id);
+
+/**
+ * Redis dies (SIGKILL) while two feeds are voting, and comes back on the same port and data folder.
+ * This runs against a redis-server of its own, so it may kill it.
+ */
+describe('RedisFeed when Redis goes away and comes back', () => {
+  let redis: PrivateRedis;
+  const feeds: RedisFeed[] = [];
+
+  beforeAll(async () => {
+    redis = await PrivateRedis.start();
+  });
+
+  afterAll(async () => {
+    await Promise.all(feeds.map((feed) => feed.close()));
+    await redis?.dispose();
+  });
+
+  it('rejects votes with feed_unavailable while down, keeps everything acknowledged, and resumes without gaps or duplicates', async () => {
+    for (let i = 0; i < 2; i++) {
+      feeds.push(
+        await RedisFeed.connect({
+          url: redis.url,
+          candidates: DEFAULT_CANDIDATES,
+          keyPrefix: 'outage:',
+          logger: quiet,
+          commandTimeoutMs: 1000,
+          catchUpTimeoutMs: 500,
+          pingIntervalMs: 100,
+        }),
+      );
+    }
+    const seen = feeds.map((feed) => {
+      const entries: FeedEntry[] = [];
+      feed.subscribe((entry) => entries.push(entry));
+      return entries;
+    });
+
+    // Two voters, one per feed, voting without pause through the whole run.
+    const acknowledged: FeedEntry[] = [];
+    const rejections: FeedError[] = [];
+    let running = true;
+    const voters = feeds.map(async (feed, f) => {
+      for (let i = 0; running; i++) {
+        try {
+          acknowledged.push(await feed.vote({ candidateId: ballot[i % ballot.length]!, voteId: `f${f}-${i}` }));
+        } catch (error) {
+          if (!(error instanceof FeedError)) throw error;
+          rejections.push(error);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      }
+    });
+
+    await waitFor('votes before the outage', () => (acknowledged.length >= 40 ? true : undefined));
+    await redis.kill();
+    const rejectedBefore = rejections.length;
+    await waitFor('votes to be refused while Redis is down', () => (rejections.length >= rejectedBefore + 5 ? true : undefined));
+    expect(rejections.every((e) => e.code === 'feed_unavailable')).toBe(true);
+    await waitFor('the feeds to notice', () => (feeds.every((f) => !f.available() && f.rttMs() === undefined) ? true : undefined));
+    const acknowledgedWhileDown = acknowledged.length;
+
+    await redis.restart();
+    await waitFor('votes to be accepted again', () => (acknowledged.length >= acknowledgedWhileDown + 40 ? true : undefined), 10_000);
+    running = false;
+    await Promise.all(voters);
+
+    // Every vote Redis acknowledged is in the shared log, once; votes refused before reaching Redis are not.
+    const final = Math.max(...acknowledged.map((e) => e.event.seq));
+    await waitFor('both followers to catch up', () => (feeds.every((f) => f.head() >= final) ? true : undefined));
+    const head = feeds[0]!.head();
+    expect(feeds[1]!.head()).toBe(head);
+    for (const entries of seen) {
+      expect(entries.map((e) => e.event.seq)).toEqual(Array.from({ length: head }, (_, i) => i + 1));
+    }
+    expect(seen[0]!.map((e) => e.json)).toEqual(seen[1]!.map((e) => e.json));
+    const delivered = new Set(seen[0]!.map((e) => e.event.voteId));
+    expect(delivered.size).toBe(head);
+    for (const entry of acknowledged) expect(delivered.has(entry.event.voteId)).toBe(true);
+
+    // Counts are those of the log, on both processes.
+    for (const feed of feeds) {
+      for (const candidate of feed.snapshot().candidates) {
+        expect(candidate.count).toBe(seen[0]!.filter((e) => e.event.candidateId === candidate.id).length);
+      }
+    }
+    expect(feeds.every((f) => f.available())).toBe(true);
+  });
+});

@@ -1,0 +1,196 @@
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { DEFAULT_CANDIDATES } from '../../src/feed/ballot.ts';
+import { FeedError } from '../../src/feed/feed.ts';
+import { RedisFeed, type RedisFeedOptions } from '../../src/feed/redis-feed.ts';
+import { redisKeys } from '../../src/feed/redis-schema.ts';
+import type { FeedEntry } from '../../src/feed/types.ts';
+import { REDIS_URL, deleteKeys, freePort, uniquePrefix, waitFor } from './helpers/redis.ts';
+
+const [A, B, C] = DEFAULT_CANDIDATES.map((c) => c.id) as [string, string, string];
+const quiet = { info() {}, warn() {}, error() {} };
+
+/** Every feed a test opens, closed after it whatever happened; and every prefix, deleted after the file. */
+const openFeeds: RedisFeed[] = [];
+const prefixes: string[] = [];
+
+async function openFeed(prefix: string, options: Partial<RedisFeedOptions> = {}): Promise<RedisFeed> {
+  const feed = await RedisFeed.connect({ url: REDIS_URL, candidates: DEFAULT_CANDIDATES, keyPrefix: prefix, logger: quiet, ...options });
+  openFeeds.push(feed);
+  return feed;
+}
+
+function newPrefix(label: string): string {
+  const prefix = uniquePrefix(label);
+  prefixes.push(prefix);
+  return prefix;
+}
+
+/** Records what a feed emits, and checks the contract while doing so. */
+function record(feed: RedisFeed): FeedEntry[] {
+  const seen: FeedEntry[] = [];
+  feed.subscribe((entry) => seen.push(entry));
+  return seen;
+}
+
+function seqs(entries: readonly FeedEntry[]): number[] {
+  return entries.map((e) => e.event.seq);
+}
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+}
+
+afterEach(async () => {
+  await Promise.all(openFeeds.splice(0).map((feed) => feed.close()));
+});
+
+afterAll(async () => {
+  for (const prefix of prefixes) await deleteKeys(REDIS_URL, prefix);
+});
+
+describe('RedisFeed on one shared Redis', () => {
+  it('delivers concurrent votes of two processes to both, in seq order, exactly once, with matching counts', async () => {
+    const prefix = newPrefix('concurrent');
+    const one = await openFeed(prefix);
+    const two = await openFeed(prefix);
+    const seenByOne = record(one);
+    const seenByTwo = record(two);
+
+    const perFeed = 60;
+    const ballot = [A, B, C];
+    const votes = [one, two].flatMap((feed, f) =>
+      range(0, perFeed - 1).map((i) => feed.vote({ candidateId: ballot[(i + f) % 3]!, voteId: `f${f}-v${i}` })),
+    );
+    const accepted = await Promise.all(votes);
+
+    const total = 2 * perFeed;
+    expect(new Set(accepted.map((e) => e.event.seq)).size).toBe(total);
+    await waitFor('both feeds to apply every vote', () => (one.head() === total && two.head() === total ? true : undefined));
+    expect(seqs(seenByOne)).toEqual(range(1, total));
+    expect(seqs(seenByTwo)).toEqual(range(1, total));
+    // The same event, byte for byte, on both processes.
+    expect(seenByOne.map((e) => e.json)).toEqual(seenByTwo.map((e) => e.json));
+    expect(new Set(seenByOne.map((e) => e.event.voteId)).size).toBe(total);
+
+    const expected = Object.fromEntries(ballot.map((id) => [id, accepted.filter((e) => e.event.candidateId === id).length]));
+    for (const feed of [one, two]) {
+      const counts = Object.fromEntries(feed.snapshot().candidates.map((c) => [c.id, c.count]));
+      expect(counts).toEqual(expected);
+      expect(feed.snapshot().seq).toBe(total);
+    }
+    // Each event carries the count after it: the last event of a candidate holds its final count.
+    for (const id of ballot) {
+      const last = seenByOne.filter((e) => e.event.candidateId === id).at(-1);
+      expect(last?.event.count).toBe(expected[id]);
+    }
+  });
+
+  it('resolves vote() only after its own listeners have the event, with the very entry they got', async () => {
+    const feed = await openFeed(newPrefix('own-vote'));
+    const seen = record(feed);
+    for (let i = 1; i <= 5; i++) {
+      const entry = await feed.vote({ candidateId: B, voteId: `own-${i}` });
+      expect(entry.event.seq).toBe(i);
+      expect(seen.at(-1)).toBe(entry);
+      expect(feed.head()).toBe(i);
+      expect(feed.snapshot().candidates.find((c) => c.id === B)?.count).toBe(i);
+    }
+    expect(seqs(seen)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('loads counts and the recent log at startup, and answers resumes from them', async () => {
+    const prefix = newPrefix('startup');
+    const first = await openFeed(prefix);
+    for (let i = 0; i < 7; i++) await first.vote({ candidateId: i % 2 === 0 ? A : C });
+
+    const late = await openFeed(prefix, { logSize: 5 });
+    expect(late.head()).toBe(7);
+    expect(late.snapshot().candidates.map((c) => c.count)).toEqual([4, 0, 3]);
+    const fromLog = late.resume(3);
+    const fromFirst = first.resume(3);
+    if (fromLog.kind !== 'events' || fromFirst.kind !== 'events') throw new Error('expected events from both feeds');
+    expect(seqs(fromLog.entries)).toEqual([4, 5, 6, 7]);
+    // Loaded from Redis or followed live: the same JSON.
+    expect(fromLog.entries.map((e) => e.json)).toEqual(fromFirst.entries.map((e) => e.json));
+    // seq 2 fell out of a 5-entry log: too far behind is a snapshot, never a silent gap.
+    expect(late.resume(1).kind).toBe('snapshot');
+    expect(late.resume(7)).toEqual({ kind: 'events', entries: [] });
+  });
+
+  it('catchUp waits for a seq another process accepted, and gives up at once on a seq nobody handed out', async () => {
+    const prefix = newPrefix('catch-up');
+    const voter = await openFeed(prefix);
+    const reader = await openFeed(prefix);
+    const entry = await voter.vote({ candidateId: A });
+    // The reader's follower may or may not have read it yet; after catchUp it must have.
+    await reader.catchUp(entry.event.seq);
+    expect(reader.head()).toBeGreaterThanOrEqual(entry.event.seq);
+    expect(reader.resume(entry.event.seq - 1)).toMatchObject({ kind: 'events', entries: [{ json: entry.json }] });
+
+    const started = performance.now();
+    await reader.catchUp(entry.event.seq + 1000);
+    expect(performance.now() - started).toBeLessThan(500);
+    expect(reader.resume(entry.event.seq + 1000).kind).toBe('snapshot');
+  });
+
+  it('rejects an unknown candidate without touching Redis', async () => {
+    const prefix = newPrefix('unknown');
+    const feed = await openFeed(prefix);
+    await expect(feed.vote({ candidateId: 'nobody' })).rejects.toMatchObject({ name: 'FeedError', code: 'unknown_candidate' });
+    const redis = new Redis(REDIS_URL);
+    try {
+      expect(await redis.exists(...Object.values(redisKeys(prefix)))).toBe(0);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it('keeps feeds with different prefixes apart', async () => {
+    const one = await openFeed(newPrefix('apart-1'));
+    const two = await openFeed(newPrefix('apart-2'));
+    const seenByTwo = record(two);
+    await one.vote({ candidateId: A });
+    const marker = await two.vote({ candidateId: C });
+    expect(marker.event.seq).toBe(1);
+    expect(seqs(seenByTwo)).toEqual([1]);
+    expect(two.snapshot().candidates.find((c) => c.id === A)?.count).toBe(0);
+  });
+
+  it('measures the Redis round trip', async () => {
+    const feed = await openFeed(newPrefix('rtt'), { pingIntervalMs: 50 });
+    const rtt = await waitFor('a round-trip measurement', () => feed.rttMs());
+    expect(rtt).toBeGreaterThan(0);
+    expect(rtt).toBeLessThan(1000);
+    expect(feed.available()).toBe(true);
+  });
+
+  it('fails fast at startup with a message that names the URL when Redis is unreachable', async () => {
+    const url = `redis://127.0.0.1:${await freePort()}`;
+    const started = performance.now();
+    const error = await RedisFeed.connect({ url, candidates: DEFAULT_CANDIDATES, logger: quiet }).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(error).toBeInstanceOf(Error);
+    expect(error?.message).toContain(url);
+    expect(error?.message).toMatch(/ECONNREFUSED/);
+    expect(performance.now() - started).toBeLessThan(3000);
+  });
+
+  it('hides the password of the URL in errors', async () => {
+    const url = `redis://user:s3cret@127.0.0.1:${await freePort()}`;
+    const error = await RedisFeed.connect({ url, candidates: DEFAULT_CANDIDATES, logger: quiet }).catch((e: unknown) => e as Error);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).not.toContain('s3cret');
+    expect((error as Error).message).toContain('127.0.0.1');
+  });
+
+  it('is a FeedError of code feed_unavailable after close', async () => {
+    const feed = await openFeed(newPrefix('closed'));
+    await feed.close();
+    const error = await feed.vote({ candidateId: A }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FeedError);
+    expect((error as FeedError).code).toBe('feed_unavailable');
+  });
+});
