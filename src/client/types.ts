@@ -33,14 +33,18 @@ export interface WireRecord {
   /** true for a 304 / 204 or any response without news. */
   empty: boolean;
   at: number;
+  /** How many vote events this exchange delivered (a polling snapshot: the seqs it covers). Extension. */
+  events?: number;
+  /** A short human note, e.g. an error frame's code or a close reason. Extension. */
+  note?: string;
 }
 
 export interface FeedClientHandlers {
-  onSnapshot(snapshot: Snapshot, transport: TransportName): void;
+  onSnapshot(snapshot: Snapshot, transport: TransportName, reason?: SnapshotReason): void;
   onEvent(event: VoteEvent, transport: TransportName): void;
   onWire?(record: WireRecord): void;
   /** "connecting" | "open" | "reconnecting" | "closed", with an error text when there is one. */
-  onStatus?(status: ConnectionStatus, detail?: string): void;
+  onStatus?(status: ConnectionStatus, detail?: string, reconnect?: ReconnectInfo): void;
 }
 
 export type ConnectionStatus = 'connecting' | 'open' | 'reconnecting' | 'closed';
@@ -51,4 +55,74 @@ export interface FeedClient {
   /** Starts from `since` (the last seq the caller holds), or from a fresh snapshot when undefined. */
   start(since: number | undefined): void;
   stop(): void;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Extensions (additive; everything above is the agreed interface and keeps its meaning).
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Why a snapshot reached the handlers. Passed as an optional third argument to `onSnapshot`, so
+ * handlers written against the two-argument form keep working.
+ * - "initial": the transport started without a cursor and the snapshot is its baseline.
+ * - "poll": polling's normal delivery (a 200 from GET /api/ballot).
+ * - "resync": the server answered a resume (`since` / `Last-Event-ID`) with a snapshot, because the
+ *   client was too far behind, its queue was reset, or the server forgot the log (a restart).
+ */
+export type SnapshotReason = 'initial' | 'poll' | 'resync';
+
+/** Details of a reconnect, passed as an optional third argument to `onStatus`. */
+export interface ReconnectInfo {
+  /** 1 for the first retry after a failure. */
+  attempt: number;
+  /** When the next attempt is made, from now. */
+  retryInMs: number;
+}
+
+/** Options of the exponential backoff used for reconnects. */
+export interface BackoffOptions {
+  /** The first delay before jitter. @default 250 */
+  initialMs?: number;
+  /** The ceiling of the delay before jitter. @default 10000 */
+  maxMs?: number;
+  /** Growth per attempt. @default 2 */
+  factor?: number;
+  /** A number in [0, 1): Math.random unless a test injects something repeatable. */
+  random?: () => number;
+}
+
+/** Options of `createClient`; each transport reads the ones that concern it. */
+export interface FeedClientOptions {
+  /** polling: ms between polls. @default 1000 */
+  intervalMs?: number;
+  /** polling: send `If-None-Match: "<seq>"` so an unchanged ballot is a body-less 304. @default true */
+  conditional?: boolean;
+  /** long-polling: the per-tab id (1-64 chars [A-Za-z0-9_-]). @default a random id */
+  clientId?: string;
+  /** long-polling: the `timeout` asked of the server, ms; the server caps it. @default server's default */
+  longPollTimeoutMs?: number;
+  /** Reconnect backoff for every transport. */
+  backoff?: BackoffOptions;
+}
+
+/**
+ * Optional environment hooks, kept out of `ClientEnvironment` proper so the agreed shape stays as it is.
+ * `createClient` accepts `ClientEnvironment & ClientHooks`.
+ */
+export interface ClientHooks {
+  /**
+   * Called when the server answers 401 (its session secret changed, e.g. after a restart).
+   * The browser demo re-joins with the same name; the client then retries. Without it a 401 is a failure
+   * like any other and the client backs off.
+   */
+  renewSession?(): Promise<void>;
+  /** Timers, injectable for tests; default the global ones. */
+  setTimeout?(callback: () => void, ms: number): unknown;
+  clearTimeout?(handle: unknown): void;
+}
+
+/** A WebSocket client can also carry votes (the contract's client frame). */
+export interface VoteSender {
+  /** Sends `{type:"vote", candidateId, voteId}` on the open socket; false when it is not open. */
+  sendVote(candidateId: string, voteId?: string): boolean;
 }

@@ -1,0 +1,54 @@
+/**
+ * Running percentiles over the most recent samples. A window (not all-time) keeps the numbers
+ * responsive when the user changes the polling interval; sorting a few hundred numbers per read is
+ * cheaper than any clever structure at the demo's rates.
+ */
+export class RunningPercentiles {
+  readonly #window: number;
+  readonly #samples: number[] = [];
+  #total = 0;
+
+  constructor(window = 500) {
+    if (!(window >= 1)) throw new RangeError('window must be at least 1');
+    this.#window = window;
+  }
+
+  /** All samples ever added, including those that left the window. */
+  get total(): number {
+    return this.#total;
+  }
+
+  /** Samples currently in the window. */
+  get size(): number {
+    return this.#samples.length;
+  }
+
+  add(value: number): void {
+    if (!Number.isFinite(value)) return;
+    this.#samples.push(value);
+    if (this.#samples.length > this.#window) this.#samples.shift();
+    this.#total += 1;
+  }
+
+  /** Nearest-rank percentile (p in (0, 100]) of the window, or undefined when it is empty. */
+  percentile(p: number): number | undefined {
+    return percentile(this.#samples, p);
+  }
+
+  last(): number | undefined {
+    return this.#samples.at(-1);
+  }
+
+  clear(): void {
+    this.#samples.length = 0;
+    this.#total = 0;
+  }
+}
+
+/** Nearest-rank: the smallest sample such that at least p% of the samples are <= it. */
+export function percentile(samples: readonly number[], p: number): number | undefined {
+  if (samples.length === 0) return undefined;
+  const sorted = [...samples].sort((a, b) => a - b);
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
+}

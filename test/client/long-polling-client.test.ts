@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { LongPollingClient } from '../../src/client/long-polling-client.ts';
+import type { FeedClientHandlers, SnapshotReason } from '../../src/client/types.ts';
+import { fakeEnvironment, ManualTimers, ScriptedFetch, settle } from './fake-env.ts';
+import { snapshot, vote } from './fixtures.ts';
+
+function setup(renewSession?: () => Promise<void>) {
+  const timers = new ManualTimers();
+  const http = new ScriptedFetch();
+  const got: string[] = [];
+  const handlers: FeedClientHandlers = {
+    onSnapshot: (s, _t, reason?: SnapshotReason) => got.push(`snapshot ${s.seq} ${reason}`),
+    onEvent: (e) => got.push(`vote ${e.seq}`),
+  };
+  const env = fakeEnvironment(timers, { fetch: http.fetch, ...(renewSession ? { renewSession } : {}) });
+  const client = new LongPollingClient(env, handlers, { clientId: 'tab-1', longPollTimeoutMs: 5000, backoff: { random: () => 0 } });
+  const query = (i: number) => new URL(http.requests[i]?.url ?? 'http://x/').searchParams;
+  return { timers, http, got, client, query };
+}
+
+describe('LongPollingClient', () => {
+  it('sends client and since, advances since with every answer, and polls again at once', async () => {
+    const { http, got, client, query } = setup();
+    client.start(10);
+    expect(Object.fromEntries(query(0))).toEqual({ client: 'tab-1', since: '10', timeout: '5000' });
+    http.reply({ status: 200, body: { events: [vote(11, 'a', 1), vote(12, 'b', 1)] } });
+    await settle();
+    expect(query(1).get('since')).toBe('12');
+    http.reply({ status: 204 });
+    await settle();
+    expect(query(2).get('since')).toBe('12');
+    expect(got).toEqual(['vote 11', 'vote 12']);
+    client.stop();
+  });
+
+  it('without a cursor omits since; a snapshot answer is the baseline, a later one is a resync', async () => {
+    const { http, got, client, query } = setup();
+    client.start(undefined);
+    expect(query(0).has('since')).toBe(false);
+    http.reply({ status: 200, body: { snapshot: snapshot(3) } });
+    await settle();
+    expect(query(1).get('since')).toBe('3');
+    http.reply({ status: 200, body: { snapshot: snapshot(700) } });
+    await settle();
+    expect(got).toEqual(['snapshot 3 initial', 'snapshot 700 resync']);
+    client.stop();
+  });
+
+  it('renews the session once on 401 and resumes from the same cursor', async () => {
+    let renewals = 0;
+    const { http, timers, client, query } = setup(async () => {
+      renewals += 1;
+    });
+    client.start(5);
+    http.reply({ status: 401, body: { error: 'no_session', message: 'join first' } });
+    await settle();
+    expect(renewals).toBe(1);
+    expect(query(1).get('since')).toBe('5');
+    // A second 401 right after renewing is a failure: back off instead of renewing in a loop.
+    http.reply({ status: 401, body: { error: 'no_session', message: 'join first' } });
+    await settle();
+    expect(renewals).toBe(1);
+    expect(http.requests).toHaveLength(2);
+    timers.advance(125);
+    expect(http.requests).toHaveLength(3);
+    client.stop();
+  });
+
+  it('drops a late answer after stop()', async () => {
+    const { http, got, client } = setup();
+    client.start(1);
+    const request = http.requests[0];
+    client.stop();
+    expect(request?.signal?.aborted).toBe(true);
+    await settle();
+    expect(got).toEqual([]);
+  });
+});

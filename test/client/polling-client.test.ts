@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { PollingClient } from '../../src/client/polling-client.ts';
+import type { FeedClientHandlers, SnapshotReason, WireRecord, ConnectionStatus } from '../../src/client/types.ts';
+import { fakeEnvironment, ManualTimers, ScriptedFetch, settle } from './fake-env.ts';
+import { snapshot } from './fixtures.ts';
+
+function setup(options: { conditional?: boolean; intervalMs?: number } = {}) {
+  const timers = new ManualTimers();
+  const http = new ScriptedFetch();
+  const snapshots: { seq: number; reason: SnapshotReason | undefined }[] = [];
+  const wire: WireRecord[] = [];
+  const statuses: ConnectionStatus[] = [];
+  const handlers: FeedClientHandlers = {
+    onSnapshot: (s, _t, reason) => snapshots.push({ seq: s.seq, reason }),
+    onEvent: () => undefined,
+    onWire: (r) => wire.push(r),
+    onStatus: (s) => statuses.push(s),
+  };
+  const client = new PollingClient(fakeEnvironment(timers, { fetch: http.fetch }), handlers, {
+    intervalMs: 1000,
+    backoff: { random: () => 0 },
+    ...options,
+  });
+  return { timers, http, snapshots, wire, statuses, client };
+}
+
+describe('PollingClient', () => {
+  it('starts without a cursor: first 200 is the baseline, later 200s are polls', async () => {
+    const { http, timers, snapshots, client } = setup();
+    client.start(undefined);
+    expect(http.requests[0]?.url).toBe('http://votewire.test/api/ballot');
+    expect(http.requests[0]?.headers['If-None-Match']).toBeUndefined();
+    http.reply({ status: 200, body: snapshot(4) });
+    await settle();
+    timers.advance(1000);
+    expect(http.requests[1]?.headers['If-None-Match']).toBe('"4"');
+    http.reply({ status: 200, body: snapshot(6) });
+    await settle();
+    expect(snapshots).toEqual([
+      { seq: 4, reason: 'initial' },
+      { seq: 6, reason: 'poll' },
+    ]);
+    client.stop();
+  });
+
+  it('hands over a cursor: the first request is conditional on it, and a 304 is an empty exchange', async () => {
+    const { http, snapshots, wire, client } = setup();
+    client.start(9);
+    expect(http.requests[0]?.headers['If-None-Match']).toBe('"9"');
+    http.reply({ status: 304 });
+    await settle();
+    expect(snapshots).toEqual([]);
+    expect(wire[0]).toMatchObject({ transport: 'polling', status: 304, empty: true, bytesIn: 0 });
+    client.stop();
+  });
+
+  it('with conditional requests off, downloads the whole ballot every time', async () => {
+    const { http, timers, wire, client } = setup({ conditional: false });
+    client.start(2);
+    expect(http.requests[0]?.headers['If-None-Match']).toBeUndefined();
+    http.reply({ status: 200, body: snapshot(2) });
+    await settle();
+    expect(wire[0]).toMatchObject({ status: 200, empty: true, events: 0 });
+    expect(wire[0]?.bytesIn).toBeGreaterThan(20);
+    timers.advance(1000);
+    expect(http.requests).toHaveLength(2);
+    client.stop();
+  });
+
+  it('polls at the configured rate, and not at all after stop()', async () => {
+    const { http, timers, client } = setup({ intervalMs: 250 });
+    client.start(0);
+    http.reply({ status: 304 });
+    await settle();
+    timers.advance(249);
+    expect(http.requests).toHaveLength(1);
+    timers.advance(1);
+    expect(http.requests).toHaveLength(2);
+    client.stop();
+    expect(http.requests[1]?.signal?.aborted).toBe(true);
+    timers.advance(10_000);
+    expect(http.requests).toHaveLength(2);
+  });
+
+  it('backs off when the server is gone and recovers when it answers again', async () => {
+    const { http, timers, statuses, client } = setup();
+    client.start(0);
+    http.reply(new TypeError('fetch failed'));
+    await settle();
+    expect(statuses).toEqual(['connecting', 'reconnecting']);
+    timers.advance(124); // backoff with random 0: first delay 125 ms
+    expect(http.requests).toHaveLength(1);
+    timers.advance(1);
+    expect(http.requests).toHaveLength(2);
+    http.reply({ status: 503, body: { error: 'shutting_down', message: 'bye' } });
+    await settle();
+    timers.advance(250); // second delay 250 ms
+    expect(http.requests).toHaveLength(3);
+    http.reply({ status: 304 });
+    await settle();
+    expect(statuses.at(-1)).toBe('open');
+    client.stop();
+    expect(statuses.at(-1)).toBe('closed');
+  });
+});
