@@ -16,6 +16,8 @@ interface Peer {
   /** Cleared at each ping, set by the pong: a peer still false at the next ping is dead. */
   alive: boolean;
   request: FastifyRequest;
+  /** Frames are handled one after another, so a peer's votes and error frames keep their order. */
+  pending: Promise<void>;
 }
 
 /**
@@ -113,7 +115,7 @@ const websocketTransport: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     function onConnection(socket, request) {
-      const peer: Peer = { alive: true, request };
+      const peer: Peer = { alive: true, request, pending: Promise.resolve() };
       const raw = request.raw.socket as Socket;
       metrics.trackLongLived(raw);
       counters.open++;
@@ -133,10 +135,12 @@ const websocketTransport: FastifyPluginAsyncTypebox = async (app) => {
         peer.alive = true;
       });
       socket.on('message', function onMessage(data, isBinary) {
-        handleVoteFrame(socket, peer, data, isBinary).catch((error: unknown) => {
-          request.log.error({ err: error }, 'websocket vote failed');
-          socket.send(errorFrame('internal_error', 'The vote could not be recorded'));
-        });
+        peer.pending = peer.pending
+          .then(() => handleVoteFrame(socket, peer, data, isBinary))
+          .catch((error: unknown) => {
+            request.log.error({ err: error }, 'websocket vote failed');
+            socket.send(errorFrame('internal_error', 'The vote could not be recorded'));
+          });
       });
       socket.on('close', function onClose() {
         peers.delete(socket);

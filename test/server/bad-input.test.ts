@@ -1,0 +1,146 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Snapshot } from '../../src/feed/types.ts';
+import { castVote, createSession, startServer, type RunningServer, type Session } from '../helpers/server.ts';
+
+let server: RunningServer;
+let session: Session;
+let url: string;
+
+beforeAll(async () => {
+  server = await startServer({ votesPerSecond: 0 });
+  url = server.url;
+  session = await createSession(url);
+  await castVote(url, session, { candidateId: 'polling' });
+});
+afterAll(async () => {
+  await server.close();
+});
+
+async function ballot(): Promise<Snapshot> {
+  return (await (await fetch(`${url}/api/ballot`)).json()) as Snapshot;
+}
+
+function expectErrorShape(body: unknown, code: string): void {
+  expect(body).toMatchObject({ error: code });
+  expect(typeof (body as { message: unknown }).message).toBe('string');
+  expect(Object.keys(body as object).sort()).toEqual(['error', 'message']);
+}
+
+describe('POST /api/votes with bad input', () => {
+  const cases: [string, string | object, Record<string, string>, number, string][] = [
+    ['malformed JSON', '{"candidateId": "polling"', {}, 400, 'invalid_json'],
+    ['an empty body', '', {}, 400, 'invalid_json'],
+    ['a number for candidateId', { candidateId: 7 }, {}, 400, 'invalid_request'],
+    ['a numeric string where an object is expected', '"polling"', {}, 400, 'invalid_request'],
+    ['an array body', '[{"candidateId":"polling"}]', {}, 400, 'invalid_request'],
+    ['an unknown key', { candidateId: 'polling', extra: true }, {}, 400, 'invalid_request'],
+    ['a voteId over 64 characters', { candidateId: 'polling', voteId: 'x'.repeat(65) }, {}, 400, 'invalid_request'],
+    ['a __proto__ key', '{"candidateId":"polling","__proto__":{"admin":true}}', {}, 400, 'invalid_json'],
+    ['a constructor.prototype key', '{"candidateId":"polling","constructor":{"prototype":{"admin":true}}}', {}, 400, 'invalid_json'],
+    ['an unknown candidate', { candidateId: 'nobody' }, {}, 404, 'unknown_candidate'],
+    ['a body over 4 KiB', { candidateId: 'polling', voteId: 'y'.repeat(5000) }, {}, 413, 'body_too_large'],
+    ['text/plain', 'candidateId=polling', { 'content-type': 'text/plain' }, 415, 'unsupported_media_type'],
+    ['form encoding', 'candidateId=polling', { 'content-type': 'application/x-www-form-urlencoded' }, 415, 'unsupported_media_type'],
+  ];
+
+  it.each(cases)('rejects %s with the JSON Error shape and leaves the feed unchanged', async (_name, body, headers, status, code) => {
+    const before = await ballot();
+    const result = await castVote(url, session, body, headers);
+    expect(result.status).toBe(status);
+    expectErrorShape(result.body, code);
+    const after = await ballot();
+    expect(after.seq).toBe(before.seq);
+    expect(after.candidates).toEqual(before.candidates);
+  });
+
+  it('rejects a vote without a session with 401', async () => {
+    const result = await castVote(url, undefined, { candidateId: 'polling' });
+    expect(result.status).toBe(401);
+    expectErrorShape(result.body, 'no_session');
+  });
+
+  it('rejects a forged session cookie with 401', async () => {
+    const forged = { ...session, cookie: 'sid=u_attacker.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' };
+    const result = await castVote(url, forged, { candidateId: 'polling' });
+    expect(result.status).toBe(401);
+    const unsigned = { ...session, cookie: `sid=${session.userId}` };
+    expect((await castVote(url, unsigned, { candidateId: 'polling' })).status).toBe(401);
+    expect((await ballot()).seq).toBe(1);
+  });
+});
+
+describe('per-user vote limit', () => {
+  it('answers 429 beyond VOTES_PER_SECOND for one user while another user still votes', async () => {
+    const limited = await startServer({ votesPerSecond: 3 });
+    try {
+      const eager = await createSession(limited.url);
+      const calm = await createSession(limited.url);
+      // Ten at once: even straddling a one-second window edge, at most 2 x 3 can pass.
+      const results = await Promise.all(Array.from({ length: 10 }, () => castVote(limited.url, eager, { candidateId: 'push' })));
+      const rejected = results.filter((r) => r.status === 429);
+      expect(rejected.length).toBeGreaterThanOrEqual(4);
+      expect(results.filter((r) => r.status === 201).length).toBe(10 - rejected.length);
+      expectErrorShape(rejected[0]!.body, 'rate_limited');
+      expect(limited.feed.head()).toBe(10 - rejected.length);
+      expect((await castVote(limited.url, calm, { candidateId: 'push' })).status).toBe(201);
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
+describe('query validation', () => {
+  const bad: [string, string][] = [
+    ['client with a space', 'client=a%20b&since=0'],
+    ['client too long', `client=${'c'.repeat(65)}&since=0`],
+    ['missing client', 'since=0'],
+    ['negative since', 'client=a&since=-1'],
+    ['fractional since', 'client=a&since=1.5'],
+    ['since not a number', 'client=a&since=abc'],
+    ['negative timeout', 'client=a&since=0&timeout=-5'],
+    ['timeout not a number', 'client=a&since=0&timeout=soon'],
+    ['an unknown parameter', 'client=a&since=0&debug=1'],
+  ];
+  it.each(bad)('GET /api/long-poll rejects %s with 400', async (_name, query) => {
+    const response = await fetch(`${url}/api/long-poll?${query}`, { headers: { cookie: session.cookie } });
+    expect(response.status).toBe(400);
+    expectErrorShape(await response.json(), 'invalid_request');
+  });
+
+  it('GET /api/long-poll without a session is 401', async () => {
+    const response = await fetch(`${url}/api/long-poll?client=a&since=0`);
+    expect(response.status).toBe(401);
+    expectErrorShape(await response.json(), 'no_session');
+  });
+
+  it('GET /api/sse rejects a bad since with 400 and ignores a garbage Last-Event-ID', async () => {
+    const bad = await fetch(`${url}/api/sse?since=-3`);
+    expect(bad.status).toBe(400);
+    expectErrorShape(await bad.json(), 'invalid_request');
+    const controller = new AbortController();
+    const garbage = await fetch(`${url}/api/sse`, { headers: { 'last-event-id': 'abc' }, signal: controller.signal });
+    expect(garbage.status).toBe(200);
+    const reader = garbage.body!.getReader();
+    let text = '';
+    while (!text.includes('event: snapshot')) text += new TextDecoder().decode((await reader.read()).value);
+    controller.abort();
+  });
+
+  it('POST /api/session rejects a name over 40 characters and an empty name', async () => {
+    for (const name of ['n'.repeat(41), '']) {
+      const response = await fetch(`${url}/api/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name }),
+      });
+      expect(response.status).toBe(400);
+      expectErrorShape(await response.json(), 'invalid_request');
+    }
+  });
+
+  it('an unknown route is a JSON 404', async () => {
+    const response = await fetch(`${url}/api/nothing-here`);
+    expect(response.status).toBe(404);
+    expectErrorShape(await response.json(), 'not_found');
+  });
+});

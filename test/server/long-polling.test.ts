@@ -1,0 +1,143 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { request } from 'undici';
+import type { Snapshot, VoteEvent } from '../../src/feed/types.ts';
+import { castVote, createSession, startServer, waitFor, type RunningServer, type Session } from '../helpers/server.ts';
+
+let server: RunningServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+interface PollResult {
+  status: number;
+  body: { events?: VoteEvent[]; snapshot?: Snapshot } | undefined;
+}
+
+async function poll(url: string, session: Session, query: Record<string, string>, signal?: AbortSignal): Promise<PollResult> {
+  const response = await fetch(`${url}/api/long-poll?${new URLSearchParams(query)}`, { headers: { cookie: session.cookie }, ...(signal ? { signal } : {}) });
+  const text = await response.text();
+  return { status: response.status, body: text === '' ? undefined : (JSON.parse(text) as PollResult['body']) };
+}
+
+function longPollMetrics(s: RunningServer) {
+  return s.app.metrics.collect()['long-polling'];
+}
+
+describe('long polling', () => {
+  it('answers 204 with no body when nothing happens before the timeout', async () => {
+    server = await startServer();
+    const session = await createSession(server.url);
+    const result = await poll(server.url, session, { client: 'a', since: '0', timeout: '150' });
+    expect(result).toEqual({ status: 204, body: undefined });
+    expect(longPollMetrics(server).emptyResponses).toBe(1);
+  });
+
+  it('wakes a parked poll as soon as a vote arrives', async () => {
+    server = await startServer();
+    const { url } = server;
+    const session = await createSession(url);
+    const pending = poll(url, session, { client: 'a', since: '0', timeout: '20000' });
+    const s = server;
+    await waitFor(() => (longPollMetrics(s).open === 1 ? true : undefined), 5000, 'the poll to park');
+    const started = Date.now();
+    await castVote(url, session, { candidateId: 'push', voteId: 'x1' });
+    const result = await pending;
+    // Far below the 20 s timeout: the vote, not the timer, answered it.
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(result.status).toBe(200);
+    expect(result.body?.events?.map((e) => [e.seq, e.voteId])).toEqual([[1, 'x1']]);
+  });
+
+  it('returns events that arrived between polls together, in order', async () => {
+    server = await startServer({ votesPerSecond: 0 });
+    const { url } = server;
+    const session = await createSession(url);
+    const first = await poll(url, session, { client: 'a' });
+    expect(first.body?.snapshot?.seq).toBe(0);
+    for (let i = 1; i <= 5; i++) await castVote(url, session, { candidateId: 'polling', voteId: `b${i}` });
+    const second = await poll(url, session, { client: 'a', since: '0' });
+    expect(second.body?.events?.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(second.body?.events?.map((e) => e.count)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('answers the older poll at once when a second poll arrives on the same queue', async () => {
+    server = await startServer();
+    const { url } = server;
+    const session = await createSession(url);
+    const older = poll(url, session, { client: 'tab', since: '0', timeout: '20000' });
+    const s = server;
+    await waitFor(() => (longPollMetrics(s).open === 1 ? true : undefined), 5000, 'the first poll to park');
+    const newer = poll(url, session, { client: 'tab', since: '0', timeout: '20000' });
+    expect((await older).status).toBe(204);
+    await castVote(url, session, { candidateId: 'push' });
+    expect((await newer).body?.events?.map((e) => e.seq)).toEqual([1]);
+  });
+
+  it('keeps separate queues for two tabs of one user', async () => {
+    server = await startServer();
+    const { url } = server;
+    const session = await createSession(url);
+    const tab1 = poll(url, session, { client: 'tab-1', since: '0', timeout: '20000' });
+    const tab2 = poll(url, session, { client: 'tab-2', since: '0', timeout: '20000' });
+    const s = server;
+    await waitFor(() => (longPollMetrics(s).open === 2 ? true : undefined), 5000, 'both polls to park');
+    await castVote(url, session, { candidateId: 'push' });
+    expect((await tab1).body?.events?.[0]?.seq).toBe(1);
+    expect((await tab2).body?.events?.[0]?.seq).toBe(1);
+  });
+
+  it('leaves nothing parked when the client goes away mid-poll', async () => {
+    server = await startServer();
+    const { url } = server;
+    const session = await createSession(url);
+    const controller = new AbortController();
+    const pending = request(`${url}/api/long-poll?client=gone&since=0&timeout=20000`, {
+      headers: { cookie: session.cookie },
+      signal: controller.signal,
+    }).catch((error: unknown) => error);
+    const s = server;
+    await waitFor(() => (longPollMetrics(s).open === 1 ? true : undefined), 5000, 'the poll to park');
+    controller.abort();
+    await pending;
+    await waitFor(() => (longPollMetrics(s).open === 0 ? true : undefined), 5000, 'the parked poll to go');
+    // The vote after the client left must not be "delivered" to a dead request.
+    await castVote(url, session, { candidateId: 'push' });
+    expect(longPollMetrics(server).deliveries).toBe(0);
+  });
+
+  it('resets an overflowing queue: its next poll gets a snapshot', async () => {
+    server = await startServer({ votesPerSecond: 0, longPollQueueMax: 5 });
+    const { url } = server;
+    const session = await createSession(url);
+    await poll(url, session, { client: 'slow' });
+    for (let i = 0; i < 8; i++) await castVote(url, session, { candidateId: 'push' });
+    expect(longPollMetrics(server).queueDepth).toBe(5);
+    const result = await poll(url, session, { client: 'slow', since: '0' });
+    expect(result.body?.events).toBeUndefined();
+    expect(result.body?.snapshot?.seq).toBe(8);
+    expect(result.body?.snapshot?.candidates.find((c) => c.id === 'push')?.count).toBe(8);
+    expect(longPollMetrics(server).resets).toBe(1);
+    // After the reset the queue follows from the snapshot as usual.
+    await castVote(url, session, { candidateId: 'push' });
+    expect((await poll(url, session, { client: 'slow', since: '8' })).body?.events?.map((e) => e.seq)).toEqual([9]);
+  });
+
+  it('removes a queue nobody polls for the idle time', async () => {
+    server = await startServer({ longPollQueueIdleMs: 200 });
+    const session = await createSession(server.url);
+    await poll(server.url, session, { client: 'idle', timeout: '0' });
+    expect(longPollMetrics(server).queues).toBe(1);
+    const s = server;
+    await waitFor(() => (longPollMetrics(s).queues === 0 ? true : undefined), 5000, 'the idle queue to be removed');
+  });
+
+  it('caps the requested timeout at LONG_POLL_TIMEOUT_MS', async () => {
+    server = await startServer({ longPollTimeoutMs: 200 });
+    const session = await createSession(server.url);
+    const started = Date.now();
+    const result = await poll(server.url, session, { client: 'a', since: '0', timeout: '600000' });
+    expect(result.status).toBe(204);
+    expect(Date.now() - started).toBeLessThan(60_000);
+  });
+});

@@ -1,0 +1,95 @@
+import { connect, type Socket } from 'node:net';
+import { once } from 'node:events';
+import { afterEach, describe, expect, it } from 'vitest';
+import { castVote, createSession, startServer, waitFor, type RunningServer } from '../helpers/server.ts';
+import { openSocket } from '../helpers/ws-client.ts';
+
+let server: RunningServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+/** Sends raw bytes on a fresh connection and returns everything the server wrote until it closed. */
+async function rawExchange(url: string, text: string): Promise<{ sent: number; received: Buffer }> {
+  const { port } = new URL(url);
+  const socket = connect(Number(port), '127.0.0.1');
+  await once(socket, 'connect');
+  const chunks: Buffer[] = [];
+  socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+  socket.write(text);
+  await once(socket, 'close');
+  return { sent: Buffer.byteLength(text), received: Buffer.concat(chunks) };
+}
+
+interface MetricsBody {
+  feed: { kind: string; head: number };
+  process: { cpuUserMs: number; rssBytes: number; eventLoopUtilization: number };
+  transports: Record<string, { open: number; requests: number; deliveries: number; emptyResponses: number; bytesIn: number; bytesOut: number }>;
+}
+
+async function readMetrics(url: string): Promise<MetricsBody> {
+  return (await (await fetch(`${url}/api/metrics`)).json()) as MetricsBody;
+}
+
+describe('metrics', () => {
+  it('counts polling bytes at the socket, headers included, to the byte', async () => {
+    server = await startServer();
+    const request = 'GET /api/ballot HTTP/1.1\r\nHost: votewire.test\r\nConnection: close\r\n\r\n';
+    const full = await rawExchange(server.url, request);
+    expect(full.received.toString()).toMatch(/^HTTP\/1\.1 200 /);
+    const conditional = await rawExchange(server.url, request.replace('\r\n\r\n', '\r\nIf-None-Match: "0"\r\n\r\n'));
+    expect(conditional.received.toString()).toMatch(/^HTTP\/1\.1 304 /);
+
+    const polling = (await readMetrics(server.url)).transports.polling!;
+    expect(polling.requests).toBe(2);
+    expect(polling.emptyResponses).toBe(1);
+    expect(polling.bytesIn).toBe(full.sent + conditional.sent);
+    expect(polling.bytesOut).toBe(full.received.length + conditional.received.length);
+  });
+
+  it('counts WebSocket bytes at the socket, upgrade and framing included, matching the client socket', async () => {
+    server = await startServer({ votesPerSecond: 0 });
+    const session = await createSession(server.url);
+    let clientSocket: Socket | undefined;
+    const peer = await openSocket(server.url, '/api/ws', {
+      headers: { cookie: session.cookie },
+      createConnection: (options) => (clientSocket = connect(options as { port: number; host: string })),
+    });
+    for (let i = 0; i < 5; i++) peer.socket.send(JSON.stringify({ type: 'vote', candidateId: 'push', voteId: `m${i}` }));
+    await waitFor(() => (peer.frames.filter((f) => f.type === 'vote').length === 5 ? true : undefined));
+
+    const ws = (await readMetrics(server.url)).transports.websocket!;
+    expect(ws.open).toBe(1);
+    expect(ws.requests).toBe(1);
+    expect(ws.deliveries).toBe(5);
+    expect(ws.bytesIn).toBe(clientSocket!.bytesWritten);
+    expect(ws.bytesOut).toBe(clientSocket!.bytesRead);
+    peer.socket.close();
+    await peer.closed;
+  });
+
+  it('labels every counter by transport in the Prometheus text, with the same values as the JSON', async () => {
+    server = await startServer();
+    const session = await createSession(server.url);
+    await castVote(server.url, session, { candidateId: 'push' });
+    await fetch(`${server.url}/api/ballot`, { headers: { 'if-none-match': '"1"' } });
+    const json = await readMetrics(server.url);
+    expect(json.feed).toEqual({ kind: 'memory', head: 1 });
+    expect(json.process.rssBytes).toBeGreaterThan(0);
+
+    const response = await fetch(`${server.url}/metrics`);
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
+    const text = await response.text();
+    for (const transport of ['polling', 'long-polling', 'websocket', 'sse', 'other']) {
+      expect(text).toContain(`votewire_open_connections{transport="${transport}"}`);
+      expect(text).toContain(`votewire_sent_bytes_total{transport="${transport}"}`);
+    }
+    expect(text).toContain('votewire_empty_responses_total{transport="polling"} 1');
+    expect(text).toContain('votewire_requests_total{transport="polling"} 1');
+    expect(text).toContain('votewire_feed_head_seq{feed="memory"} 1');
+    expect(text).toMatch(/# TYPE votewire_sent_bytes_total counter/);
+    const pollingBytes = Number(/votewire_sent_bytes_total\{transport="polling"\} (\d+)/.exec(text)?.[1]);
+    expect(pollingBytes).toBe(json.transports.polling!.bytesOut);
+  });
+});

@@ -1,0 +1,142 @@
+import type { Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createSession, startServer, waitFor, type RunningServer } from '../helpers/server.ts';
+import { openSocket, upgradeStatus, type OpenSocket } from '../helpers/ws-client.ts';
+
+let server: RunningServer | undefined;
+const sockets: OpenSocket[] = [];
+afterEach(async () => {
+  for (const s of sockets.splice(0)) s.socket.terminate();
+  await server?.close();
+  server = undefined;
+});
+
+async function connect(url: string, path = '/api/ws', options: Parameters<typeof openSocket>[2] = {}): Promise<OpenSocket> {
+  const opened = await openSocket(url, path, options);
+  sockets.push(opened);
+  return opened;
+}
+
+function votes(frames: OpenSocket['frames']) {
+  return frames.filter((f) => f.type === 'vote');
+}
+
+describe('the WebSocket transport', () => {
+  it('sends a snapshot first, accepts votes as frames, and pushes each vote to every peer', async () => {
+    server = await startServer();
+    const session = await createSession(server.url);
+    const voter = await connect(server.url, '/api/ws', { headers: { cookie: session.cookie } });
+    const watcher = await connect(server.url);
+    await waitFor(() => (watcher.frames.length === 1 && voter.frames.length === 1 ? true : undefined));
+    expect(watcher.frames[0]).toMatchObject({ type: 'snapshot', seq: 0 });
+    voter.socket.send(JSON.stringify({ type: 'vote', candidateId: 'push', voteId: 'ws-1' }));
+    await waitFor(() => (votes(watcher.frames).length === 1 && votes(voter.frames).length === 1 ? true : undefined));
+    expect(votes(watcher.frames)[0]).toMatchObject({ type: 'vote', seq: 1, candidateId: 'push', count: 1, voteId: 'ws-1' });
+  });
+
+  it('answers a non-JSON frame with an error frame and keeps the socket open and fed', async () => {
+    server = await startServer();
+    const session = await createSession(server.url);
+    const peer = await connect(server.url, '/api/ws', { headers: { cookie: session.cookie } });
+    peer.socket.send('this is not json');
+    peer.socket.send('{"type":"vote","candidateId":"nobody"}');
+    peer.socket.send('{"type":"vote","candidateId":"push","__proto__":{"x":1}}');
+    peer.socket.send('{"type":"shout","candidateId":"push"}');
+    peer.socket.send('{"type":"vote","candidateId":42}');
+    await waitFor(() => (peer.frames.filter((f) => f.type === 'error').length === 5 ? true : undefined));
+    expect(peer.frames.filter((f) => f.type === 'error').map((f) => f.error)).toEqual([
+      'invalid_json',
+      'unknown_candidate',
+      'invalid_json',
+      'invalid_frame',
+      'invalid_frame',
+    ]);
+    expect(server.feed.head()).toBe(0);
+    // Still open, still voting, still receiving.
+    peer.socket.send(JSON.stringify({ type: 'vote', candidateId: 'polling' }));
+    await waitFor(() => (votes(peer.frames).length === 1 ? true : undefined));
+  });
+
+  it('refuses a vote frame without a session with an error frame', async () => {
+    server = await startServer();
+    const peer = await connect(server.url);
+    peer.socket.send(JSON.stringify({ type: 'vote', candidateId: 'push' }));
+    const error = await waitFor(() => peer.frames.find((f) => f.type === 'error'));
+    expect(error).toMatchObject({ error: 'no_session' });
+    expect(server.feed.head()).toBe(0);
+  });
+
+  it('closes with 1009 if a message is over 4 KiB, without disturbing other peers', async () => {
+    server = await startServer();
+    const session = await createSession(server.url);
+    const big = await connect(server.url, '/api/ws', { headers: { cookie: session.cookie } });
+    const other = await connect(server.url, '/api/ws', { headers: { cookie: session.cookie } });
+    big.socket.send(JSON.stringify({ type: 'vote', candidateId: 'push', voteId: 'x'.repeat(5000) }));
+    expect((await big.closed).code).toBe(1009);
+    other.socket.send(JSON.stringify({ type: 'vote', candidateId: 'push' }));
+    await waitFor(() => (votes(other.frames).length === 1 ? true : undefined));
+    expect(server.feed.head()).toBe(1);
+  });
+
+  it('closes with 1003 on a binary frame', async () => {
+    server = await startServer();
+    const peer = await connect(server.url);
+    peer.socket.send(Buffer.from([1, 2, 3]), { binary: true });
+    expect((await peer.closed).code).toBe(1003);
+  });
+
+  it('refuses an upgrade from a foreign Origin with 403 and accepts its own and allowed origins', async () => {
+    server = await startServer({ allowedOrigins: ['https://friend.example'] });
+    const host = new URL(server.url).host;
+    expect(await upgradeStatus(server.url, '/api/ws', { headers: { origin: 'https://evil.example' } })).toBe(403);
+    expect(await upgradeStatus(server.url, '/api/ws', { headers: { origin: `http://${host}` } })).toBe(101);
+    expect(await upgradeStatus(server.url, '/api/ws', { headers: { origin: 'https://friend.example' } })).toBe(101);
+    expect(await upgradeStatus(server.url, '/api/ws?since=nope')).toBe(400);
+  });
+
+  it('refuses an SSE stream from a foreign Origin with 403', async () => {
+    server = await startServer();
+    const response = await fetch(`${server.url}/api/sse`, { headers: { origin: 'https://evil.example' } });
+    expect(response.status).toBe(403);
+    expect(await response.json()).toMatchObject({ error: 'forbidden_origin' });
+  });
+
+  it('drops a peer that misses its pong', async () => {
+    server = await startServer({ wsPingIntervalMs: 100 });
+    const healthy = await connect(server.url);
+    const dead = await connect(server.url, '/api/ws', { autoPong: false });
+    const { code } = await dead.closed;
+    expect(code).toBe(1006); // terminated: no close handshake with a dead peer
+    expect(server.app.metrics.collect().websocket.drops).toBe(1);
+    expect(healthy.socket.readyState).toBe(healthy.socket.OPEN);
+  });
+
+  it('closes a slow consumer with 4008 while a fast one gets every event', async () => {
+    server = await startServer({ votesPerSecond: 0, wsMaxBufferedBytes: 64 * 1024 });
+    const session = await createSession(server.url);
+    const fast = await connect(server.url);
+    const slow = await connect(server.url);
+    const voter = await connect(server.url, '/api/ws', { headers: { cookie: session.cookie } });
+    // Stop reading on the slow peer: the kernel buffers fill, then the server's own buffer grows.
+    // ws keeps its net.Socket private; pausing it is the honest way to be a client that stops reading.
+    (slow.socket as unknown as { _socket: Socket })._socket.pause();
+
+    const metrics = server.app.metrics;
+    const padding = 'p'.repeat(60);
+    let sent = 0;
+    while (metrics.collect().websocket.drops === 0 && sent < 400_000) {
+      for (let i = 0; i < 2000; i++) voter.socket.send(`{"type":"vote","candidateId":"push","voteId":"${padding}${i}"}`);
+      sent += 2000;
+      const target = sent;
+      await waitFor(() => (votes(fast.frames).length >= target ? true : undefined), 20_000, 'the fast peer to keep up');
+    }
+    expect(metrics.collect().websocket.drops).toBe(1);
+    const fastVotes = votes(fast.frames);
+    expect(fastVotes.length).toBe(sent);
+    expect(fastVotes.every((f, i) => f.seq === i + 1)).toBe(true);
+
+    (slow.socket as unknown as { _socket: Socket })._socket.resume();
+    expect((await slow.closed).code).toBe(4008);
+    expect(fast.socket.readyState).toBe(fast.socket.OPEN);
+  }, 120_000);
+});

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { validateCandidates } from '../../src/feed/ballot.ts';
+import { EventLog } from '../../src/feed/event-log.ts';
+import { FeedError } from '../../src/feed/feed.ts';
+import { MemoryFeed } from '../../src/feed/memory-feed.ts';
+import type { FeedEntry } from '../../src/feed/types.ts';
+
+function entry(seq: number): FeedEntry {
+  const event = { type: 'vote' as const, seq, candidateId: 'a', count: seq, votedAt: 0 };
+  return { event, json: JSON.stringify(event) };
+}
+
+describe('EventLog', () => {
+  it('returns the entries after a seq while it still holds them all', () => {
+    const log = new EventLog(5);
+    for (let seq = 1; seq <= 8; seq++) log.append(entry(seq));
+    expect(log.oldestSeq).toBe(4);
+    expect(log.after(3, 8)?.map((e) => e.event.seq)).toEqual([4, 5, 6, 7, 8]);
+    expect(log.after(6, 8)?.map((e) => e.event.seq)).toEqual([7, 8]);
+    expect(log.after(8, 8)).toEqual([]);
+  });
+
+  it('says undefined when entries after the seq were already dropped', () => {
+    const log = new EventLog(5);
+    for (let seq = 1; seq <= 8; seq++) log.append(entry(seq));
+    expect(log.after(2, 8)).toBeUndefined();
+    expect(log.after(0, 8)).toBeUndefined();
+  });
+
+  it('refuses a seq that does not follow the newest', () => {
+    const log = new EventLog(3);
+    log.append(entry(1));
+    expect(() => log.append(entry(1))).toThrow(RangeError);
+  });
+});
+
+describe('MemoryFeed', () => {
+  const candidates = validateCandidates([{ id: 'a', name: 'A' }, { id: 'b', name: 'B' }]);
+
+  it('numbers votes 1, 2, 3 and tells listeners in order, with the JSON made once', async () => {
+    const feed = new MemoryFeed({ candidates });
+    const seen: FeedEntry[] = [];
+    feed.subscribe((e) => seen.push(e));
+    await feed.vote({ candidateId: 'a' });
+    await feed.vote({ candidateId: 'b', voteId: 'v2' });
+    await feed.vote({ candidateId: 'a' });
+    expect(seen.map((e) => [e.event.seq, e.event.candidateId, e.event.count])).toEqual([[1, 'a', 1], [2, 'b', 1], [3, 'a', 2]]);
+    expect(JSON.parse(seen[1]!.json)).toEqual(seen[1]!.event);
+    expect(seen[1]!.event.voteId).toBe('v2');
+    expect(feed.snapshot()).toMatchObject({ seq: 3, candidates: [{ id: 'a', count: 2 }, { id: 'b', count: 1 }] });
+  });
+
+  it('rejects an unknown candidate without changing anything', async () => {
+    const feed = new MemoryFeed({ candidates });
+    await expect(feed.vote({ candidateId: 'zz' })).rejects.toBeInstanceOf(FeedError);
+    expect(feed.head()).toBe(0);
+  });
+
+  it('resumes with events, or a snapshot when too far behind or ahead', async () => {
+    const feed = new MemoryFeed({ candidates, logSize: 3 });
+    for (let i = 0; i < 6; i++) await feed.vote({ candidateId: 'a' });
+    expect(feed.resume(4)).toMatchObject({ kind: 'events', entries: [{ event: { seq: 5 } }, { event: { seq: 6 } }] });
+    expect(feed.resume(3)).toMatchObject({ kind: 'events' });
+    expect(feed.resume(2)).toMatchObject({ kind: 'snapshot', snapshot: { seq: 6 } });
+    expect(feed.resume(7)).toMatchObject({ kind: 'snapshot', snapshot: { seq: 6 } });
+  });
+});
+
+describe('validateCandidates', () => {
+  it.each([
+    ['not an array', { id: 'a' }],
+    ['empty', []],
+    ['a bad id', [{ id: 'has space', name: 'x' }]],
+    ['a duplicate id', [{ id: 'a', name: 'x' }, { id: 'a', name: 'y' }]],
+    ['a missing name', [{ id: 'a' }]],
+  ])('refuses %s', (_name, input) => {
+    expect(() => validateCandidates(input)).toThrow(/CANDIDATES/);
+  });
+});
