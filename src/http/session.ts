@@ -10,8 +10,8 @@ export const SESSION_COOKIE = 'sid';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The signed-in user, or null when the request carries no valid session. Set by the session plugin. */
-    userId: string | null;
+    /** The session's user once read: null without a valid session, undefined before anyone asked. */
+    sessionUserId: string | null | undefined;
   }
 }
 
@@ -28,12 +28,32 @@ const SessionBody = Type.Optional(
 );
 const SessionReply = Type.Object({ userId: Type.String(), name: Type.String() });
 
+/**
+ * The user of the request's signed `sid` cookie, or null. Read on demand and remembered: the polling
+ * endpoint, the busiest of all, never pays for cookie parsing and an HMAC it does not need.
+ */
+export function sessionUser(request: FastifyRequest): string | null {
+  if (request.sessionUserId !== undefined) return request.sessionUserId;
+  let userId: string | null = null;
+  const header = request.headers.cookie;
+  if (header !== undefined) {
+    const raw = request.server.parseCookie(header)[SESSION_COOKIE];
+    if (raw !== undefined) {
+      const unsigned = request.unsignCookie(raw);
+      if (unsigned.valid && unsigned.value !== null) userId = unsigned.value;
+    }
+  }
+  request.sessionUserId = userId;
+  return userId;
+}
+
 /** Throws 401 unless the request carries a valid session; returns the user id. */
 export function requireUser(request: FastifyRequest): string {
-  if (request.userId === null) {
+  const userId = sessionUser(request);
+  if (userId === null) {
     throw new HttpError(401, 'no_session', 'This needs a session: POST /api/session first (the sid cookie)');
   }
-  return request.userId;
+  return userId;
 }
 
 /**
@@ -41,14 +61,9 @@ export function requireUser(request: FastifyRequest): string {
  * process that shares SESSION_SECRET accepts them.
  */
 const sessionPlugin: FastifyPluginAsyncTypebox<{ secret: string }> = async (app, options) => {
-  await app.register(fastifyCookie, { secret: options.secret, hook: 'onRequest' });
-  app.decorateRequest('userId', null);
-  app.addHook('onRequest', async function readSession(request) {
-    const raw = request.cookies[SESSION_COOKIE];
-    if (raw === undefined) return;
-    const unsigned = request.unsignCookie(raw);
-    if (unsigned.valid && unsigned.value !== null) request.userId = unsigned.value;
-  });
+  // hook: false — no cookie parsing on every request; sessionUser() parses when a route needs it.
+  await app.register(fastifyCookie, { secret: options.secret, hook: false });
+  app.decorateRequest('sessionUserId', undefined);
 
   app.post(
     '/api/session',

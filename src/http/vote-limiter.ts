@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { sessionUser } from './session.ts';
 
 /** Says whether this user may vote now. One limiter serves HTTP votes and WebSocket vote frames alike. */
 export type VoteLimiter = (request: FastifyRequest) => Promise<boolean>;
@@ -24,7 +25,7 @@ const voteLimiterPlugin: FastifyPluginAsync<{ votesPerSecond: number }> = async 
   const check = app.createRateLimit({
     max: votesPerSecond,
     timeWindow: 1000,
-    keyGenerator: (request) => request.userId ?? request.ip,
+    keyGenerator: (request) => sessionUser(request) ?? request.ip,
   });
   // `isAllowed` in the result means "on the allow list", not "under the limit": read isExceeded.
   app.decorate('voteLimiter', async (request: FastifyRequest) => {

@@ -7,6 +7,7 @@ import type { RawData, WebSocket } from 'ws';
 import { FeedError } from '../feed/feed.ts';
 import { isOriginAllowed } from '../http/origin.ts';
 import { sendError } from '../http/errors.ts';
+import { sessionUser } from '../http/session.ts';
 import { CursorParam, parseCursor } from './cursor.ts';
 import { CloseCode, errorFrame, parseClientFrame } from './ws-frames.ts';
 
@@ -85,7 +86,7 @@ const websocketTransport: FastifyPluginAsyncTypebox = async (app) => {
       socket.send(errorFrame(parsed.error, parsed.message));
       return;
     }
-    if (peer.request.userId === null) {
+    if (sessionUser(peer.request) === null) {
       socket.send(errorFrame('no_session', 'Voting needs a session: POST /api/session before connecting'));
       return;
     }
@@ -112,6 +113,11 @@ const websocketTransport: FastifyPluginAsyncTypebox = async (app) => {
         if (!isOriginAllowed(request, config.allowedOrigins)) {
           return sendError(reply, 403, 'forbidden_origin', `Origin ${request.headers.origin} may not open this feed`);
         }
+      },
+      // With a shared feed the client may hold a seq another process accepted a moment ago.
+      preHandler: async function catchUpWithClient(request) {
+        const since = parseCursor(request.query.since);
+        if (since !== undefined && since > feed.head()) await feed.catchUp?.(since);
       },
     },
     function onConnection(socket, request) {
