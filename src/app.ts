@@ -38,7 +38,9 @@ export async function buildApp({ config, feed, logger }: BuildOptions): Promise<
     return503OnClosing: false,
     // A line per request would cost more than a poll itself; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
-    forceCloseConnections: true,
+    // Idle keep-alive sockets are closed at shutdown; busy ones finish first, so the 1001 close frames
+    // and the answers to parked polls are not cut off by a destroyed socket.
+    forceCloseConnections: 'idle',
     ajv: {
       // Bodies must be exactly right: no coercing "1" to 1, no silently dropping unknown keys.
       customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false },

@@ -8,6 +8,8 @@ export interface MemoryFeedOptions {
   candidates: readonly CandidateInfo[];
   /** How many recent events are kept for resuming clients. @default 1000 */
   logSize?: number;
+  /** Told when a listener throws (the others still get the event). @default console.error */
+  onListenerError?: (error: unknown) => void;
 }
 
 /** The embedded feed: one process, nothing to install. Counts and the log live in this process. */
@@ -19,11 +21,13 @@ export class MemoryFeed implements Feed {
   readonly #listeners = new Set<FeedListener>();
   #seq = 0;
   #snapshotCache: Snapshot | undefined;
+  readonly #onListenerError: (error: unknown) => void;
 
   constructor(options: MemoryFeedOptions) {
     this.candidates = options.candidates;
     this.#tally = new Tally(options.candidates);
     this.#log = new EventLog(options.logSize ?? 1000);
+    this.#onListenerError = options.onListenerError ?? ((error) => console.error('votewire: a feed listener failed', error));
   }
 
   head(): number {
@@ -62,8 +66,19 @@ export class MemoryFeed implements Feed {
     if (input.voteId !== undefined) event.voteId = input.voteId;
     const entry: FeedEntry = { event, json: JSON.stringify(event) };
     this.#log.append(entry);
-    for (const listener of this.#listeners) listener(entry);
+    this.#emit(entry);
     return entry;
+  }
+
+  #emit(entry: FeedEntry): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(entry);
+      } catch (error) {
+        // One transport's failure must not keep the event from the others; the vote itself stands.
+        this.#onListenerError(error);
+      }
+    }
   }
 
   subscribe(listener: FeedListener): () => void {

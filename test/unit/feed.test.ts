@@ -77,3 +77,18 @@ describe('validateCandidates', () => {
     expect(() => validateCandidates(input)).toThrow(/CANDIDATES/);
   });
 });
+
+describe('MemoryFeed listeners', () => {
+  it('still tells the other listeners when one throws, and reports the error', async () => {
+    const errors: unknown[] = [];
+    const feed = new MemoryFeed({ candidates: validateCandidates([{ id: 'a', name: 'A' }]), onListenerError: (e) => errors.push(e) });
+    const seen: number[] = [];
+    feed.subscribe(() => {
+      throw new Error('broken transport');
+    });
+    feed.subscribe((e) => seen.push(e.event.seq));
+    await feed.vote({ candidateId: 'a' });
+    expect(seen).toEqual([1]);
+    expect(errors).toHaveLength(1);
+  });
+});
