@@ -42,6 +42,8 @@ export interface Config {
   sseHeartbeatMs: number;
   /** WORKERS: server processes sharing the port (needs a redis:// FEED above 1) @default 1 */
   workers: number;
+  /** REDIS_KEY_PREFIX: prefix of the Redis feed's keys; processes with the same FEED and prefix share one feed @default "votewire:" */
+  redisKeyPrefix: string;
 }
 
 export const DEFAULTS: Omit<Config, 'sessionSecret' | 'candidates'> = Object.freeze({
@@ -61,6 +63,7 @@ export const DEFAULTS: Omit<Config, 'sessionSecret' | 'candidates'> = Object.fre
   bodyLimitBytes: 4096,
   sseHeartbeatMs: 15_000,
   workers: 1,
+  redisKeyPrefix: 'votewire:',
 });
 
 /** A complete config from defaults and the given overrides (what tests and the bench use). */
@@ -93,6 +96,7 @@ const FIELDS: Record<Exclude<keyof Config, never>, { env: string; kind: Kind; mi
   bodyLimitBytes: { env: 'BODY_LIMIT_BYTES', kind: 'int', min: 16 },
   sseHeartbeatMs: { env: 'SSE_HEARTBEAT_MS', kind: 'int', min: 1 },
   workers: { env: 'WORKERS', kind: 'int', min: 1 },
+  redisKeyPrefix: { env: 'REDIS_KEY_PREFIX', kind: 'string' },
 };
 
 /** "LONG_POLL_TIMEOUT_MS" -> "long-poll-timeout-ms": the flag spelling of an environment variable. */

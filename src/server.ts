@@ -3,6 +3,7 @@
  * (503 to new requests, parked polls answered, WebSockets closed with 1001, SSE streams ended).
  */
 import { buildApp } from './app.ts';
+import { runPrimary, shouldRunPrimary } from './cluster.ts';
 import { HelpRequested, loadConfig, type Config } from './config.ts';
 import { createFeed } from './feed/create-feed.ts';
 
@@ -46,7 +47,12 @@ try {
   console.error(`votewire: ${(error as Error).message}`);
   process.exit(2);
 }
-main(config).catch((error: unknown) => {
-  console.error(`votewire: ${(error as Error).message}`);
-  process.exit(1);
-});
+if (shouldRunPrimary(config)) {
+  // --workers N: this process only forks and supervises (src/cluster.ts); the workers run main().
+  runPrimary(config);
+} else {
+  main(config).catch((error: unknown) => {
+    console.error(`votewire: ${(error as Error).message}`);
+    process.exit(1);
+  });
+}

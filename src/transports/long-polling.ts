@@ -100,6 +100,8 @@ const longPollingTransport: FastifyPluginAsyncTypebox = async (app) => {
       const userId = requireUser(request);
       const since = parseCursor(request.query.since);
       const timeout = Math.min(parseCursor(request.query.timeout) ?? config.longPollTimeoutMs, config.longPollTimeoutMs);
+      // With a shared feed the client may hold a seq another process accepted a moment ago.
+      if (since !== undefined && since > feed.head()) await feed.catchUp?.(since);
       const head = feed.head();
       const queue = queues.touch(userId, request.query.client, since ?? head, Date.now());
 

@@ -64,7 +64,15 @@ const sseTransport: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/api/sse',
-    { schema: { querystring: SseQuery }, config: { transport: 'sse' } },
+    {
+      schema: { querystring: SseQuery },
+      config: { transport: 'sse' },
+      // With a shared feed the client may hold a seq another process accepted a moment ago.
+      preHandler: async function catchUpWithClient(request) {
+        const since = parseLastEventId(request.headers['last-event-id']) ?? parseCursor(request.query.since);
+        if (since !== undefined && since > feed.head()) await feed.catchUp?.(since);
+      },
+    },
     function openStream(request, reply) {
       if (!isOriginAllowed(request, config.allowedOrigins)) {
         return sendError(reply, 403, 'forbidden_origin', `Origin ${request.headers.origin} may not open this feed`);
