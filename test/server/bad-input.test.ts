@@ -144,3 +144,21 @@ describe('query validation', () => {
     expectErrorShape(await response.json(), 'not_found');
   });
 });
+
+describe('POST /api/session', () => {
+  it('makes a guest from a request with no body at all, with a signed HttpOnly SameSite=Lax cookie', async () => {
+    const response = await fetch(`${url}/api/session`, { method: 'POST' });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { userId: string; name: string };
+    expect(body.name.length).toBeGreaterThan(0);
+    const cookie = response.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(new RegExp(`^sid=${body.userId}\\.`));
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Lax/);
+  });
+
+  it('keeps a given name', async () => {
+    const response = await fetch(`${url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"Ada"}' });
+    expect(await response.json()).toMatchObject({ name: 'Ada' });
+  });
+});
