@@ -1,0 +1,87 @@
+import type { VoteEvent } from '../../src/feed/types.ts';
+import { now } from './environment.ts';
+
+export interface Session {
+  userId: string;
+  name: string;
+}
+
+/** Per-transport counters from GET /api/metrics (see docs/TEAM-NOTES.md "Server facts"). */
+export interface TransportCounters {
+  open: number;
+  requests: number;
+  deliveries: number;
+  emptyResponses: number;
+  bytesIn: number;
+  bytesOut: number;
+  queues: number;
+  queueDepth: number;
+  resets: number;
+  drops: number;
+}
+
+export interface ServerMetrics {
+  feed: { kind: string; head: number };
+  uptimeMs: number;
+  transports: Record<string, TransportCounters | undefined>;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+async function errorFrom(response: Response): Promise<ApiError> {
+  const text = await response.text();
+  try {
+    const body = JSON.parse(text) as { error?: string; message?: string };
+    return new ApiError(response.status, body.error ?? 'http_error', body.message ?? text);
+  } catch {
+    return new ApiError(response.status, 'http_error', text || response.statusText);
+  }
+}
+
+/** POST /api/session: sets the signed `sid` cookie (HttpOnly: the page never sees it). */
+export async function joinSession(name: string): Promise<Session> {
+  const trimmed = name.trim().slice(0, 40);
+  const response = await fetch('/api/session', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(trimmed.length > 0 ? { name: trimmed } : {}),
+  });
+  if (!response.ok) throw await errorFrom(response);
+  return (await response.json()) as Session;
+}
+
+export interface VoteResult {
+  event: VoteEvent;
+  sentAt: number;
+  receivedAt: number;
+  /** Bytes of the request and response bodies, for the page's own accounting. */
+  bytesOut: number;
+  bytesIn: number;
+}
+
+/** POST /api/votes once. Throws ApiError for any status but 201. */
+export async function postVote(candidateId: string, voteId: string): Promise<VoteResult> {
+  const body = JSON.stringify({ candidateId, voteId });
+  const sentAt = now();
+  const response = await fetch('/api/votes', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  if (response.status !== 201) throw await errorFrom(response);
+  const text = await response.text();
+  const receivedAt = now();
+  const parsed = JSON.parse(text) as { event: VoteEvent };
+  return { event: parsed.event, sentAt, receivedAt, bytesOut: body.length, bytesIn: text.length };
+}
+
+export async function fetchMetrics(signal?: AbortSignal): Promise<ServerMetrics> {
+  const response = await fetch('/api/metrics', signal === undefined ? {} : { signal });
+  if (!response.ok) throw await errorFrom(response);
+  return (await response.json()) as ServerMetrics;
+}
