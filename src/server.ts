@@ -16,6 +16,11 @@ async function main(config: Config): Promise<void> {
     if (stopping) return;
     stopping = true;
     app.log.info({ signal }, 'shutting down');
+    // A peer that never answers our close frame must not hold the process forever.
+    setTimeout(() => {
+      app.log.warn(`shutdown took over ${SHUTDOWN_DEADLINE_MS} ms; exiting anyway`);
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
     try {
       await app.close();
       await feed.close();
@@ -28,13 +33,17 @@ async function main(config: Config): Promise<void> {
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
 
-  await app.listen({ port: config.port, host: config.host });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : config.port;
-  app.log.info(
-    `Votewire listening on http://${config.host}:${port} with the ${feed.kind} feed (${config.candidates.length} candidates)`,
-  );
+  // One line says where we listen and on which feed (Fastify would otherwise log its own as well).
+  await app.listen({
+    port: config.port,
+    host: config.host,
+    listenTextResolver: (address) =>
+      `Votewire listening on ${address} with the ${feed.kind} feed (${config.candidates.length} candidates)`,
+  });
 }
+
+/** How long a graceful shutdown may take before the process exits regardless. */
+const SHUTDOWN_DEADLINE_MS = 10_000;
 
 let config: Config;
 try {
