@@ -33,6 +33,8 @@ export function axisPosition(ms: number): number {
 interface LaneParts {
   root: HTMLElement;
   track: HTMLElement;
+  p50Marker: HTMLElement;
+  p95Marker: HTMLElement;
   dots: Map<number, HTMLElement>;
   p50: HTMLElement;
   p95: HTMLElement;
@@ -74,7 +76,7 @@ export class RaceView {
     }
     this.element = h(
       'section',
-      { class: 'card race', 'aria-labelledby': 'race-title' },
+      { class: 'card race', 'aria-labelledby': 'race-title', 'data-testid': 'race' },
       h(
         'div',
         { class: 'race-head' },
@@ -102,6 +104,9 @@ export class RaceView {
     const [p95, p95Box] = stat('p95', `lane-${lane}-p95`);
     const [received, receivedBox] = stat('votes', `lane-${lane}-received`);
     const [batch, batchBox] = stat('last batch', `lane-${lane}-batch`);
+    const p50Marker = h('span', { class: 'p-marker p50', 'data-label': 'p50', hidden: true });
+    const p95Marker = h('span', { class: 'p-marker p95', 'data-label': 'p95', hidden: true });
+    track.append(p50Marker, p95Marker);
     const place = h('span', { class: 'place' });
     const integrity = h('span', { class: 'lane-integrity', 'data-testid': `lane-${lane}-integrity` }, '');
     const root = h(
@@ -111,11 +116,13 @@ export class RaceView {
       track,
       h('div', { class: 'lane-stats' }, p50Box, p95Box, receivedBox, batchBox),
     );
-    return { root, track, dots: new Map(), p50, p95, received, batch, place, integrity };
+    return { root, track, p50Marker, p95Marker, dots: new Map(), p50, p95, received, batch, place, integrity };
   }
 
   render(now: number): void {
     const { model } = this.#controller;
+    // Every lane has its starting snapshot: from here on, each vote is timed in every lane.
+    this.element.dataset.ready = String(this.#controller.running && model.ready);
     const votes = model.recentVotes().filter((v) => v.votedAt !== undefined).slice(-DOTS_PER_LANE);
     const ranking = this.#controller.lanes
       .map((lane) => ({ lane, p50: model.summary(lane).p50 }))
@@ -130,6 +137,11 @@ export class RaceView {
       setText(parts.received, String(summary.received));
       setText(parts.batch, summary.lastBatch === 0 ? '–' : `${summary.lastBatch} vote${summary.lastBatch === 1 ? '' : 's'}`);
       parts.root.dataset.received = String(summary.received);
+      parts.root.dataset.largestBatch = String(summary.largestBatch);
+      for (const [marker, value] of [[parts.p50Marker, summary.p50], [parts.p95Marker, summary.p95]] as const) {
+        marker.hidden = value === undefined;
+        if (value !== undefined) marker.style.left = `${(axisPosition(value) * 100).toFixed(2)}%`;
+      }
       parts.root.dataset.status = this.#controller.statuses.get(lane) ?? 'stopped';
       const rank = ranking.findIndex((r) => r.lane === lane);
       setText(parts.place, rank < 0 ? '' : ['1st', '2nd', '3rd', '4th'][rank] ?? '');

@@ -1,0 +1,165 @@
+/**
+ * The browser demo in real Chromium against a real listening server (no mocks). All browser tests live
+ * in this one file on purpose: they share one build of web/dist, which a second file running in
+ * parallel would delete and rewrite under the first one's pages.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { buildWeb } from '../../web/build.ts';
+import { castVote, createSession, startServer, type RunningServer } from '../helpers/server.ts';
+import { chromiumAvailable, explainMissingBrowser, launchChromium } from './chromium.ts';
+import {
+  integrity,
+  join,
+  numberOf,
+  openDemo,
+  serverBallot,
+  switchTransport,
+  textOf,
+  waitForSeq,
+  waitForText,
+} from './page-helpers.ts';
+
+const TRANSPORTS = ['polling', 'long-polling', 'websocket', 'sse'] as const;
+const haveBrowser = chromiumAvailable();
+if (!haveBrowser) explainMissingBrowser();
+
+describe.skipIf(!haveBrowser)('browser demo (Chromium)', () => {
+  let server: RunningServer;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+
+  async function newContext(): Promise<BrowserContext> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    contexts.push(context);
+    return context;
+  }
+
+  beforeAll(async () => {
+    // The server serves web/dist only if it exists when the app is built: build first.
+    await buildWeb({ minify: false });
+    server = await startServer();
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    for (const context of contexts) await context.close().catch(() => undefined);
+    await browser?.close();
+    await server?.close();
+  });
+
+  it.each(TRANSPORTS)('joins and votes over %s, and the count changes', async (transport) => {
+    const context = await newContext();
+    const { page, problems } = await openDemo(context, server.url, `?transport=${transport}&interval=300`);
+    await join(page);
+    expect(await page.getByTestId('connection-status').getAttribute('data-transport')).toBe(transport);
+
+    const before = await numberOf(page, 'count-long-polling');
+    await page.getByTestId('vote-long-polling').click();
+    await waitForText(page, 'count-long-polling', String(before + 1));
+    // The keyboard path: key "1" votes for the first candidate.
+    const firstBefore = await numberOf(page, 'count-polling');
+    await page.keyboard.press('1');
+    await waitForText(page, 'count-polling', String(firstBefore + 1));
+
+    const ballot = await serverBallot(server.url);
+    expect(ballot.candidates.find((c) => c.id === 'long-polling')?.count).toBe(before + 1);
+    expect(await integrity(page)).toEqual({ gaps: 0, duplicates: 0, resyncs: 0 });
+    // Own votes are timed click → update (via voteId, or the POST's seq on polling).
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="wire-own-n"]')?.textContent) >= 2);
+    expect(problems.errors).toEqual([]);
+    await page.close();
+  });
+
+  it('switches transports live while another client votes steadily: nothing lost, nothing twice', async () => {
+    const context = await newContext();
+    const { page, problems } = await openDemo(context, server.url, '?transport=websocket&interval=200');
+    await join(page);
+
+    const other = await createSession(server.url, 'Steady voter');
+    let voting = true;
+    let sent = 0;
+    const steadyVoter = (async () => {
+      const ids = ['polling', 'long-polling', 'push'];
+      while (voting) {
+        const result = await castVote(server.url, other, { candidateId: ids[sent % ids.length] });
+        if (result.status !== 201) throw new Error(`steady voter got ${result.status}`);
+        sent += 1;
+        // ~12 votes a second: under the per-user limit of 20, fast enough to land mid-switch.
+        await new Promise((resolve) => setTimeout(resolve, 80));
+      }
+    })();
+
+    const order = ['polling', 'long-polling', 'sse', 'websocket', 'long-polling', 'polling', 'sse'] as const;
+    for (const transport of order) {
+      const headAtSwitch = server.feed.head();
+      await switchTransport(page, transport);
+      // The new transport must deliver votes cast after the switch before we switch again.
+      await waitForSeq(page, headAtSwitch + 3);
+    }
+    voting = false;
+    await steadyVoter;
+    expect(sent).toBeGreaterThan(20);
+
+    const head = server.feed.head();
+    await waitForSeq(page, head);
+    expect(Number(await textOf(page, 'cursor-seq'))).toBe(head);
+    expect(await integrity(page)).toEqual({ gaps: 0, duplicates: 0, resyncs: 0 });
+    const ballot = await serverBallot(server.url);
+    for (const candidate of ballot.candidates) {
+      expect(await numberOf(page, `count-${candidate.id}`), candidate.id).toBe(candidate.count);
+    }
+    expect(problems.errors).toEqual([]);
+    await page.close();
+  });
+
+  it('race view: a burst of 20 votes lands in all four lanes', async () => {
+    const context = await newContext();
+    const { page, problems } = await openDemo(context, server.url, '?transport=sse&interval=500');
+    await join(page);
+    await page.getByTestId('tab-race').click();
+    await page.waitForFunction(() => document.querySelector<HTMLElement>('[data-testid="race"]')?.dataset.ready === 'true', null, {
+      timeout: 10_000,
+    });
+    await page.getByTestId('burst').click();
+    await waitForText(page, 'burst-status', '20/20 votes accepted', 15_000);
+    for (const lane of TRANSPORTS) {
+      await page.waitForFunction(
+        (name) => Number(document.querySelector<HTMLElement>(`[data-testid="lane-${name}"]`)?.dataset.received) >= 20,
+        lane,
+        { timeout: 10_000 },
+      );
+      expect(await textOf(page, `lane-${lane}-p50`)).toMatch(/\d+(\.\d+)? (ms|s)$/);
+      expect(await textOf(page, `lane-${lane}-integrity`)).toBe('0 gaps · 0 dup · 0 resync');
+    }
+    // 20 votes over ~1.2 s reach a 500 ms poller in a few snapshots: batching is visible.
+    const pollingBatch = Number(await page.getByTestId('lane-polling').getAttribute('data-largest-batch'));
+    expect(pollingBatch).toBeGreaterThan(1);
+    expect(problems.errors).toEqual([]);
+    await page.close();
+  });
+
+  it('two browsers see each other’s votes', async () => {
+    const [first, second] = [await newContext(), await newContext()];
+    const a = await openDemo(first, server.url, '?transport=sse');
+    const b = await openDemo(second, server.url, '?transport=long-polling');
+    await join(a.page, 'Alice');
+    await join(b.page, 'Bob');
+
+    const pushBefore = await numberOf(b.page, 'count-push');
+    await a.page.getByTestId('vote-push').click();
+    await waitForText(b.page, 'count-push', String(pushBefore + 1));
+
+    const pollingBefore = await numberOf(a.page, 'count-polling');
+    await b.page.getByTestId('vote-polling').click();
+    await waitForText(a.page, 'count-polling', String(pollingBefore + 1));
+
+    // Each saw the other's vote as someone else's, timed against votedAt.
+    for (const { page } of [a, b]) {
+      await page.waitForFunction(() => Number(document.querySelector('[data-testid="wire-others-n"]')?.textContent) >= 1);
+      expect(await integrity(page)).toEqual({ gaps: 0, duplicates: 0, resyncs: 0 });
+    }
+    expect(a.problems.errors).toEqual([]);
+    expect(b.problems.errors).toEqual([]);
+  });
+});
