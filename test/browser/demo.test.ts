@@ -16,17 +16,31 @@ import {
   serverBallot,
   switchTransport,
   textOf,
+  waitForConnection,
   waitForSeq,
   waitForText,
 } from './page-helpers.ts';
+import { RestartableServer } from './restartable-server.ts';
 
 const TRANSPORTS = ['polling', 'long-polling', 'websocket', 'sse'] as const;
 const haveBrowser = chromiumAvailable();
 if (!haveBrowser) explainMissingBrowser();
 
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!haveBrowser) return;
+  // The server serves web/dist only if it exists when the app is built: build first.
+  await buildWeb({ minify: false });
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
 describe.skipIf(!haveBrowser)('browser demo (Chromium)', () => {
   let server: RunningServer;
-  let browser: Browser;
   const contexts: BrowserContext[] = [];
 
   async function newContext(): Promise<BrowserContext> {
@@ -36,15 +50,11 @@ describe.skipIf(!haveBrowser)('browser demo (Chromium)', () => {
   }
 
   beforeAll(async () => {
-    // The server serves web/dist only if it exists when the app is built: build first.
-    await buildWeb({ minify: false });
     server = await startServer();
-    browser = await launchChromium();
   });
 
   afterAll(async () => {
     for (const context of contexts) await context.close().catch(() => undefined);
-    await browser?.close();
     await server?.close();
   });
 
@@ -162,4 +172,65 @@ describe.skipIf(!haveBrowser)('browser demo (Chromium)', () => {
     expect(a.problems.errors).toEqual([]);
     expect(b.problems.errors).toEqual([]);
   });
+});
+
+/**
+ * Survives a server restart: says plainly that the server is gone, reconnects with backoff by itself,
+ * resyncs from a snapshot (the restarted in-memory feed forgot every seq), renews its session (the new
+ * process has a new secret), and votes again, on every transport at once.
+ */
+describe.skipIf(!haveBrowser)('browser demo across a server restart', () => {
+  // Not startServer(): a restart must come back on the same port, as `npm start` after a crash would.
+  const server = new RestartableServer();
+
+  beforeAll(async () => {
+    await server.start();
+  });
+
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  it('says the server is gone, then reconnects, resyncs and votes again on every transport', async () => {
+    const pages = [];
+    for (const transport of TRANSPORTS) {
+      const context = await browser.newContext();
+      const opened = await openDemo(context, server.url, `?transport=${transport}&interval=300`);
+      await join(opened.page);
+      await opened.page.getByTestId('vote-push').click();
+      await waitForText(opened.page, 'cursor-seq', String(server.head()));
+      pages.push({ transport, ...opened });
+    }
+    for (const { page } of pages) await waitForText(page, 'cursor-seq', String(server.head()));
+
+    await server.stop();
+    for (const { page } of pages) {
+      await page.waitForFunction(
+        () => document.querySelector('[data-testid="connection-banner"]')?.textContent?.includes('The server is gone') === true,
+        null,
+        { timeout: 15_000 },
+      );
+    }
+
+    await server.start();
+    for (const { page, transport } of pages) {
+      await waitForConnection(page, transport);
+      // The new process starts at seq 0: every page must drop its old state for the server's.
+      await waitForText(page, 'count-push', '0', 15_000);
+      expect(await page.getByTestId('connection-banner').isHidden()).toBe(true);
+    }
+    for (const [index, { page }] of pages.entries()) {
+      // The old cookie is unknown to the new process: the vote renews the session on its own.
+      await page.getByTestId('vote-polling').click();
+      await waitForText(page, 'count-polling', String(index + 1), 10_000);
+    }
+    for (const { page, transport, problems } of pages) {
+      await waitForText(page, 'count-polling', String(TRANSPORTS.length), 10_000);
+      const counters = await integrity(page);
+      expect({ transport, gaps: counters.gaps, duplicates: counters.duplicates }).toEqual({ transport, gaps: 0, duplicates: 0 });
+      expect(counters.resyncs, transport).toBeGreaterThanOrEqual(1);
+      // Network errors while the server is down are the browser's own log lines; exceptions are ours.
+      expect(problems.errors.filter((e) => e.startsWith('pageerror'))).toEqual([]);
+    }
+  }, 90_000);
 });
