@@ -1,0 +1,87 @@
+/**
+ * The shared client layer in Node, as the bench runs it: `ws` for WebSocket, undici's fetch and the
+ * `eventsource` package, against a real listening server. Each transport must deliver the baseline
+ * snapshot and then a vote cast after it, and hand its cursor over to the next transport.
+ */
+import { EventSource } from 'eventsource';
+import { fetch as undiciFetch } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { CursorTracker } from '../../src/client/cursor.ts';
+import { createClient, TRANSPORTS } from '../../src/client/registry.ts';
+import type { ClientEnvironment, FeedClient, TransportName } from '../../src/client/types.ts';
+import { castVote, createSession, startServer, waitFor, type RunningServer, type Session } from '../helpers/server.ts';
+
+describe('client layer in Node against the real server', () => {
+  let server: RunningServer;
+  let session: Session;
+  let env: ClientEnvironment;
+
+  beforeAll(async () => {
+    server = await startServer();
+    session = await createSession(server.url, 'node client');
+    env = {
+      baseUrl: server.url,
+      // The session cookie rides along, as the browser's cookie jar would add it.
+      fetch: ((input: string, init?: RequestInit) =>
+        undiciFetch(input, {
+          ...(init as object),
+          headers: { ...(init?.headers as Record<string, string> | undefined), cookie: session.cookie },
+        })) as unknown as typeof fetch,
+      // Both packages follow the WHATWG shapes the layer uses; their TypeScript types differ in details.
+      WebSocket: WebSocket as unknown as ClientEnvironment['WebSocket'],
+      EventSource: EventSource as unknown as ClientEnvironment['EventSource'],
+      now: () => performance.timeOrigin + performance.now(),
+    };
+  });
+
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it.each(TRANSPORTS)('%s: baseline snapshot, then a vote cast afterwards', async (transport: TransportName) => {
+    const tracker = new CursorTracker();
+    const client = createClient(transport, env, {
+      onSnapshot: (snapshot, _t, reason) => tracker.applySnapshot(snapshot, reason),
+      onEvent: (event) => tracker.applyEvent(event),
+    }, { intervalMs: 100, clientId: `node-${transport}` });
+    client.start(undefined);
+    try {
+      await waitFor(() => tracker.seq, 5000, 'baseline');
+      const { body } = await castVote(server.url, session, { candidateId: 'push', voteId: `n-${transport}` });
+      const seq = (body as { event: { seq: number } }).event.seq;
+      await waitFor(() => ((tracker.seq ?? -1) >= seq ? true : undefined), 5000, `seq ${seq}`);
+      expect(tracker.count('push')).toBe(server.feed.snapshot().candidates.find((c) => c.id === 'push')?.count);
+      expect(tracker.counters).toEqual({ gaps: 0, missedEvents: 0, duplicates: 0, resyncs: 0 });
+    } finally {
+      client.stop();
+    }
+  });
+
+  it('hands one cursor through all four transports with votes in between: no gap, no duplicate', async () => {
+    const tracker = new CursorTracker();
+    let client: FeedClient | undefined;
+    const use = (transport: TransportName) => {
+      client?.stop();
+      client = createClient(transport, env, {
+        onSnapshot: (snapshot, _t, reason) => tracker.applySnapshot(snapshot, reason),
+        onEvent: (event) => tracker.applyEvent(event),
+      }, { intervalMs: 100, clientId: 'node-handover' });
+      client.start(tracker.seq);
+    };
+    use('websocket');
+    await waitFor(() => tracker.seq, 5000, 'baseline');
+    for (const transport of ['sse', 'long-polling', 'polling', 'websocket'] as const) {
+      // Votes while nobody listens: the next transport must pick them up from the cursor.
+      client?.stop();
+      await castVote(server.url, session, { candidateId: 'polling' });
+      await castVote(server.url, session, { candidateId: 'long-polling' });
+      use(transport);
+      const head = server.feed.head();
+      await waitFor(() => ((tracker.seq ?? -1) >= head ? true : undefined), 5000, `${transport} to reach ${head}`);
+    }
+    client?.stop();
+    expect(tracker.counters).toEqual({ gaps: 0, missedEvents: 0, duplicates: 0, resyncs: 0 });
+    expect(tracker.candidates).toEqual(server.feed.snapshot().candidates);
+  });
+});

@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest';
+import { SseClient } from '../../src/client/sse-client.ts';
+import type { ClientEnvironment, FeedClientHandlers, ConnectionStatus } from '../../src/client/types.ts';
+import { WebSocketClient } from '../../src/client/websocket-client.ts';
+import { fakeEnvironment, ManualTimers } from './fake-env.ts';
+import { snapshot, vote } from './fixtures.ts';
+
+/** Just enough of a WebSocket for the client: the test opens, sends frames and closes by hand. */
+class FakeSocket {
+  static made: FakeSocket[] = [];
+  readyState = 0;
+  sent: string[] = [];
+  closedWith: number | undefined;
+  onopen: (() => void) | null = null;
+  onmessage: ((event: { data: unknown }) => void) | null = null;
+  onclose: ((event: { code: number; reason: string }) => void) | null = null;
+  onerror: (() => void) | null = null;
+  constructor(readonly url: string) {
+    FakeSocket.made.push(this);
+  }
+  send(data: string): void {
+    this.sent.push(data);
+  }
+  close(code: number): void {
+    this.closedWith = code;
+    this.readyState = 3;
+  }
+  open(): void {
+    this.readyState = 1;
+    this.onopen?.();
+  }
+  frame(value: unknown): void {
+    this.onmessage?.({ data: JSON.stringify(value) });
+  }
+  drop(code: number, reason = ''): void {
+    this.readyState = 3;
+    this.onclose?.({ code, reason });
+  }
+}
+
+/** Just enough of an EventSource: named events, errors, and readyState. */
+class FakeEventSource {
+  static made: FakeEventSource[] = [];
+  readyState = 0;
+  closed = false;
+  onopen: (() => void) | null = null;
+  onerror: (() => void) | null = null;
+  readonly #listeners = new Map<string, ((event: { data: string }) => void)[]>();
+  constructor(readonly url: string) {
+    FakeEventSource.made.push(this);
+  }
+  addEventListener(type: string, listener: (event: { data: string }) => void): void {
+    this.#listeners.set(type, [...(this.#listeners.get(type) ?? []), listener]);
+  }
+  close(): void {
+    this.closed = true;
+    this.readyState = 2;
+  }
+  emit(type: string, value: unknown): void {
+    for (const listener of this.#listeners.get(type) ?? []) listener({ data: JSON.stringify(value) });
+  }
+  fail(readyState: 0 | 2): void {
+    this.readyState = readyState;
+    this.onerror?.();
+  }
+}
+
+function recorder() {
+  const got: string[] = [];
+  const statuses: ConnectionStatus[] = [];
+  const handlers: FeedClientHandlers = {
+    onSnapshot: (s, _t, reason) => got.push(`snapshot ${s.seq} ${reason}`),
+    onEvent: (e) => got.push(`vote ${e.seq}`),
+    onStatus: (s) => statuses.push(s),
+  };
+  return { got, statuses, handlers };
+}
+
+describe('WebSocketClient', () => {
+  it('connects with ?since= when it holds a cursor, and reconnects from its latest seq after a drop', () => {
+    FakeSocket.made = [];
+    const timers = new ManualTimers();
+    const { got, statuses, handlers } = recorder();
+    const env = fakeEnvironment(timers, { WebSocket: FakeSocket as unknown as ClientEnvironment['WebSocket'] });
+    const client = new WebSocketClient(env, handlers, { backoff: { random: () => 0 } });
+    client.start(4);
+    expect(FakeSocket.made[0]?.url).toBe('ws://votewire.test/api/ws?since=4');
+    FakeSocket.made[0]?.open();
+    FakeSocket.made[0]?.frame(vote(5, 'a', 1));
+    FakeSocket.made[0]?.frame(vote(6, 'a', 2));
+    FakeSocket.made[0]?.drop(1001, 'server shutting down');
+    expect(statuses).toEqual(['connecting', 'open', 'reconnecting']);
+    timers.advance(125);
+    expect(FakeSocket.made[1]?.url).toBe('ws://votewire.test/api/ws?since=6');
+    FakeSocket.made[1]?.open();
+    FakeSocket.made[1]?.frame(snapshot(0)); // the restarted server forgot seq 6
+    expect(got).toEqual(['vote 5', 'vote 6', 'snapshot 0 resync']);
+    client.stop();
+    expect(FakeSocket.made[1]?.closedWith).toBe(1000);
+  });
+
+  it('without a cursor, the first frame is the baseline snapshot; votes can go out on the socket', () => {
+    FakeSocket.made = [];
+    const { got, handlers } = recorder();
+    const env = fakeEnvironment(new ManualTimers(), { WebSocket: FakeSocket as unknown as ClientEnvironment['WebSocket'] });
+    const client = new WebSocketClient(env, handlers);
+    client.start(undefined);
+    expect(FakeSocket.made[0]?.url).toBe('ws://votewire.test/api/ws');
+    expect(client.sendVote('a', 'v1')).toBe(false); // not open yet
+    FakeSocket.made[0]?.open();
+    FakeSocket.made[0]?.frame(snapshot(2));
+    expect(client.sendVote('a', 'v1')).toBe(true);
+    expect(JSON.parse(FakeSocket.made[0]?.sent[0] ?? '')).toEqual({ type: 'vote', candidateId: 'a', voteId: 'v1' });
+    expect(got).toEqual(['snapshot 2 initial']);
+    client.stop();
+  });
+});
+
+describe('SseClient', () => {
+  it('hands the cursor over in ?since=, leaves transient errors to the browser, and reconnects itself only when it gave up', () => {
+    FakeEventSource.made = [];
+    const timers = new ManualTimers();
+    const { got, statuses, handlers } = recorder();
+    const env = fakeEnvironment(timers, { EventSource: FakeEventSource as unknown as ClientEnvironment['EventSource'] });
+    const client = new SseClient(env, handlers, { backoff: { random: () => 0 } });
+    client.start(9);
+    const first = FakeEventSource.made[0];
+    expect(first?.url).toBe('http://votewire.test/api/sse?since=9');
+    first?.onopen?.();
+    first?.emit('vote', vote(10, 'b', 1));
+    first?.fail(0); // CONNECTING: the browser retries with Last-Event-ID itself
+    expect(FakeEventSource.made).toHaveLength(1);
+    expect(statuses.at(-1)).toBe('reconnecting');
+    first?.onopen?.();
+    first?.emit('vote', vote(11, 'b', 2));
+    first?.fail(2); // CLOSED: the browser gave up
+    expect(first?.closed).toBe(true);
+    timers.advance(125);
+    expect(FakeEventSource.made[1]?.url).toBe('http://votewire.test/api/sse?since=11');
+    expect(got).toEqual(['vote 10', 'vote 11']);
+    client.stop();
+    expect(FakeEventSource.made[1]?.closed).toBe(true);
+  });
+});
