@@ -44,6 +44,8 @@ export interface RedisFeedOptions {
   catchUpTimeoutMs?: number;
   /** How often the Redis round-trip time is measured. @default 2000 */
   pingIntervalMs?: number;
+  /** Ends the names of this feed's two connections in CLIENT LIST (votewire-follower:<label>). @default the pid */
+  connectionLabel?: string;
   logger?: FeedLogger;
 }
 
@@ -102,7 +104,7 @@ export class RedisFeed implements Feed {
   readonly #keys: RedisKeys;
   readonly #commands: Redis;
   readonly #follower: Redis;
-  readonly #options: Required<Omit<RedisFeedOptions, 'url' | 'candidates' | 'keyPrefix'>>;
+  readonly #options: Required<Omit<RedisFeedOptions, 'url' | 'candidates' | 'keyPrefix' | 'connectionLabel'>>;
   readonly #logger: FeedLogger;
   readonly #listeners = new Set<FeedListener>();
   /** Votes of this process waiting for the follower, by seq. */
@@ -122,10 +124,11 @@ export class RedisFeed implements Feed {
   static async connect(options: RedisFeedOptions): Promise<RedisFeed> {
     const connectTimeoutMs = options.connectTimeoutMs ?? 3000;
     const commandTimeoutMs = options.commandTimeoutMs ?? 2000;
-    const commands = await openConnection({ url: options.url, name: 'votewire-commands', connectTimeoutMs, commandTimeoutMs });
+    const label = options.connectionLabel ?? String(process.pid);
+    const commands = await openConnection({ url: options.url, name: `votewire-commands:${label}`, connectTimeoutMs, commandTimeoutMs });
     let follower: Redis | undefined;
     try {
-      follower = await openConnection({ url: options.url, name: 'votewire-follower', connectTimeoutMs });
+      follower = await openConnection({ url: options.url, name: `votewire-follower:${label}`, connectTimeoutMs });
       const keys = redisKeys(options.keyPrefix ?? DEFAULT_KEY_PREFIX);
       const logSize = options.logSize ?? 1000;
       const state = await loadSharedState(commands, keys, logSize);

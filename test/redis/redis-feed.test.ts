@@ -134,6 +134,37 @@ describe('RedisFeed on one shared Redis', () => {
     expect(reader.resume(entry.event.seq + 1000).kind).toBe('snapshot');
   });
 
+  it('catchUp makes a lagging process wait for a seq another accepted, instead of answering with a snapshot', async () => {
+    const prefix = newPrefix('lagging');
+    const label = `lagging-${process.pid}-${Date.now()}`;
+    const voter = await openFeed(prefix);
+    const reader = await openFeed(prefix, { connectionLabel: label });
+    const readerSaw = record(reader);
+    const first = await voter.vote({ candidateId: A });
+    await reader.catchUp(first.event.seq);
+
+    // Cut the reader's follower connection: it notices, backs off and reconnects, so for a moment it is
+    // provably behind the shared log.
+    const admin = new Redis(REDIS_URL);
+    try {
+      const clients = (await admin.client('LIST')) as string;
+      const follower = clients.split('\n').find((line) => line.includes(`name=votewire-follower:${label} `));
+      if (follower === undefined) throw new Error(`no follower connection named ${label} in CLIENT LIST`);
+      const id = /\bid=(\d+)/.exec(follower)?.[1];
+      await admin.client('KILL', 'ID', id!);
+    } finally {
+      admin.disconnect();
+    }
+    const second = await voter.vote({ candidateId: B });
+    expect(reader.head()).toBe(first.event.seq); // behind: without waiting, a resume would be a snapshot
+    expect(reader.resume(second.event.seq).kind).toBe('snapshot');
+
+    await reader.catchUp(second.event.seq);
+    expect(reader.head()).toBe(second.event.seq);
+    expect(reader.resume(first.event.seq)).toMatchObject({ kind: 'events', entries: [{ json: second.json }] });
+    expect(seqs(readerSaw)).toEqual([1, 2]);
+  });
+
   it('rejects an unknown candidate without touching Redis', async () => {
     const prefix = newPrefix('unknown');
     const feed = await openFeed(prefix);

@@ -43,8 +43,11 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Waits until `check` returns something other than undefined, or throws after `timeoutMs` naming `what`. */
-export async function waitFor<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
+/**
+ * Waits until `check` returns something other than undefined, or throws after `timeoutMs` naming `what`
+ * (a function is asked at the deadline, so the message can tell the state things were in).
+ */
+export async function waitFor<T>(what: string | (() => string), check: () => T | undefined | Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
@@ -56,7 +59,7 @@ export async function waitFor<T>(what: string, check: () => T | undefined | Prom
     }
     if (Date.now() > deadline) {
       const detail = lastError === undefined ? '' : ` (last error: ${(lastError as Error).message})`;
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail}`);
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}${detail}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 20));
   }

@@ -10,8 +10,8 @@ export interface ServerProcessOptions {
   feed: string;
   /** REDIS_KEY_PREFIX of the test. */
   prefix: string;
-  /** SESSION_SECRET, shared by the processes of one test. */
-  secret: string;
+  /** SESSION_SECRET, shared by the processes of one test; none: the server makes its own. */
+  secret?: string;
   /** Reuse a port (a restarted process); a free one otherwise. */
   port?: number;
   /** Extra command line flags, e.g. ["--workers", "2"]. */
@@ -41,12 +41,12 @@ export class ServerProcess {
     this.#child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts', ...(options.args ?? [])], {
       cwd: ROOT,
       env: {
-        ...process.env,
+        ...withoutSessionSecret(process.env),
         PORT: String(port),
         HOST: '127.0.0.1',
         FEED: options.feed,
         REDIS_KEY_PREFIX: options.prefix,
-        SESSION_SECRET: options.secret,
+        ...(options.secret === undefined ? {} : { SESSION_SECRET: options.secret }),
         LOG_LEVEL: 'warn',
         VOTES_PER_SECOND: '0',
         ...options.env,
@@ -129,6 +129,12 @@ process.once('exit', () => {
     }
   }
 });
+
+function withoutSessionSecret(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const copy = { ...env };
+  delete copy.SESSION_SECRET;
+  return copy;
+}
 
 export function newSecret(): string {
   return randomBytes(32).toString('hex');

@@ -31,11 +31,16 @@ export async function vote(
     const candidateId = candidates[i % candidates.length]!;
     try {
       const { status, body } = await castVote(url(), session, { candidateId, voteId: `${label}-${i}` });
-      if (status === 201) result.acknowledged.push((body as { event: VoteEvent }).event);
-      else result.refused.push({ status, body });
+      if (status === 201) {
+        result.acknowledged.push((body as { event: VoteEvent }).event);
+        continue;
+      }
+      result.refused.push({ status, body });
     } catch {
       result.lost++;
     }
+    // A refused or failed vote is retried later, like a polite client, not in a hot loop.
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
   return result;
 }
