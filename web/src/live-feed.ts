@@ -31,6 +31,8 @@ export interface ConnectionState {
   reconnect: ReconnectInfo | undefined;
   /** When the connection was last lost (undefined while it is fine). */
   lostSince: number | undefined;
+  /** When the next reconnect attempt happens (for a countdown). */
+  retryAt: number | undefined;
 }
 
 const LOG_SIZE = 60;
@@ -57,7 +59,7 @@ export class LiveFeed {
 
   constructor(env: ClientEnvironment & ClientHooks, transport: TransportName, options: FeedClientOptions) {
     this.#options = options;
-    this.connection = { status: 'connecting', transport, detail: undefined, reconnect: undefined, lostSince: undefined };
+    this.connection = { status: 'connecting', transport, detail: undefined, reconnect: undefined, lostSince: undefined, retryAt: undefined };
     this.subscription = new FeedSubscription(
       (name, handlers, clientOptions) => createClient(name, env, handlers, clientOptions),
       {
@@ -81,6 +83,7 @@ export class LiveFeed {
             detail,
             reconnect,
             lostSince: lost ? (this.connection.lostSince ?? env.now()) : undefined,
+            retryAt: reconnect === undefined ? undefined : env.now() + reconnect.retryInMs,
           };
           this.version += 1;
         },

@@ -36,8 +36,12 @@ export class ConnectionView {
     const lostFor = state.lostSince === undefined ? 0 : now - state.lostSince;
     const attempt = state.reconnect?.attempt ?? 0;
     const gone = attempt >= GONE_AFTER_ATTEMPTS || lostFor >= GONE_AFTER_MS;
-    const next = state.reconnect === undefined ? '' : ` Next try in ${formatMs(state.reconnect.retryInMs)} (attempt ${attempt}).`;
-    const frozen = seq === undefined ? '' : ` The counts shown are as of vote #${seq}; nothing will be lost when it comes back.`;
+    const next =
+      state.retryAt === undefined ? '' : ` Next try in ${(Math.max(0, state.retryAt - now) / 1000).toFixed(1)} s (attempt ${attempt}).`;
+    const frozen =
+      seq === undefined
+        ? ''
+        : ` The counts shown are as of vote #${seq}; when it is back this page resumes from there (or reloads the counts, if the server lost them).`;
     this.banner.classList.toggle('gone', gone);
     setText(
       this.#bannerText,
