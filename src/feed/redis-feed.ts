@@ -46,13 +46,17 @@ export interface RedisFeedOptions {
   pingIntervalMs?: number;
   /** Ends the names of this feed's two connections in CLIENT LIST (votewire-follower:<label>). @default the pid */
   connectionLabel?: string;
+  /**
+   * The follower's XREAD blocks this long at most; each time it comes back empty, the follower checks that
+   * Redis has not lost its history (a wiped Redis hands out seqs below ours, which XREAD from our position
+   * would never show). @default 5000
+   */
+  followBlockMs?: number;
   logger?: FeedLogger;
 }
 
 /** Entries read per XREAD; more are simply read by the next one. */
 const READ_BATCH = 1000;
-/** XREAD blocks this long at most, so `close()` and outages are noticed even on an idle feed. */
-const READ_BLOCK_MS = 5000;
 
 /** The typed shape of the script command that `defineCommand` adds to the connection. */
 interface VoteCommand {
@@ -155,6 +159,7 @@ export class RedisFeed implements Feed {
       commandTimeoutMs: options.commandTimeoutMs ?? 2000,
       catchUpTimeoutMs: options.catchUpTimeoutMs ?? 2000,
       pingIntervalMs: options.pingIntervalMs ?? 2000,
+      followBlockMs: options.followBlockMs ?? 5000,
       logger: this.#logger,
     };
     commands.defineCommand('castVote', { numberOfKeys: 3, lua: VOTE_SCRIPT });
@@ -212,7 +217,7 @@ export class RedisFeed implements Feed {
       throw unavailable(error);
     }
     // The vote is in Redis: from here on it is acknowledged, whatever happens to the wait below.
-    return this.#whenApplied(seq, () => makeEntry(seq, input.candidateId, count, votedAt, input.voteId));
+    return this.#whenApplied(seq, votedAt, () => makeEntry(seq, input.candidateId, count, votedAt, input.voteId));
   }
 
   subscribe(listener: FeedListener): () => void {
@@ -321,15 +326,16 @@ export class RedisFeed implements Feed {
     let failures = 0;
     while (!this.#closed) {
       try {
-        if (failures > 0) await this.#checkHistoryAfterOutage();
+        if (failures > 0) await this.#checkHistory();
         const reply = (await this.#follower.xread(
           'COUNT', READ_BATCH,
-          'BLOCK', READ_BLOCK_MS,
+          'BLOCK', this.#options.followBlockMs,
           'STREAMS', this.#keys.events, streamIdOf(this.#head),
         )) as [string, StreamEntry[]][] | null;
         if (failures > 0) this.#logger.info(`Redis feed: following ${this.url} again from seq ${this.#head}`);
         failures = 0;
         if (reply !== null) await this.#applyBatch(reply[0]?.[1] ?? []);
+        else await this.#checkHistory();
       } catch (error) {
         if (this.#closed) return;
         failures++;
@@ -357,13 +363,14 @@ export class RedisFeed implements Feed {
   }
 
   /**
-   * After an outage, Redis may have come back without its data (no persistence). Then the seq it hands
-   * out starts below ours and XREAD from our head would wait forever; reload instead, loudly.
+   * Redis may have lost its data (restarted without persistence, flushed, keys deleted). Then the seq it
+   * hands out starts below ours and XREAD from our head would wait forever; reload instead, loudly.
+   * Checked after every outage and whenever a blocking read comes back empty.
    */
-  async #checkHistoryAfterOutage(): Promise<void> {
+  async #checkHistory(): Promise<void> {
     const shared = Number((await this.#follower.get(this.#keys.seq)) ?? 0);
     if (shared < this.#head) {
-      await this.#resync(`Redis came back with seq ${shared}, below this process's ${this.#head}: it lost its data (run it with persistence)`);
+      await this.#resync(`Redis has seq ${shared}, below this process's ${this.#head}: it lost its data (run it with persistence)`);
     }
   }
 
@@ -383,8 +390,13 @@ export class RedisFeed implements Feed {
   // --- waiting for the follower -----------------------------------------------------------------
 
   /** The applied entry of `seq` (the very object the listeners got), or the fallback after the deadline. */
-  #whenApplied(seq: number, fallback: () => FeedEntry): Promise<FeedEntry> {
-    if (seq <= this.#head) return Promise.resolve(this.#entryAt(seq) ?? fallback());
+  #whenApplied(seq: number, votedAt: number, fallback: () => FeedEntry): Promise<FeedEntry> {
+    if (seq <= this.#head) {
+      // Usually the follower was quicker than the script's reply. If Redis lost its history, our log may
+      // hold an older vote under the same seq: only our own entry will do.
+      const applied = this.#entryAt(seq);
+      return Promise.resolve(applied?.event.votedAt === votedAt ? applied : fallback());
+    }
     return new Promise((resolve) => {
       const waiter: VoteWaiter = {
         applied: (entry) => {

@@ -165,6 +165,29 @@ describe('RedisFeed on one shared Redis', () => {
     expect(seqs(readerSaw)).toEqual([1, 2]);
   });
 
+  it('notices that Redis lost its data, says so, and follows the new history instead of waiting forever', async () => {
+    const prefix = newPrefix('wiped');
+    const errors: string[] = [];
+    const logger = { info() {}, warn() {}, error: (message: string) => errors.push(message) };
+    const reader = await openFeed(prefix, { followBlockMs: 100, logger });
+    const voter = await openFeed(prefix, { followBlockMs: 100 });
+    for (let i = 0; i < 3; i++) await voter.vote({ candidateId: A });
+    await reader.catchUp(3);
+    expect(reader.head()).toBe(3);
+
+    await deleteKeys(REDIS_URL, prefix); // as a Redis restarted without persistence would be
+    const readerSaw = record(reader);
+    const fresh = await voter.vote({ candidateId: C });
+    expect(fresh.event).toMatchObject({ seq: 1, candidateId: C, count: 1 });
+    await waitFor('the reader to reload from the wiped Redis', () => (reader.head() === 1 ? true : undefined));
+    expect(reader.snapshot().candidates.map((c) => c.count)).toEqual([0, 0, 1]);
+    expect(errors.join('\n')).toMatch(/lost its data/);
+    // From there it follows as usual.
+    const next = await voter.vote({ candidateId: B });
+    await waitFor('the next vote', () => (reader.head() === next.event.seq ? true : undefined));
+    expect(seqs(readerSaw)).toContain(next.event.seq);
+  });
+
   it('rejects an unknown candidate without touching Redis', async () => {
     const prefix = newPrefix('unknown');
     const feed = await openFeed(prefix);
