@@ -1,0 +1,95 @@
+import { parseArgs } from 'node:util';
+import { VARIANT_NAMES, VARIANTS, isVariantName } from '../plan/variants.ts';
+import { pickHeadline, type PlanSettings } from '../plan/plan.ts';
+import type { VariantName } from '../results/types.ts';
+
+export interface BenchOptions extends PlanSettings {
+  quick: boolean;
+  outRoot: string;
+  overheadDurationMs: number;
+  overheadConnections: number;
+  help: boolean;
+}
+
+export const USAGE = `Usage: npm run bench -- [flags]
+
+Measures every transport of the vote feed side by side against the real server (started as its own
+process) and writes reports/<timestamp>/{index.html,report.md,results.json} and reports/latest.
+
+  --quick              a smoke run in under a minute: 10 subscribers, 20 votes/s, 3 s windows, no repeats
+  --transports LIST    comma-separated variants (default: all):
+                       ${VARIANT_NAMES.join(', ')}
+                       "polling" means all three polling variants; "reference" means ws-reference
+  --clients LIST       subscriber counts per scenario (default 10,100,1000; --quick 10)
+  --rate LIST          votes per second, cast open-loop (default 1,20; --quick 20)
+  --duration SECONDS   length of each measured window (default 4; --quick 3)
+  --repeat N           repetitions of the headline scenarios, for median and range (default 3; --quick 1)
+  --out DIR            where report folders go (default reports)
+  --help               this text
+`;
+
+const DEFAULT = { clients: [10, 100, 1000], rates: [1, 20], windowMs: 4000, repeat: 3, overheadDurationMs: 3000 };
+const QUICK = { clients: [10], rates: [20], windowMs: 3000, repeat: 1, overheadDurationMs: 1000 };
+
+export function parseBenchArgs(argv: readonly string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: [...argv],
+    strict: true,
+    options: {
+      quick: { type: 'boolean', default: false },
+      transports: { type: 'string' },
+      clients: { type: 'string' },
+      rate: { type: 'string' },
+      duration: { type: 'string' },
+      repeat: { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  const base = values.quick === true ? QUICK : DEFAULT;
+  const clients = values.clients === undefined ? base.clients : positiveList('--clients', values.clients, true);
+  const rates = values.rate === undefined ? base.rates : positiveList('--rate', values.rate, false);
+  return {
+    quick: values.quick === true,
+    help: values.help === true,
+    variants: values.transports === undefined ? [...VARIANT_NAMES] : parseVariants(values.transports),
+    clients,
+    rates,
+    windowMs: values.duration === undefined ? base.windowMs : Math.round(positive('--duration', values.duration) * 1000),
+    repeat: values.repeat === undefined ? base.repeat : positiveInteger('--repeat', values.repeat),
+    headline: pickHeadline(clients, rates),
+    outRoot: values.out ?? 'reports',
+    overheadDurationMs: base.overheadDurationMs,
+    overheadConnections: 50,
+  };
+}
+
+function parseVariants(text: string): VariantName[] {
+  const chosen = new Set<VariantName>();
+  for (const word of text.split(',').map((w) => w.trim()).filter((w) => w !== '')) {
+    if (isVariantName(word)) chosen.add(word);
+    else if (word === 'reference') chosen.add('ws-reference');
+    else if (word === 'polling') for (const v of VARIANT_NAMES) if (VARIANTS[v].transport === 'polling') chosen.add(v);
+    else throw new Error(`--transports: unknown "${word}"; choose from ${VARIANT_NAMES.join(', ')}, polling, reference`);
+  }
+  if (chosen.size === 0) throw new Error('--transports: name at least one');
+  // Keep the canonical order, whatever order they were named in.
+  return VARIANT_NAMES.filter((v) => chosen.has(v));
+}
+
+function positive(flag: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${flag} must be a positive number, got "${text}"`);
+  return value;
+}
+
+function positiveInteger(flag: string, text: string): number {
+  const value = positive(flag, text);
+  if (!Number.isInteger(value)) throw new Error(`${flag} must be a whole number, got "${text}"`);
+  return value;
+}
+
+function positiveList(flag: string, text: string, integers: boolean): number[] {
+  const values = text.split(',').map((part) => (integers ? positiveInteger(flag, part.trim()) : positive(flag, part.trim())));
+  return [...new Set(values)].sort((a, b) => a - b);
+}

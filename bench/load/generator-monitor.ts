@@ -1,0 +1,53 @@
+import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
+import type { GeneratorHealth } from '../results/types.ts';
+
+/** Above these the load generator, not the server, may be what the figures show. */
+export const SATURATION = Object.freeze({ eventLoopUtilization: 0.9, eventLoopDelayP99Ms: 50, voteSendLagP99Ms: 20 });
+
+/**
+ * Watches the bench's own process while a scenario is measured: its CPU, event-loop utilisation and
+ * event-loop delay. Subscribers timestamp arrivals in this event loop, so if it is saturated the
+ * latencies include the bench's own queueing and the scenario is flagged.
+ */
+export class GeneratorMonitor {
+  readonly #delay = monitorEventLoopDelay({ resolution: 10 });
+  #cpu: NodeJS.CpuUsage | undefined;
+  #elu: EventLoopUtilization | undefined;
+  #startedAt = 0;
+
+  start(): void {
+    this.#delay.reset();
+    this.#delay.enable();
+    this.#cpu = process.cpuUsage();
+    this.#elu = performance.eventLoopUtilization();
+    this.#startedAt = performance.now();
+  }
+
+  finish(voteSendLagP99Ms: number): GeneratorHealth {
+    this.#delay.disable();
+    const wallMs = Math.max(1, performance.now() - this.#startedAt);
+    const cpu = process.cpuUsage(this.#cpu);
+    const cpuUtilization = (cpu.user + cpu.system) / 1000 / wallMs;
+    const eventLoopUtilization = performance.eventLoopUtilization(this.#elu).utilization;
+    const eventLoopDelayP99Ms = this.#delay.percentile(99) / 1e6;
+    return judgeGenerator({ cpuUtilization, eventLoopUtilization, eventLoopDelayP99Ms }, voteSendLagP99Ms);
+  }
+}
+
+/** Decides whether the load generator was the bottleneck, and says why. */
+export function judgeGenerator(
+  measured: Pick<GeneratorHealth, 'cpuUtilization' | 'eventLoopUtilization' | 'eventLoopDelayP99Ms'>,
+  voteSendLagP99Ms: number,
+): GeneratorHealth {
+  const reasons: string[] = [];
+  if (measured.eventLoopUtilization > SATURATION.eventLoopUtilization) {
+    reasons.push(`bench event loop ${(measured.eventLoopUtilization * 100).toFixed(0)} % busy`);
+  }
+  if (measured.eventLoopDelayP99Ms > SATURATION.eventLoopDelayP99Ms) {
+    reasons.push(`bench event-loop delay p99 ${measured.eventLoopDelayP99Ms.toFixed(0)} ms`);
+  }
+  if (voteSendLagP99Ms > SATURATION.voteSendLagP99Ms) {
+    reasons.push(`votes sent ${voteSendLagP99Ms.toFixed(0)} ms late (p99)`);
+  }
+  return { ...measured, saturated: reasons.length > 0, reasons };
+}

@@ -1,0 +1,118 @@
+import { createConnection, type NetConnectOpts, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { EventSource as NodeEventSource } from 'eventsource';
+import { Agent, buildConnector, fetch as undiciFetch } from 'undici';
+import NodeWebSocket from 'ws';
+import type { ClientEnvironment } from '../../src/client/types.ts';
+import { browserHeaders } from './browser-headers.ts';
+import { SocketCounter } from './socket-counter.ts';
+
+export interface NodeEnvironmentOptions {
+  baseUrl: string;
+  /** The session's `Cookie` header value: Node keeps no cookie jar, so it is passed explicitly. */
+  cookie: string;
+  /** The server's long-poll timeout: response headers may take this long to come. */
+  longPollTimeoutMs: number;
+}
+
+/** HTTP exchanges one subscriber made, as counted by its own fetch. */
+export interface RequestCounts {
+  requests: number;
+  /** 304 and 204 responses: answers without news. */
+  emptyStatus: number;
+}
+
+export interface CountedEnvironment {
+  environment: ClientEnvironment;
+  /** Bytes and connections at this subscriber's own sockets (HTTP, SSE and WebSocket alike). */
+  sockets: SocketCounter;
+  requests: RequestCounts;
+  /** Closes the subscriber's connections. */
+  close(): Promise<void>;
+}
+
+/**
+ * A browser tab's worth of network for one subscriber, in Node: its own undici Agent (so its own
+ * connection, as each browser has its own), fetch/EventSource/WebSocket that send the session cookie
+ * and browser-like headers, and socket counters under all of them.
+ */
+export function nodeClientEnvironment(options: NodeEnvironmentOptions): CountedEnvironment {
+  const { baseUrl, cookie } = options;
+  const sockets = new SocketCounter();
+  const requests: RequestCounts = { requests: 0, emptyStatus: 0 };
+  const connect = buildConnector({});
+  const agent = new Agent({
+    connections: 1,
+    pipelining: 1,
+    // A parked long poll sends its headers only when it answers; SSE bodies go quiet between events.
+    headersTimeout: options.longPollTimeoutMs + 30_000,
+    bodyTimeout: 0,
+    connect(connectOptions, callback) {
+      connect(connectOptions, (error, socket) => {
+        if (socket !== null) sockets.track(socket as Socket);
+        if (error !== null) callback(error, null);
+        else callback(null, socket!);
+      });
+    },
+  });
+
+  const headers = browserHeaders(baseUrl);
+  const countedFetch = async (input: string | URL, init: RequestInit = {}): Promise<Response> => {
+    const merged = new Headers(headers);
+    new Headers(init.headers).forEach((value, name) => merged.set(name, value));
+    merged.set('cookie', cookie);
+    requests.requests++;
+    // undici's fetch and the DOM's have the same behaviour but distinct TypeScript types.
+    const response = (await undiciFetch(input, {
+      ...(init as Record<string, unknown>),
+      headers: merged,
+      dispatcher: agent,
+    } as Parameters<typeof undiciFetch>[1])) as unknown as Response;
+    if (response.status === 304 || response.status === 204) requests.emptyStatus++;
+    return response;
+  };
+
+  const upgradeHeaders = {
+    'user-agent': headers['user-agent']!,
+    'accept-language': headers['accept-language']!,
+    'accept-encoding': headers['accept-encoding']!,
+    'cache-control': 'no-cache',
+    pragma: 'no-cache',
+    cookie,
+  };
+  class CountedWebSocket extends NodeWebSocket {
+    constructor(url: string) {
+      requests.requests++; // the upgrade is an HTTP request, as the server counts it
+      super(url, {
+        headers: upgradeHeaders,
+        origin: baseUrl,
+        createConnection: ((connectOptions: NetConnectOpts) => {
+          const socket = createConnection(connectOptions);
+          sockets.track(socket);
+          return socket;
+        }) as typeof createConnection,
+      });
+    }
+  }
+
+  class CountedEventSource extends NodeEventSource {
+    constructor(url: string, init?: { withCredentials?: boolean }) {
+      super(url, { ...init, fetch: countedFetch });
+    }
+  }
+
+  const environment: ClientEnvironment = {
+    baseUrl,
+    fetch: countedFetch as typeof globalThis.fetch,
+    // `ws` and `eventsource` implement the WHATWG interfaces; their TypeScript types are their own.
+    WebSocket: CountedWebSocket as unknown as ClientEnvironment['WebSocket'],
+    EventSource: CountedEventSource as unknown as ClientEnvironment['EventSource'],
+    now: () => performance.timeOrigin + performance.now(),
+  };
+  return {
+    environment,
+    sockets,
+    requests,
+    close: () => agent.destroy(),
+  };
+}

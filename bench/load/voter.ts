@@ -1,0 +1,143 @@
+import { performance } from 'node:perf_hooks';
+import { Pool } from 'undici';
+import { browserHeaders } from './browser-headers.ts';
+import type { VoteStats } from '../results/types.ts';
+import { percentile } from '../measure/percentile.ts';
+
+export interface VoterOptions {
+  baseUrl: string;
+  cookie: string;
+  /** Votes per second. */
+  rate: number;
+  /** How many votes to cast in all. */
+  count: number;
+  candidateIds: readonly string[];
+  /** Makes the voteIds of one scenario unique, e.g. "s12". */
+  idPrefix: string;
+}
+
+export interface CastVote {
+  voteId: string;
+  /** performance.now() of the slot this vote had in the schedule. */
+  dueAt: number;
+  sentAt: number;
+  /** The seq the server gave it (from its 201), once acknowledged. */
+  seq?: number;
+  /** Length of the event's JSON as the server serialised it (same keys, same order). */
+  eventJsonBytes?: number;
+  error?: string;
+}
+
+/**
+ * Casts votes on an open-loop schedule: vote i is due at start + i / rate whatever happened to the
+ * ones before it, so a slow server cannot slow the arrival of work (no coordinated omission).
+ * Requests go over a pool of connections so a slow response never holds the next vote back.
+ */
+export class OpenLoopVoter {
+  readonly votes: CastVote[] = [];
+  readonly #options: VoterOptions;
+  readonly #pool: Pool;
+  readonly #inFlight = new Set<Promise<void>>();
+  #timer: NodeJS.Timeout | undefined;
+  #startedAt = 0;
+  #finished: (() => void) | undefined;
+
+  constructor(options: VoterOptions) {
+    this.#options = options;
+    this.#pool = new Pool(options.baseUrl, { connections: 16, pipelining: 1 });
+  }
+
+  /** Starts the schedule now; resolves when every vote is sent and answered. */
+  run(): Promise<void> {
+    this.#startedAt = performance.now();
+    const done = new Promise<void>((resolve) => {
+      this.#finished = resolve;
+    });
+    this.#tick();
+    return done.then(() => Promise.all(this.#inFlight)).then(() => undefined);
+  }
+
+  /** Stops scheduling (votes in flight still complete). */
+  stop(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#finished?.();
+  }
+
+  async close(): Promise<void> {
+    this.stop();
+    await Promise.all(this.#inFlight);
+    await this.#pool.close();
+  }
+
+  #dueAt(index: number): number {
+    return this.#startedAt + (index * 1000) / this.#options.rate;
+  }
+
+  #tick(): void {
+    const now = performance.now();
+    // Catch up on every slot that is due: a late timer must not thin out the schedule.
+    while (this.votes.length < this.#options.count && this.#dueAt(this.votes.length) <= now) {
+      this.#send(this.votes.length, now);
+    }
+    if (this.votes.length >= this.#options.count) {
+      this.#finished?.();
+      return;
+    }
+    this.#timer = setTimeout(() => this.#tick(), Math.max(0, this.#dueAt(this.votes.length) - performance.now()));
+  }
+
+  #send(index: number, now: number): void {
+    const { baseUrl, cookie, candidateIds, idPrefix } = this.#options;
+    const vote: CastVote = { voteId: `${idPrefix}-${index}`, dueAt: this.#dueAt(index), sentAt: now };
+    this.votes.push(vote);
+    const candidateId = candidateIds[index % candidateIds.length]!;
+    const sending = this.#pool
+      .request({
+        method: 'POST',
+        path: '/api/votes',
+        headers: { ...browserHeaders(baseUrl), origin: baseUrl, cookie, 'content-type': 'application/json' },
+        body: JSON.stringify({ candidateId, voteId: vote.voteId }),
+      })
+      .then(async (response) => {
+        const text = await response.body.text();
+        if (response.statusCode !== 201) {
+          vote.error = `HTTP ${response.statusCode}: ${text.slice(0, 200)}`;
+          return;
+        }
+        const { event } = JSON.parse(text) as { event: { seq: number; voteId?: string } };
+        if (event.voteId !== vote.voteId) vote.error = `the server echoed voteId ${event.voteId}, not ${vote.voteId}`;
+        else {
+          vote.seq = event.seq;
+          vote.eventJsonBytes = Buffer.byteLength(JSON.stringify(event));
+        }
+      })
+      .catch((error: unknown) => {
+        vote.error = (error as Error).message;
+      })
+      .finally(() => this.#inFlight.delete(sending));
+    this.#inFlight.add(sending);
+  }
+
+  stats(): VoteStats {
+    const lags = this.votes.map((v) => v.sentAt - v.dueAt);
+    const acknowledged = this.votes.filter((v) => v.seq !== undefined);
+    const mean = (pick: (v: CastVote) => number): number =>
+      acknowledged.length === 0 ? 0 : acknowledged.reduce((sum, v) => sum + pick(v), 0) / acknowledged.length;
+    return {
+      scheduled: this.votes.length,
+      acknowledged: acknowledged.length,
+      failed: this.votes.filter((v) => v.error !== undefined).length,
+      sendLagP99Ms: percentile(lags, 99),
+      sendLagMaxMs: lags.length === 0 ? 0 : Math.max(...lags),
+      meanEventJsonBytes: mean((v) => v.eventJsonBytes ?? 0),
+      meanSeqDigits: mean((v) => String(v.seq).length),
+    };
+  }
+
+  /** The schedule of acknowledged votes, keyed by the seq the server gave them. */
+  dueBySeq(): Map<number, number> {
+    const due = new Map<number, number>();
+    for (const vote of this.votes) if (vote.seq !== undefined) due.set(vote.seq, vote.dueAt);
+    return due;
+  }
+}

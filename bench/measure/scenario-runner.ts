@@ -1,0 +1,161 @@
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { mapLimited } from '../load/concurrency.ts';
+import { GeneratorMonitor } from '../load/generator-monitor.ts';
+import { openSession } from '../load/session.ts';
+import { Subscriber, sumCounters } from '../load/subscriber.ts';
+import { OpenLoopVoter } from '../load/voter.ts';
+import type { VariantSpec } from '../plan/variants.ts';
+import type { ScenarioResult } from '../results/types.ts';
+import { summarizeCoherence } from './coherence.ts';
+import { measureDeliveryLatencies } from './delivery-latency.ts';
+import { readServerMetrics, serverDelta } from './server-metrics.ts';
+
+export interface ScenarioInput {
+  id: string;
+  spec: VariantSpec;
+  clients: number;
+  rate: number;
+  windowMs: number;
+  repetition: number;
+  baseUrl: string;
+  candidateIds: readonly string[];
+  longPollTimeoutMs: number;
+  /** Called with a short phase name, for the progress bar. */
+  onPhase?(phase: string): void;
+}
+
+/** Subscribers connect in small waves: a burst of 1,000 SYNs would overflow the listen backlog. */
+const CONNECT_WAVE = 50;
+const CONNECT_TIMEOUT_MS = 60_000;
+
+/**
+ * One scenario: N subscribers of one variant hear votes cast at a fixed rate for a fixed window.
+ *
+ * 1. sessions and subscribers are set up (polling ones at random phases) and reach their first snapshot;
+ * 2. the measured window: votes on an open-loop schedule, server and client counters read at both ends;
+ * 3. a drain lets late deliveries arrive, then every subscriber's ledger is checked against the votes.
+ */
+export async function runScenario(input: ScenarioInput): Promise<ScenarioResult> {
+  const { spec, clients, rate, windowMs, baseUrl } = input;
+  const errors: string[] = [];
+  const phase = input.onPhase ?? (() => undefined);
+
+  phase('connecting');
+  const before = await readServerMetrics(baseUrl);
+  const cookies = await mapLimited(clients, 32, (i) => openSession(baseUrl, `bench-${i}`));
+  const subscribers = cookies.map(
+    (cookie) => new Subscriber({ spec, baseUrl, cookie, longPollTimeoutMs: input.longPollTimeoutMs }),
+  );
+  try {
+    await startAll(subscribers, spec);
+    const connected = await Promise.race([
+      Promise.all(subscribers.map((s) => s.ready)).then(() => true),
+      sleep(CONNECT_TIMEOUT_MS).then(() => false),
+    ]);
+    if (!connected) {
+      const missing = subscribers.filter((s) => s.ledger.baseline === undefined).length;
+      errors.push(`${missing} of ${clients} subscribers had no snapshot after ${CONNECT_TIMEOUT_MS / 1000} s`);
+    }
+    // Let connection setup (handshakes, first polls) finish before the window opens.
+    await sleep(Math.max(300, (spec.intervalMs ?? 0) / 2));
+
+    phase('measuring');
+    const voter = new OpenLoopVoter({
+      baseUrl,
+      cookie: await openSession(baseUrl, 'bench-voter'),
+      rate,
+      count: Math.max(1, Math.round((windowMs * rate) / 1000)),
+      candidateIds: input.candidateIds,
+      idPrefix: input.id,
+    });
+    const monitor = new GeneratorMonitor();
+    const atStart = await readServerMetrics(baseUrl);
+    const clientsAtStart = sumCounters(subscribers.map((s) => s.counters()));
+    const windowStart = performance.now();
+    monitor.start();
+    await voter.run();
+    await sleep(Math.max(0, windowStart + windowMs - performance.now()));
+    const voteStats = voter.stats();
+    const generator = monitor.finish(voteStats.sendLagP99Ms);
+    const atEnd = await readServerMetrics(baseUrl);
+    const clientsAtEnd = sumCounters(subscribers.map((s) => s.counters()));
+    await voter.close();
+
+    phase('draining');
+    const dueBySeq = voter.dueBySeq();
+    const expected = [...dueBySeq.keys()].sort((a, b) => a - b);
+    await drain(subscribers, expected, spec);
+
+    for (const vote of voter.votes) if (vote.error !== undefined && errors.length < 10) errors.push(`vote ${vote.voteId}: ${vote.error}`);
+    for (const s of subscribers) for (const e of s.errors) if (errors.length < 10) errors.push(e);
+
+    const latencies = measureDeliveryLatencies(subscribers.map((s) => s.ledger), dueBySeq);
+    const server = serverDelta(atStart, atEnd, spec.serverLabel);
+    const deliveries = voteStats.acknowledged * clients;
+    const result: ScenarioResult = {
+      id: input.id,
+      variant: spec.name,
+      clients,
+      rate,
+      repetition: input.repetition,
+      windowMs,
+      votes: voteStats,
+      latency: latencies.perDelivery.summary(),
+      lastSubscriber: latencies.lastSubscriber.summary(),
+      cdf: latencies.perDelivery.cdf(),
+      coherence: summarizeCoherence(subscribers.map((s) => s.ledger), expected),
+      cost: {
+        deliveries,
+        serverDeliveries: server.counters.deliveries,
+        serverRequests: server.counters.requests,
+        clientRequests: clientsAtEnd.requests - clientsAtStart.requests,
+        serverBytesIn: server.counters.bytesIn,
+        serverBytesOut: server.counters.bytesOut,
+        clientBytesOut: clientsAtEnd.bytesSent - clientsAtStart.bytesSent,
+        clientBytesIn: clientsAtEnd.bytesReceived - clientsAtStart.bytesReceived,
+        emptyResponses: clientsAtEnd.emptyResponses - clientsAtStart.emptyResponses,
+        responses: clientsAtEnd.responses - clientsAtStart.responses,
+        serverCpuMs: server.cpuMs,
+        serverCpuUtilization: server.wallMs > 0 ? server.cpuMs / server.wallMs : 0,
+        serverEventLoopUtilization: server.eventLoopUtilization,
+        serverRssBeforeBytes: before.process.rssBytes,
+        serverRssConnectedBytes: atStart.process.rssBytes,
+        serverHeapBeforeBytes: before.process.heapUsedBytes,
+        serverHeapConnectedBytes: atStart.process.heapUsedBytes,
+      },
+      generator,
+      errors,
+    };
+    latencies.perDelivery.destroy();
+    latencies.lastSubscriber.destroy();
+    return result;
+  } finally {
+    phase('closing');
+    await Promise.all(subscribers.map((s) => s.stop()));
+  }
+}
+
+/** Starts subscribers in waves; polling ones start at a random phase of their interval, as real tabs do. */
+async function startAll(subscribers: readonly Subscriber[], spec: VariantSpec): Promise<void> {
+  if (spec.intervalMs !== undefined) {
+    const interval = spec.intervalMs;
+    for (const subscriber of subscribers) setTimeout(() => subscriber.start(), Math.random() * interval);
+    return;
+  }
+  for (let i = 0; i < subscribers.length; i += CONNECT_WAVE) {
+    for (const subscriber of subscribers.slice(i, i + CONNECT_WAVE)) subscriber.start();
+    await sleep(10);
+  }
+}
+
+/** Waits until every subscriber holds the last vote, or until the longest a healthy delivery can take. */
+async function drain(subscribers: readonly Subscriber[], expected: readonly number[], spec: VariantSpec): Promise<void> {
+  const last = expected.at(-1);
+  if (last === undefined) return;
+  const deadline = performance.now() + Math.max(3000, 3 * (spec.intervalMs ?? 0));
+  while (performance.now() < deadline) {
+    if (subscribers.every((s) => s.ledger.highest >= last)) return;
+    await sleep(25);
+  }
+}

@@ -1,0 +1,55 @@
+import type { VariantName } from '../results/types.ts';
+import { VARIANTS } from './variants.ts';
+
+export interface PlanSettings {
+  variants: VariantName[];
+  clients: number[];
+  rates: number[];
+  windowMs: number;
+  repeat: number;
+  headline: { clients: number; rate: number };
+}
+
+export interface PlannedScenario {
+  id: string;
+  variant: VariantName;
+  clients: number;
+  rate: number;
+  repetition: number;
+}
+
+/**
+ * Every variant × subscriber count × rate once; the headline scenarios (every variant at the
+ * headline count and rate) `repeat` times. Repetitions come in rounds over all variants, so a slow
+ * drift of the machine spreads over every variant instead of landing on one.
+ */
+export function planScenarios(settings: PlanSettings): PlannedScenario[] {
+  const planned: PlannedScenario[] = [];
+  for (let repetition = 1; repetition <= settings.repeat; repetition++) {
+    for (const variant of settings.variants) {
+      for (const clients of settings.clients) {
+        for (const rate of settings.rates) {
+          const headline = clients === settings.headline.clients && rate === settings.headline.rate;
+          if (repetition > 1 && !headline) continue;
+          planned.push({ id: `s${planned.length + 1}`, variant, clients, rate, repetition });
+        }
+      }
+    }
+  }
+  return planned;
+}
+
+/** The headline: the middle subscriber count (100 by default) at the busiest rate. */
+export function pickHeadline(clients: readonly number[], rates: readonly number[]): { clients: number; rate: number } {
+  const sorted = [...clients].sort((a, b) => a - b);
+  return { clients: sorted[Math.floor((sorted.length - 1) / 2)] ?? 10, rate: Math.max(...rates) };
+}
+
+/** Rough seconds a scenario takes (server start, connecting, window, drain): for the progress bar's ETA. */
+export function estimateScenarioMs(scenario: PlannedScenario, windowMs: number): number {
+  const interval = VARIANTS[scenario.variant].intervalMs ?? 0;
+  const serverStart = VARIANTS[scenario.variant].reference ? 400 : 1000;
+  const connect = scenario.clients * 2 + interval + 300;
+  const drain = interval + 200;
+  return serverStart + connect + windowMs + drain;
+}

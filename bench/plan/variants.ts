@@ -1,0 +1,38 @@
+import type { TransportName } from '../../src/client/types.ts';
+import type { VariantName } from '../results/types.ts';
+
+/** How the bench runs one variant: which client of the shared layer, with which options, against which server. */
+export interface VariantSpec {
+  name: VariantName;
+  label: string;
+  transport: TransportName;
+  /** Polling only. */
+  intervalMs?: number;
+  /** Polling only: send If-None-Match so an unchanged ballot is a 304. */
+  conditional?: boolean;
+  /** Runs against the bare `ws` broadcast server instead of the real one. */
+  reference: boolean;
+  /** The label under which the server counts this transport in GET /api/metrics. */
+  serverLabel: 'polling' | 'long-polling' | 'websocket' | 'sse';
+}
+
+export const VARIANTS: Readonly<Record<VariantName, VariantSpec>> = Object.freeze({
+  'polling-1s': { name: 'polling-1s', label: 'Polling 1 s', transport: 'polling', intervalMs: 1000, conditional: false, reference: false, serverLabel: 'polling' },
+  'polling-250ms': { name: 'polling-250ms', label: 'Polling 250 ms', transport: 'polling', intervalMs: 250, conditional: false, reference: false, serverLabel: 'polling' },
+  'polling-conditional-1s': { name: 'polling-conditional-1s', label: 'Conditional polling 1 s', transport: 'polling', intervalMs: 1000, conditional: true, reference: false, serverLabel: 'polling' },
+  'long-polling': { name: 'long-polling', label: 'Long polling', transport: 'long-polling', reference: false, serverLabel: 'long-polling' },
+  websocket: { name: 'websocket', label: 'WebSocket', transport: 'websocket', reference: false, serverLabel: 'websocket' },
+  sse: { name: 'sse', label: 'SSE', transport: 'sse', reference: false, serverLabel: 'sse' },
+  'ws-reference': { name: 'ws-reference', label: 'Bare ws (reference)', transport: 'websocket', reference: true, serverLabel: 'websocket' },
+});
+
+export const VARIANT_NAMES = Object.keys(VARIANTS) as VariantName[];
+
+export function isVariantName(value: string): value is VariantName {
+  return Object.hasOwn(VARIANTS, value);
+}
+
+/** Polling variants hear votes as snapshots; everything else as one event per vote. */
+export function isSnapshotVariant(spec: VariantSpec): boolean {
+  return spec.transport === 'polling';
+}

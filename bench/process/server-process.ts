@@ -1,0 +1,102 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { request } from 'undici';
+
+export interface ServerProcess {
+  readonly url: string;
+  readonly port: number;
+  readonly pid: number;
+  /** What the process wrote to stderr (kept short): shown when something fails. */
+  stderrTail(): string;
+  /** SIGTERM, then SIGKILL if it has not exited after a grace period. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Script to run with Node through the tsx loader, relative to the repo root. */
+  script: string;
+  port: number;
+  env: Record<string, string>;
+  /** e.g. ["taskset", "-c", "0"]; empty for no pinning. */
+  commandPrefix: readonly string[];
+  cwd: string;
+  readyTimeoutMs?: number;
+}
+
+/**
+ * Starts a server in its own process (`node --import tsx <script>`: the same entry point as
+ * `npm start` without the npm and tsx wrapper processes, so the pid is the server's) and waits until
+ * GET /api/metrics answers.
+ */
+export async function startServerProcess(options: StartOptions): Promise<ServerProcess> {
+  const argv = [...options.commandPrefix, process.execPath, '--import', 'tsx', options.script];
+  const [command, ...args] = argv as [string, ...string[]];
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env, PORT: String(options.port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-4000);
+  });
+  const url = `http://127.0.0.1:${options.port}`;
+  const exited = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as string | null }));
+  let exitedEarly: { code: number | null; signal: string | null } | undefined;
+  void exited.then((status) => {
+    exitedEarly = status;
+  });
+
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
+  for (;;) {
+    if (exitedEarly !== undefined) {
+      throw new Error(`${options.script} exited before it was ready (code ${exitedEarly.code}, signal ${exitedEarly.signal}):\n${stderr}`);
+    }
+    if (await answers(`${url}/api/metrics`)) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${options.script} did not answer on ${url} within ${options.readyTimeoutMs ?? 30_000} ms:\n${stderr}`);
+    }
+    await sleep(100);
+  }
+  return handle(child, url, options.port, () => stderr, exited);
+}
+
+async function answers(url: string): Promise<boolean> {
+  try {
+    const response = await request(url, { headersTimeout: 1000, bodyTimeout: 1000 });
+    await response.body.dump();
+    return response.statusCode === 200;
+  } catch {
+    return false;
+  }
+}
+
+function handle(
+  child: ChildProcess,
+  url: string,
+  port: number,
+  stderrTail: () => string,
+  exited: Promise<unknown>,
+): ServerProcess {
+  let stopping: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    pid: child.pid ?? -1,
+    stderrTail,
+    stop() {
+      stopping ??= (async () => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        child.kill('SIGTERM');
+        const graceful = await Promise.race([exited.then(() => true), sleep(5000).then(() => false)]);
+        if (!graceful) {
+          child.kill('SIGKILL');
+          await exited;
+        }
+      })();
+      return stopping;
+    },
+  };
+}

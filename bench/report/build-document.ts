@@ -1,0 +1,32 @@
+import type { BenchResults } from '../results/types.ts';
+import { renderCharts } from './charts.ts';
+import { conclusions } from './conclusions.ts';
+import { scenarioRows } from './derive.ts';
+import type { ReportDocument } from './markdown.ts';
+import { methodParagraphs } from './method.ts';
+import {
+  environmentTable, failuresTable, modelTable, overheadTable, projectionTable, scenariosTable, summaryTable, type Table,
+} from './tables.ts';
+
+/** Everything the report says, computed from results.json alone. */
+export async function buildDocument(results: BenchResults): Promise<ReportDocument> {
+  const rows = scenarioRows(results);
+  const failures = failuresTable(results);
+  const before: Table[] = [...(failures === undefined ? [] : [failures]), summaryTable(results, rows)];
+  const after: Table[] = [
+    scenariosTable(rows),
+    overheadTable(results),
+    modelTable(results, rows),
+    projectionTable(results, rows),
+    environmentTable(results),
+  ];
+  const e = results.environment;
+  return {
+    title: 'Votewire transport bench',
+    subtitle: `${results.startedAt.slice(0, 19).replace('T', ' ')} UTC · ${e.cpuModel}, ${e.cores} cores · Node ${e.node} · commit ${e.gitCommit?.slice(0, 10) ?? 'unknown'}${results.config.quick ? ' · --quick' : ''}`,
+    conclusions: conclusions(results, rows),
+    tables: { before, after },
+    charts: await renderCharts(results, rows),
+    method: methodParagraphs(results),
+  };
+}

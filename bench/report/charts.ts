@@ -1,0 +1,144 @@
+import * as vega from 'vega';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import { VARIANTS } from '../plan/variants.ts';
+import type { BenchResults } from '../results/types.ts';
+import { headlineRows, type ScenarioRow } from './derive.ts';
+
+export interface Chart {
+  id: string;
+  title: string;
+  /** Inline SVG, rendered at report time by Vega (no browser, no CDN). */
+  svg: string;
+}
+
+const WIDTH = 560;
+const HEIGHT = 280;
+const label = (row: ScenarioRow): string => VARIANTS[row.variant].label;
+
+/** Every chart of the report, as SVG. */
+export async function renderCharts(results: BenchResults, rows: readonly ScenarioRow[]): Promise<Chart[]> {
+  const specs: { id: string; title: string; spec: TopLevelSpec | undefined }[] = [
+    { id: 'latency-vs-subscribers', title: 'Latency percentiles against subscribers', spec: latencyVsSubscribers(rows) },
+    { id: 'latency-cdf', title: `Latency CDF, ${results.config.headline.clients} subscribers at ${results.config.headline.rate} votes/s`, spec: latencyCdf(results, rows) },
+    { id: 'bytes-per-event', title: 'Bytes on the wire per delivered event (log scale)', spec: perEventBars(results, rows, 'bytes', true) },
+    { id: 'requests-per-event', title: 'HTTP requests per delivered event', spec: perEventBars(results, rows, 'requests', false) },
+    { id: 'cpu-per-delivery', title: 'Server CPU ms per 1,000 deliveries', spec: perEventBars(results, rows, 'cpu', false) },
+    { id: 'memory-per-subscriber', title: `Server memory per connected subscriber (at ${Math.max(...results.config.clients)})`, spec: memoryBars(results, rows) },
+  ];
+  const charts: Chart[] = [];
+  for (const { id, title, spec } of specs) {
+    if (spec === undefined) continue;
+    charts.push({ id, title, svg: await renderSvg(spec) });
+  }
+  return charts;
+}
+
+export async function renderSvg(spec: TopLevelSpec): Promise<string> {
+  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+const axisTitle = (text: string): { title: string } => ({ title: text });
+
+function latencyVsSubscribers(rows: readonly ScenarioRow[]): TopLevelSpec | undefined {
+  const values = rows.flatMap((row) =>
+    (['p50Ms', 'p99Ms'] as const).map((key) => ({
+      transport: label(row),
+      subscribers: row.clients,
+      rate: `${row.rate} votes/s`,
+      percentile: key === 'p50Ms' ? 'p50' : 'p99',
+      ms: row.figures[key].median,
+      generator: row.generatorSaturated ? 'saturated' : 'ok',
+    })),
+  ).filter((v) => v.ms > 0);
+  if (new Set(values.map((v) => v.subscribers)).size < 2) return undefined;
+  return {
+    data: { values },
+    facet: { column: { field: 'rate', type: 'nominal', title: null } },
+    spec: {
+      width: WIDTH / 2,
+      height: HEIGHT,
+      mark: { type: 'line', point: true },
+      encoding: {
+        x: { field: 'subscribers', type: 'quantitative', scale: { type: 'log' }, ...axisTitle('subscribers') },
+        y: { field: 'ms', type: 'quantitative', scale: { type: 'log' }, ...axisTitle('latency ms (log)') },
+        color: { field: 'transport', type: 'nominal' },
+        strokeDash: { field: 'percentile', type: 'nominal' },
+        shape: { field: 'generator', type: 'nominal', title: 'load generator' },
+      },
+    },
+  } as TopLevelSpec;
+}
+
+function latencyCdf(results: BenchResults, rows: readonly ScenarioRow[]): TopLevelSpec | undefined {
+  const values = headlineRows(results, rows).flatMap((row) => {
+    const run = [...row.runs].sort((a, b) => a.latency.p50Us - b.latency.p50Us)[Math.floor((row.runs.length - 1) / 2)]!;
+    return run.cdf.map(([percentile, micros]) => ({ transport: label(row), percentile, ms: micros / 1000 }));
+  });
+  if (values.length === 0) return undefined;
+  return {
+    width: WIDTH,
+    height: HEIGHT,
+    data: { values },
+    mark: { type: 'line', interpolate: 'step-after' },
+    encoding: {
+      x: { field: 'ms', type: 'quantitative', scale: { type: 'log' }, ...axisTitle('latency ms (log)') },
+      y: { field: 'percentile', type: 'quantitative', scale: { domain: [0, 100] }, ...axisTitle('percentile of deliveries') },
+      color: { field: 'transport', type: 'nominal' },
+    },
+  } as TopLevelSpec;
+}
+
+function perEventBars(results: BenchResults, rows: readonly ScenarioRow[], what: 'bytes' | 'requests' | 'cpu', log: boolean): TopLevelSpec | undefined {
+  const values = headlineRows(results, rows)
+    .map((row) => {
+      const f = row.figures;
+      const value =
+        what === 'bytes' ? f.bytesDownPerEvent.median + f.bytesUpPerEvent.median : what === 'requests' ? f.requestsPerEvent.median : f.cpuMsPer1000Deliveries.median;
+      return { transport: label(row), value };
+    })
+    .filter((v) => Number.isFinite(v.value) && (!log || v.value > 0));
+  if (values.length === 0) return undefined;
+  const unit = what === 'bytes' ? 'bytes per event (both directions)' : what === 'requests' ? 'requests per event' : 'CPU ms per 1,000 deliveries';
+  return horizontalBars(values, unit, log);
+}
+
+function memoryBars(results: BenchResults, rows: readonly ScenarioRow[]): TopLevelSpec | undefined {
+  const largest = Math.max(...results.config.clients);
+  const rate = results.config.headline.rate;
+  const values = rows
+    .filter((r) => r.clients === largest && r.rate === rate)
+    .map((row) => ({ transport: label(row), value: row.figures.memoryPerSubscriberBytes.median / 1024 }))
+    .filter((v) => Number.isFinite(v.value));
+  return values.length === 0 ? undefined : horizontalBars(values, 'KiB of server RSS per subscriber', false);
+}
+
+function horizontalBars(values: { transport: string; value: number }[], unit: string, log: boolean): TopLevelSpec {
+  return {
+    width: WIDTH,
+    height: { step: 24 },
+    data: { values },
+    layer: [
+      {
+        mark: 'bar',
+        encoding: {
+          y: { field: 'transport', type: 'nominal', sort: null, title: null },
+          x: { field: 'value', type: 'quantitative', scale: log ? { type: 'log' } : {}, ...axisTitle(unit) },
+          color: { field: 'transport', type: 'nominal', legend: null },
+        },
+      },
+      {
+        mark: { type: 'text', align: 'left', dx: 3 },
+        encoding: {
+          y: { field: 'transport', type: 'nominal', sort: null },
+          x: { field: 'value', type: 'quantitative' },
+          text: { field: 'value', type: 'quantitative', format: '.3~s' },
+        },
+      },
+    ],
+  } as TopLevelSpec;
+}

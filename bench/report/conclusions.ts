@@ -1,0 +1,111 @@
+import { VARIANTS } from '../plan/variants.ts';
+import type { BenchResults, VariantName } from '../results/types.ts';
+import { headlineRows, type ScenarioRow } from './derive.ts';
+import { bytes, ms, percent, times } from './format.ts';
+import { pollingLatencyModel } from './model.ts';
+
+const label = (variant: VariantName): string => VARIANTS[variant].label;
+
+/**
+ * Conclusions written from the run's own figures: who wins on what, by what ratio, and where each
+ * transport broke down. Nothing here is prose written in advance: every sentence is computed, and a
+ * sentence whose figures are missing (a transport not run) is left out.
+ */
+export function conclusions(results: BenchResults, rows: readonly ScenarioRow[]): string[] {
+  const out: string[] = [];
+  const headline = headlineRows(results, rows);
+  const { clients, rate } = results.config.headline;
+  const at = `at ${clients} subscribers and ${rate} votes/s`;
+  const contenders = headline.filter((r) => !VARIANTS[r.variant].reference && !r.generatorSaturated);
+  const figure = (row: ScenarioRow, key: keyof ScenarioRow['figures']): number => row.figures[key].median;
+
+  if (contenders.length >= 2) {
+    const byLatency = [...contenders].sort((a, b) => figure(a, 'p50Ms') - figure(b, 'p50Ms'));
+    const fastest = byLatency[0]!;
+    const slowest = byLatency.at(-1)!;
+    out.push(
+      `Latency ${at}: ${label(fastest.variant)} is fastest (p50 ${ms(figure(fastest, 'p50Ms'))} ms, p99 ${ms(figure(fastest, 'p99Ms'))} ms); ` +
+        `${label(slowest.variant)} is slowest (p50 ${ms(figure(slowest, 'p50Ms'))} ms), ${times(figure(slowest, 'p50Ms') / figure(fastest, 'p50Ms'))} the median wait.`,
+    );
+    const byBytes = [...contenders].sort((a, b) => totalBytes(a) - totalBytes(b));
+    const lean = byBytes[0]!;
+    const heavy = byBytes.at(-1)!;
+    out.push(
+      `Bytes on the wire per delivered event ${at}: ${label(lean.variant)} ${bytes(totalBytes(lean))}, ` +
+        `${label(heavy.variant)} ${bytes(totalBytes(heavy))} (${times(totalBytes(heavy) / totalBytes(lean))} as much).`,
+    );
+    const byCpu = [...contenders].sort((a, b) => figure(a, 'cpuMsPer1000Deliveries') - figure(b, 'cpuMsPer1000Deliveries'));
+    const cheap = byCpu[0]!;
+    const dear = byCpu.at(-1)!;
+    out.push(
+      `Server CPU per 1,000 deliveries ${at}: ${label(cheap.variant)} ${ms(figure(cheap, 'cpuMsPer1000Deliveries'))} ms, ` +
+        `${label(dear.variant)} ${ms(figure(dear, 'cpuMsPer1000Deliveries'))} ms (${times(figure(dear, 'cpuMsPer1000Deliveries') / figure(cheap, 'cpuMsPer1000Deliveries'))}).`,
+    );
+  }
+
+  const reference = headline.find((r) => r.variant === 'ws-reference');
+  const websocket = headline.find((r) => r.variant === 'websocket');
+  if (reference !== undefined && websocket !== undefined) {
+    out.push(
+      `Against a bare \`ws\` broadcast server ${at}, the product's WebSocket uses ${times(figure(websocket, 'cpuMsPer1000Deliveries') / figure(reference, 'cpuMsPer1000Deliveries'))} the CPU per delivery, ` +
+        `${times(totalBytes(websocket) / totalBytes(reference))} the bytes, and has a p50 of ${ms(figure(websocket, 'p50Ms'))} ms against ${ms(figure(reference, 'p50Ms'))} ms.`,
+    );
+  }
+
+  for (const model of pollingLatencyModel(results, rows).filter((m) => m.what === 'mean latency')) {
+    const off = (model.measured - model.model) / model.model;
+    out.push(`${label(model.variant)}: mean latency ${ms(model.measured)} ms against interval/2 = ${ms(model.model)} ms (${off >= 0 ? '+' : ''}${(off * 100).toFixed(0)} %): polling's latency is set by its interval, not by the server.`);
+  }
+
+  const quietRate = Math.min(...results.config.rates);
+  for (const row of rows.filter((r) => r.rate === quietRate && r.clients === clients)) {
+    const empty = row.figures.emptyShare;
+    if (empty.n > 0 && empty.median >= 0.2) {
+      out.push(`${label(row.variant)} at ${quietRate} vote/s: ${percent(empty.median)} of responses carried no news, and it took ${row.figures.requestsPerEvent.median.toFixed(1)} requests per delivered event.`);
+    }
+  }
+  const busyRate = Math.max(...results.config.rates);
+  const longPollBusy = rows.filter((r) => r.variant === 'long-polling' && r.rate === busyRate).sort((a, b) => b.clients - a.clients)[0];
+  if (longPollBusy !== undefined && longPollBusy.figures.requestsPerEvent.median < 0.95) {
+    out.push(`Long polling batches when busy: at ${busyRate} votes/s and ${longPollBusy.clients} subscribers it needed ${longPollBusy.figures.requestsPerEvent.median.toFixed(2)} requests per event.`);
+  }
+
+  out.push(...breakdowns(rows));
+  return out;
+}
+
+function totalBytes(row: ScenarioRow): number {
+  return row.figures.bytesDownPerEvent.median + row.figures.bytesUpPerEvent.median;
+}
+
+/** Where each transport broke down: errors, a saturated server, a tail that grows with subscribers. */
+function breakdowns(rows: readonly ScenarioRow[]): string[] {
+  const out: string[] = [];
+  for (const row of rows) {
+    const where = `${label(row.variant)} at ${row.clients} subscribers and ${row.rate} votes/s`;
+    const errors = row.coherence.lost + row.coherence.duplicated + row.coherence.outOfOrder;
+    if (errors > 0) {
+      out.push(`Breakdown: ${where} lost ${row.coherence.lost}, duplicated ${row.coherence.duplicated} and reordered ${row.coherence.outOfOrder} events.`);
+    }
+    if (row.serverCpuUtilization > 0.9) {
+      out.push(`Breakdown: ${where} kept the server's core ${percent(row.serverCpuUtilization)} busy: it is at its limit there.`);
+    }
+    if (row.generatorSaturated) {
+      out.push(`Not the server's figure: ${where} saturated the load generator (${row.generatorReasons.join('; ')}); its latencies include the bench's own queueing.`);
+    }
+  }
+  const variants = [...new Set(rows.map((r) => r.variant))];
+  for (const variant of variants) {
+    for (const rate of [...new Set(rows.map((r) => r.rate))]) {
+      const series = rows.filter((r) => r.variant === variant && r.rate === rate && !r.generatorSaturated).sort((a, b) => a.clients - b.clients);
+      if (series.length < 2) continue;
+      const first = series[0]!;
+      const last = series.at(-1)!;
+      const growth = last.figures.p99Ms.median / first.figures.p99Ms.median;
+      if (growth >= 5) {
+        out.push(`${label(variant)} at ${rate} votes/s: p99 grows ${times(growth)} from ${first.clients} to ${last.clients} subscribers (${ms(first.figures.p99Ms.median)} → ${ms(last.figures.p99Ms.median)} ms): fan-out time grows with the audience.`);
+      }
+    }
+  }
+  return out;
+}

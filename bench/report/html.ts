@@ -1,0 +1,59 @@
+import type { ReportDocument } from './markdown.ts';
+import type { Table } from './tables.ts';
+
+export function escapeHtml(text: string): string {
+  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
+}
+
+/** Escapes, then turns `code` spans into <code>: the only markup the report's sentences use. */
+function inline(text: string): string {
+  return escapeHtml(text).replace(/`([^`]+)`/g, '<code>$1</code>');
+}
+
+function htmlTable(table: Table): string {
+  const head = table.columns.every((c) => c === '') ? '' : `<thead><tr>${table.columns.map((c) => `<th>${inline(c)}</th>`).join('')}</tr></thead>`;
+  const body = table.rows
+    .map((row) => `<tr>${row.map((c) => `<td${c.bad === true ? ' class="bad"' : ''}>${inline(c.text)}</td>`).join('')}</tr>`)
+    .join('\n');
+  return [
+    `<section id="${table.id}"><h3>${inline(table.title)}</h3>`,
+    table.intro === undefined ? '' : `<p>${inline(table.intro)}</p>`,
+    `<div class="scroll"><table>${head}<tbody>${body}</tbody></table></div>`,
+    ...(table.notes ?? []).map((n) => `<p class="note">${inline(n)}</p>`),
+    '</section>',
+  ].join('\n');
+}
+
+const STYLE = `
+body { font: 15px/1.5 system-ui, sans-serif; margin: 2rem auto; max-width: 1200px; padding: 0 1rem; color: #222; }
+h1 { margin-bottom: 0; } .subtitle { color: #555; margin-top: .3rem; }
+table { border-collapse: collapse; font-size: 13px; } th, td { border: 1px solid #ddd; padding: 3px 6px; text-align: right; white-space: nowrap; }
+td:first-child, th:first-child { text-align: left; } th { background: #f4f4f4; }
+td.bad { color: #b00020; font-weight: 600; background: #fdecee; }
+.scroll { overflow-x: auto; } .note { color: #555; font-size: 13px; }
+.charts { display: flex; flex-wrap: wrap; gap: 1.5rem; } figure { margin: 0; } figcaption { font-weight: 600; margin-bottom: .3rem; }
+code { background: #f4f4f4; padding: 0 3px; border-radius: 3px; }
+`;
+
+/** index.html: self-contained (inline CSS, inline SVG charts), opens offline. */
+export function renderHtml(doc: ReportDocument): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(doc.title)}</title><style>${STYLE}</style></head>
+<body>
+<h1>${escapeHtml(doc.title)}</h1>
+<p class="subtitle">${inline(doc.subtitle)}</p>
+<h2>Conclusions</h2>
+<ul>${doc.conclusions.map((c) => `<li>${inline(c)}</li>`).join('\n')}</ul>
+<h2>Results</h2>
+${doc.tables.before.map(htmlTable).join('\n')}
+<h2>Charts</h2>
+<div class="charts">
+${doc.charts.map((c) => `<figure id="${c.id}"><figcaption>${escapeHtml(c.title)}</figcaption>${c.svg}</figure>`).join('\n')}
+</div>
+${doc.tables.after.map(htmlTable).join('\n')}
+<h2>Method</h2>
+${doc.method.map((p) => `<p>${inline(p)}</p>`).join('\n')}
+</body></html>
+`;
+}

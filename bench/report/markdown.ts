@@ -1,0 +1,49 @@
+import type { Chart } from './charts.ts';
+import type { Table } from './tables.ts';
+
+export interface ReportDocument {
+  title: string;
+  subtitle: string;
+  conclusions: string[];
+  tables: { before: Table[]; after: Table[] };
+  charts: Chart[];
+  method: string[];
+}
+
+const escapeCell = (text: string): string => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
+
+/** A Markdown table; cells that are bad are marked with a red circle (GitHub has no coloured text). */
+export function markdownTable(table: Table): string {
+  const lines = [`### ${table.title}`, ''];
+  if (table.intro !== undefined) lines.push(table.intro, '');
+  const header = table.columns.every((c) => c === '') ? table.columns.map(() => ' ') : table.columns;
+  lines.push(`| ${header.map(escapeCell).join(' | ')} |`, `|${table.columns.map(() => ' --- ').join('|')}|`);
+  for (const row of table.rows) {
+    lines.push(`| ${row.map((c) => escapeCell(c.bad === true ? `🔴 **${c.text}**` : c.text)).join(' | ')} |`);
+  }
+  for (const note of table.notes ?? []) lines.push('', `_${note}_`);
+  return lines.join('\n');
+}
+
+/** report.md: the same tables as the HTML report, readable on GitHub; charts are in index.html. */
+export function renderMarkdown(doc: ReportDocument): string {
+  return [
+    `# ${doc.title}`,
+    '',
+    doc.subtitle,
+    '',
+    '## Conclusions',
+    '',
+    ...doc.conclusions.map((c) => `- ${c}`),
+    '',
+    '## Results',
+    '',
+    ...doc.tables.before.flatMap((t) => [markdownTable(t), '']),
+    `_Charts (${doc.charts.map((c) => c.title.toLowerCase()).join('; ')}) are in index.html next to this file._`,
+    '',
+    ...doc.tables.after.flatMap((t) => [markdownTable(t), '']),
+    '## Method',
+    '',
+    ...doc.method.flatMap((p) => [p, '']),
+  ].join('\n');
+}

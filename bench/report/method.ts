@@ -1,0 +1,18 @@
+import { SATURATION } from '../load/generator-monitor.ts';
+import type { BenchResults } from '../results/types.ts';
+
+/** How the figures were obtained, with this run's settings filled in, so a reader can repeat it. */
+export function methodParagraphs(results: BenchResults): string[] {
+  const c = results.config;
+  return [
+    `Server: the real server (\`src/server.ts\`, the entry point of \`npm start\`) in its own process, started fresh for every scenario with ${Object.entries(c.serverEnv).map(([k, v]) => `\`${k}=${v}\``).join(', ')} and every other setting at its default. The reference row is \`bench/reference/ws-broadcast-server.ts\`, a bare \`ws\` broadcast server that sends the same event JSON. ${results.pinning.note}.`,
+    `Subscribers: N per scenario, one transport at a time, each with its own connection (its own undici Agent limited to one connection, or its own WebSocket), its own session cookie and browser-like request headers, driven by the shared client transport layer in \`src/client\` (the same code as the browser demo). Polling subscribers start at random phases of their interval.`,
+    `Votes: cast open-loop at a fixed rate (${c.rates.join(' and ')} votes/s) over a pool of connections, each with a \`voteId\`, for a window of ${c.windowMs / 1000} s. Vote i is due at start + i/rate whether or not earlier votes were answered.`,
+    'Latency: from the moment each vote was due to the moment the client layer handed it to the subscriber (matched by seq, which the server returned for the vote\'s voteId; events carry the voteId too), recorded in HdrHistogram in microseconds. For polling, a vote arrives with the first snapshot whose seq covers it. "Last subscriber" is, per vote, the time until every subscriber had it. Arrival is stamped in the bench\'s own event loop, so with many subscribers it includes the time the bench takes to process the fan-out; the reference row carries the same cost.',
+    'Coherence: every subscriber\'s stream is checked by seq against the votes the server acknowledged: lost (never arrived, after a drain of a few seconds), duplicated, and out of order. Resyncs count snapshots a push transport sent instead of events.',
+    'Cost: server counters from `GET /api/metrics` read at both ends of the window (requests, deliveries, bytes in and out at the server\'s sockets with headers and framing, process CPU, event-loop utilisation) and the subscribers\' own socket byte counters. Per-event figures divide by the deliveries the window owed: acknowledged votes × subscribers (coherence shows they all arrived). Connection set-up happens before the window and is not in the per-event figures. Memory per subscriber is the server\'s RSS growth from connecting the subscribers, divided by their number; it is noisy at small counts.',
+    `Request overhead: autocannon against \`GET /api/ballot\` (200 and, with \`If-None-Match\`, 304) and \`POST /api/votes\`, ${c.overheadConnections} connections, no pipelining, browser-like headers, ${c.overheadDurationMs / 1000} s each; bytes and CPU come from the server's counters. autocannon is closed-loop with a 1 ms latency floor, so it is used for throughput and bytes only.`,
+    `Load generator check: the bench watches its own event-loop utilisation (flag above ${SATURATION.eventLoopUtilization * 100} %), event-loop delay (p99 above ${SATURATION.eventLoopDelayP99Ms} ms) and how late votes left (p99 above ${SATURATION.voteSendLagP99Ms} ms). A flagged scenario says so next to its numbers: they describe the bench as much as the server.`,
+    `Repeat: \`npm run bench${c.quick ? ' -- --quick' : ''}\` on the same commit; \`npm run report -- results.json\` renders this report again from the raw figures.`,
+  ];
+}

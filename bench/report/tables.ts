@@ -1,0 +1,204 @@
+import { VARIANTS } from '../plan/variants.ts';
+import type { BenchResults } from '../results/types.ts';
+import { headlineRows, type ScenarioRow } from './derive.ts';
+import { bytes, ms, num, percent, times, withRange } from './format.ts';
+import { bytesModel, pollingLatencyModel, projection } from './model.ts';
+
+export interface Cell {
+  text: string;
+  /** Shown in red: a coherence error, a failure, a saturated load generator. */
+  bad?: boolean;
+}
+
+export interface Table {
+  id: string;
+  title: string;
+  intro?: string;
+  columns: string[];
+  rows: Cell[][];
+  notes?: string[];
+}
+
+const cell = (text: string, bad = false): Cell => (bad ? { text, bad } : { text });
+type Figure = keyof ScenarioRow['figures'];
+const ranged = (row: ScenarioRow, key: Figure, format: (v: number) => string): Cell => {
+  const f = row.figures[key];
+  return cell(f.n === 0 ? '–' : withRange(f.median, f.min, f.max, f.n, format));
+};
+const coherenceCell = (row: ScenarioRow): Cell => {
+  const { lost, duplicated, outOfOrder } = row.coherence;
+  return cell(`${lost} / ${duplicated} / ${outOfOrder}`, lost + duplicated + outOfOrder > 0);
+};
+const generatorCell = (row: ScenarioRow): Cell => (row.generatorSaturated ? cell(`saturated: ${row.generatorReasons.join('; ')}`, true) : cell('ok'));
+
+export function summaryTable(results: BenchResults, rows: readonly ScenarioRow[]): Table {
+  const { clients, rate } = results.config.headline;
+  const largest = Math.max(...results.config.clients);
+  return {
+    id: 'summary',
+    title: `Summary: ${clients} subscribers, ${rate} votes/s`,
+    intro:
+      results.config.repeat > 1
+        ? `Median of ${results.config.repeat} runs, range in brackets. Latency is from the moment each vote was due to its arrival at each subscriber.`
+        : 'Latency is from the moment each vote was due to its arrival at each subscriber.',
+    columns: [
+      'Transport', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'last subscriber p99 ms', 'lost / dup / out of order',
+      'requests / event', 'bytes / event ↓', 'bytes / event ↑', 'empty responses', 'server CPU ms / 1k deliveries',
+      'server event loop', `server memory / subscriber (at ${largest})`, 'load generator',
+    ],
+    rows: headlineRows(results, rows).map((row) => {
+      const big = rows.find((r) => r.variant === row.variant && r.rate === rate && r.clients === largest);
+      return [
+        cell(VARIANTS[row.variant].label),
+        ranged(row, 'p50Ms', ms),
+        ranged(row, 'p99Ms', ms),
+        ranged(row, 'p999Ms', ms),
+        ranged(row, 'maxMs', ms),
+        ranged(row, 'lastSubscriberP99Ms', ms),
+        coherenceCell(row),
+        ranged(row, 'requestsPerEvent', (v) => num(v)),
+        ranged(row, 'bytesDownPerEvent', bytes),
+        ranged(row, 'bytesUpPerEvent', bytes),
+        ranged(row, 'emptyShare', percent),
+        ranged(row, 'cpuMsPer1000Deliveries', ms),
+        cell(percent(median(row.runs.map((r) => r.cost.serverEventLoopUtilization ?? Number.NaN)))),
+        big === undefined ? cell('–') : ranged(big, 'memoryPerSubscriberBytes', bytes),
+        generatorCell(row),
+      ];
+    }),
+  };
+}
+
+function median(values: number[]): number {
+  const finite = values.filter(Number.isFinite).sort((a, b) => a - b);
+  return finite.length === 0 ? Number.NaN : finite[Math.floor((finite.length - 1) / 2)]!;
+}
+
+export function scenariosTable(rows: readonly ScenarioRow[]): Table {
+  return {
+    id: 'scenarios',
+    title: 'Every scenario',
+    intro: 'One row per transport, subscriber count and vote rate (median of repetitions where there were several). Bytes are counted at the server\'s sockets; the client column is the same count at the subscribers\' own sockets, as a cross-check.',
+    columns: [
+      'Transport', 'subscribers', 'votes/s', 'votes', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'last subscriber p99 ms',
+      'lost / dup / out of order', 'resyncs', 'requests / event', 'bytes / event ↓', 'bytes / event ↑', 'client-side ↓ / ↑',
+      'empty', 'CPU ms / 1k', 'server CPU', 'memory / subscriber', 'load generator',
+    ],
+    rows: rows.map((row) => {
+      const first = row.runs[0]!;
+      return [
+        cell(VARIANTS[row.variant].label),
+        cell(String(row.clients)),
+        cell(String(row.rate)),
+        cell(`${first.votes.acknowledged}/${first.votes.scheduled}`, first.votes.acknowledged < first.votes.scheduled),
+        ranged(row, 'p50Ms', ms),
+        cell(ms(median(row.runs.map((r) => r.latency.p90Us / 1000)))),
+        ranged(row, 'p99Ms', ms),
+        ranged(row, 'p999Ms', ms),
+        ranged(row, 'maxMs', ms),
+        ranged(row, 'lastSubscriberP99Ms', ms),
+        coherenceCell(row),
+        cell(String(row.coherence.resyncs), row.coherence.resyncs > 0),
+        ranged(row, 'requestsPerEvent', (v) => num(v)),
+        ranged(row, 'bytesDownPerEvent', bytes),
+        ranged(row, 'bytesUpPerEvent', bytes),
+        cell(`${bytes(row.figures.clientBytesDownPerEvent.median)} / ${bytes(row.figures.clientBytesUpPerEvent.median)}`),
+        ranged(row, 'emptyShare', percent),
+        ranged(row, 'cpuMsPer1000Deliveries', ms),
+        cell(percent(row.serverCpuUtilization)),
+        ranged(row, 'memoryPerSubscriberBytes', bytes),
+        generatorCell(row),
+      ];
+    }),
+  };
+}
+
+export function overheadTable(results: BenchResults): Table {
+  const { overheadConnections, overheadDurationMs } = results.config;
+  return {
+    id: 'overhead',
+    title: 'Request overhead (autocannon)',
+    intro: `${overheadConnections} connections, no pipelining, browser-like headers, ${overheadDurationMs / 1000} s each. "Clients per core" is requests per second of server CPU: how many clients polling once a second one server core could answer.`,
+    columns: ['Request', 'requests/s', 'bytes in / request', 'bytes out / request', 'server CPU', 'clients per core at 1 poll/s', 'wrong status or errors', 'autocannon p50 / p99 ms'],
+    rows: results.overhead.map((o) => [
+      cell(`${o.method} ${o.path} → ${o.expectedStatus}`),
+      cell(num(o.requestsPerSecond, 0)),
+      cell(bytes(o.bytesInPerRequest)),
+      cell(bytes(o.bytesOutPerRequest)),
+      cell(percent(o.serverCpuUtilization)),
+      cell(num(o.requestsPerCpuSecond, 0)),
+      cell(`${o.unexpected} / ${o.errors}`, o.unexpected + o.errors > 0),
+      cell(`${o.latencyP50Ms} / ${o.latencyP99Ms}`),
+    ]),
+    notes: ['autocannon is closed-loop and its latency has a 1 ms floor: its latency is context only; push latency is measured by the open-loop subscribers above.'],
+  };
+}
+
+export function modelTable(results: BenchResults, rows: readonly ScenarioRow[]): Table {
+  const comparisons = [...pollingLatencyModel(results, rows), ...bytesModel(results, rows)];
+  return {
+    id: 'model',
+    title: 'Model vs measured',
+    intro: 'What arithmetic predicts, against what the run measured. Header sizes in the formulas come from single exchanges captured on raw sockets in this run.',
+    columns: ['Transport', 'figure', 'model', 'measured', 'measured / model', 'how the model is computed'],
+    rows: comparisons.map((c) => [
+      cell(VARIANTS[c.variant].label),
+      cell(c.what),
+      cell(c.unit === 'ms' ? `${ms(c.model)} ms` : bytes(c.model)),
+      cell(c.unit === 'ms' ? `${ms(c.measured)} ms` : bytes(c.measured)),
+      cell(times(c.measured / c.model)),
+      cell(c.formula),
+    ]),
+  };
+}
+
+export function projectionTable(results: BenchResults, rows: readonly ScenarioRow[]): Table {
+  return {
+    id: 'projection',
+    title: 'Projection: clients that each need one update a second',
+    intro: 'A linear projection from this run\'s per-request and per-delivery figures (polling every second vs one pushed event a second). It ignores kernel, network and memory limits: it shows what the protocol costs, not what one machine can hold.',
+    columns: ['clients', 'transport', 'requests/s', 'wire Mbit/s', 'server cores'],
+    rows: projection(results, rows).map((p) => [
+      cell(p.clients.toLocaleString('en-US')),
+      cell(VARIANTS[p.variant].label),
+      cell(p.requestsPerSecond === 0 ? '0 (pushed)' : p.requestsPerSecond.toLocaleString('en-US')),
+      cell(num(p.megabitsPerSecond, 1)),
+      cell(num(p.cores, 2)),
+    ]),
+  };
+}
+
+export function environmentTable(results: BenchResults): Table {
+  const e = results.environment;
+  const c = results.config;
+  return {
+    id: 'environment',
+    title: 'Environment and configuration',
+    columns: ['', ''],
+    rows: [
+      ['Node', `${e.node} (V8 ${e.v8})`],
+      ['CPU', `${e.cpuModel}, ${e.cores} cores`],
+      ['OS', `${e.os} ${e.arch}`],
+      ['memory', bytes(e.totalMemoryBytes)],
+      ['git commit', `${e.gitCommit ?? 'unknown'}${e.gitDirty === true ? ' (with uncommitted changes)' : ''}`],
+      ['CPU pinning', results.pinning.note],
+      ['run', `${results.startedAt} → ${results.finishedAt}${c.quick ? ' (--quick)' : ''}`],
+      ['transports', c.variants.join(', ')],
+      ['subscribers', c.clients.join(', ')],
+      ['votes/s', c.rates.join(', ')],
+      ['window', `${c.windowMs / 1000} s per scenario`],
+      ['repetitions', `${c.repeat} of the headline (${c.headline.clients} subscribers, ${c.headline.rate} votes/s)`],
+      ['server environment', Object.entries(c.serverEnv).map(([k, v]) => `${k}=${v}`).join(' ')],
+    ].map(([k, v]) => [cell(k!), cell(v!)]),
+  };
+}
+
+export function failuresTable(results: BenchResults): Table | undefined {
+  if (results.failures.length === 0) return undefined;
+  return {
+    id: 'failures',
+    title: 'Steps that failed',
+    columns: ['step', 'error'],
+    rows: results.failures.map((f) => [cell(f.step, true), cell(f.error.split('\n').slice(0, 3).join(' '), true)]),
+  };
+}

@@ -1,0 +1,205 @@
+/**
+ * The shape of results.json: every figure the report shows, as measured in one run.
+ * The report is rendered only from this (so `npm run report -- results.json` can redo it), so anything
+ * the report says must be derivable from what is stored here.
+ */
+
+/** A way of hearing the feed as the bench runs it: a transport plus its settings. */
+export type VariantName =
+  | 'polling-1s'
+  | 'polling-250ms'
+  | 'polling-conditional-1s'
+  | 'long-polling'
+  | 'websocket'
+  | 'sse'
+  | 'ws-reference';
+
+export interface LatencySummary {
+  /** Number of recorded values (subscriber × vote pairs, or votes for the last-subscriber figure). */
+  count: number;
+  meanUs: number;
+  p50Us: number;
+  p90Us: number;
+  p99Us: number;
+  p999Us: number;
+  maxUs: number;
+}
+
+/** [percentile 0..100, microseconds]: enough points to draw a CDF. */
+export type CdfPoint = [percentile: number, micros: number];
+
+export interface CoherenceSummary {
+  subscribers: number;
+  /** Votes each subscriber should have heard (acknowledged votes of the run). */
+  expectedPerSubscriber: number;
+  lost: number;
+  duplicated: number;
+  outOfOrder: number;
+  /** Snapshots received after the first one on a push transport: the server sent counts instead of events. */
+  resyncs: number;
+  /** Subscribers with any lost, duplicated or out-of-order event. */
+  subscribersWithErrors: number;
+}
+
+export interface VoteStats {
+  scheduled: number;
+  acknowledged: number;
+  failed: number;
+  /** How late the bench sent votes against their schedule: a symptom of a busy load generator. */
+  sendLagP99Ms: number;
+  sendLagMaxMs: number;
+  /** Mean length of an acknowledged vote's event JSON (the payload every transport carries). */
+  meanEventJsonBytes: number;
+  /** Mean number of digits of those votes' seqs (SSE repeats the seq in its `id:` line). */
+  meanSeqDigits: number;
+}
+
+export interface CostSummary {
+  /** Subscriber × vote pairs that had to be delivered in the window (acknowledged votes × subscribers). */
+  deliveries: number;
+  /** Deliveries counted by the server (its own counter; a cross-check). */
+  serverDeliveries: number;
+  /** HTTP requests (and WebSocket upgrades) the server counted for this transport in the window. */
+  serverRequests: number;
+  /** HTTP requests the subscribers made in the window. */
+  clientRequests: number;
+  /** Bytes the server read / wrote at its sockets for this transport. */
+  serverBytesIn: number;
+  serverBytesOut: number;
+  /** Bytes the subscribers wrote / read at their own sockets. */
+  clientBytesOut: number;
+  clientBytesIn: number;
+  /** Responses without news (304, 204, an unchanged 200) seen by the subscribers. */
+  emptyResponses: number;
+  /** Responses the subscribers received (HTTP transports) or frames/events (push transports). */
+  responses: number;
+  serverCpuMs: number;
+  /** The server process's CPU time divided by the wall time of the window (1.0 = one core busy). */
+  serverCpuUtilization: number;
+  /** Event-loop utilisation of the server over the window, when its metrics report it. */
+  serverEventLoopUtilization: number | null;
+  /** Server resident memory before the subscribers connected and once they all had. */
+  serverRssBeforeBytes: number;
+  serverRssConnectedBytes: number;
+  serverHeapBeforeBytes: number;
+  serverHeapConnectedBytes: number;
+}
+
+export interface GeneratorHealth {
+  /** CPU time of the bench process divided by wall time (1.0 = one core). */
+  cpuUtilization: number;
+  eventLoopUtilization: number;
+  /** Worst delay of a timer of the bench, a direct sign of a blocked event loop. */
+  eventLoopDelayP99Ms: number;
+  saturated: boolean;
+  reasons: string[];
+}
+
+export interface ScenarioResult {
+  id: string;
+  variant: VariantName;
+  clients: number;
+  /** Votes per second, cast on an open-loop schedule. */
+  rate: number;
+  repetition: number;
+  /** Length of the measured voting window. */
+  windowMs: number;
+  votes: VoteStats;
+  latency: LatencySummary;
+  /** Per vote: the time until the last subscriber had it. */
+  lastSubscriber: LatencySummary;
+  cdf: CdfPoint[];
+  coherence: CoherenceSummary;
+  cost: CostSummary;
+  generator: GeneratorHealth;
+  /** Anything that went wrong (failed connections, server errors); empty when all went well. */
+  errors: string[];
+}
+
+export interface OverheadResult {
+  name: 'ballot-200' | 'ballot-304' | 'vote-201';
+  method: string;
+  path: string;
+  expectedStatus: number;
+  connections: number;
+  durationMs: number;
+  requests: number;
+  requestsPerSecond: number;
+  /** Responses with another status than expected, and socket errors. */
+  unexpected: number;
+  errors: number;
+  /** Bytes per request at the server's sockets, each direction. */
+  bytesInPerRequest: number;
+  bytesOutPerRequest: number;
+  serverCpuMs: number;
+  serverCpuUtilization: number;
+  /** Requests per second of server CPU: how many clients polling once a second one core could serve. */
+  requestsPerCpuSecond: number;
+  /** autocannon's own latency: closed-loop with a 1 ms floor, so shown for context only. */
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+}
+
+/** One exchange captured byte for byte on a raw socket, for the header and framing arithmetic. */
+export interface WireProbe {
+  name: 'ballot-200' | 'ballot-304' | 'long-poll-200' | 'sse-event' | 'ws-frame';
+  requestBytes: number;
+  /** Status line and headers including the blank line (0 for frames). */
+  responseHeaderBytes: number;
+  responseBodyBytes: number;
+  /** Length of one vote event's JSON, the payload every transport carries. */
+  eventJsonBytes: number;
+  /** For streams: whether the response used chunked transfer encoding. */
+  chunked: boolean;
+}
+
+export interface EnvironmentInfo {
+  node: string;
+  v8: string;
+  os: string;
+  arch: string;
+  cpuModel: string;
+  cores: number;
+  totalMemoryBytes: number;
+  gitCommit: string | null;
+  gitDirty: boolean | null;
+}
+
+export interface PinningInfo {
+  applied: boolean;
+  /** CPU list of the server processes (real and reference), e.g. "0". */
+  serverCpus: string | null;
+  /** CPU list of the bench process (subscribers, voter, autocannon). */
+  loadCpus: string | null;
+  note: string;
+}
+
+export interface BenchConfig {
+  quick: boolean;
+  variants: VariantName[];
+  clients: number[];
+  rates: number[];
+  windowMs: number;
+  repeat: number;
+  headline: { clients: number; rate: number };
+  longPollTimeoutMs: number;
+  overheadDurationMs: number;
+  overheadConnections: number;
+  /** Environment the server was started with (no secrets: the session secret is random per run). */
+  serverEnv: Record<string, string>;
+  outDir: string;
+}
+
+export interface BenchResults {
+  schemaVersion: 1;
+  startedAt: string;
+  finishedAt: string;
+  environment: EnvironmentInfo;
+  pinning: PinningInfo;
+  config: BenchConfig;
+  scenarios: ScenarioResult[];
+  /** Scenarios (or the overhead step) that could not be measured at all, with the error. */
+  failures: { step: string; error: string }[];
+  overhead: OverheadResult[];
+  probes: WireProbe[];
+}
