@@ -5,7 +5,7 @@
  * `npm run build:web` runs this file; the browser tests import `buildWeb()` and call it once before
  * they start Chromium, so they always test what the sources say.
  */
-import { copyFile, mkdir, rm } from 'node:fs/promises';
+import { copyFile, mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -21,7 +21,8 @@ export interface BuildWebOptions {
 
 export async function buildWeb(options: BuildWebOptions = {}): Promise<void> {
   const minify = options.minify ?? true;
-  await rm(WEB_DIST, { recursive: true, force: true });
+  // Overwrite in place rather than delete first: a server that is running (another test, `npm run dev`)
+  // keeps serving a complete demo while this build runs. The file names never change, so nothing goes stale.
   await mkdir(WEB_DIST, { recursive: true });
   const result = await build({
     entryPoints: { app: `${WEB_DIR}src/main.ts`, styles: `${WEB_DIR}src/styles.css` },

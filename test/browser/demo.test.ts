@@ -1,7 +1,7 @@
 /**
  * The browser demo in real Chromium against a real listening server (no mocks). All browser tests live
- * in this one file on purpose: they share one build of web/dist, which a second file running in
- * parallel would delete and rewrite under the first one's pages.
+ * in this one file on purpose: they share one build of web/dist and one Chromium, and a second file
+ * would rebuild web/dist in parallel under this one's pages.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext } from 'playwright-core';

@@ -48,7 +48,7 @@ function runApp(root: HTMLElement, sessions: SessionKeeper): void {
   const pollingOptions = { intervalMs: settings.intervalMs, conditional: settings.conditional };
   const live = new LiveFeed(env, settings.transport, { ...pollingOptions, clientId: pageId });
   const race = new RaceController(env, live.latency.clock, pageId, pollingOptions);
-  const metrics = new MetricsPoller(settings.transport);
+  const metrics = new MetricsPoller(settings.transport, () => live.connection.status === 'reconnecting');
   let selectedAt = now();
 
   const notice = h('p', { class: 'notice', role: 'status', 'data-testid': 'notice', hidden: true });

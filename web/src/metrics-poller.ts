@@ -13,9 +13,12 @@ export class MetricsPoller {
   #transport: TransportName;
   #timer: ReturnType<typeof setInterval> | undefined;
   #inFlight = false;
+  readonly #paused: () => boolean;
 
-  constructor(transport: TransportName) {
+  /** `paused`: while it says so (the feed's connection is lost), no reads — they would only fail too. */
+  constructor(transport: TransportName, paused: () => boolean = () => false) {
     this.#transport = transport;
+    this.#paused = paused;
   }
 
   start(): void {
@@ -47,7 +50,7 @@ export class MetricsPoller {
   }
 
   async #read(): Promise<void> {
-    if (this.#inFlight) return;
+    if (this.#inFlight || this.#paused()) return;
     this.#inFlight = true;
     const transport = this.#transport;
     try {

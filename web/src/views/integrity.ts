@@ -14,7 +14,8 @@ export class IntegrityView {
       h('span', { class: 'proof-item', title }, h('span', { class: 'proof-label' }, label), value);
     this.element = h(
       'div',
-      { class: 'proof', role: 'status', 'aria-label': 'Integrity counters' },
+      // Not a live region: the seq changes with every vote and would be read out each time.
+      { class: 'proof', role: 'group', 'aria-label': 'Integrity counters' },
       item('gaps', this.#gaps, 'Events that never arrived (a seq was skipped)'),
       item('duplicates', this.#duplicates, 'Events that arrived twice'),
       item('resyncs', this.#resyncs, 'Times the server had to send a fresh snapshot instead of the missed events'),
