@@ -41,7 +41,8 @@ function isAlive(pid: number): boolean {
   }
 }
 
-describe('npm start -- --workers N', () => {
+// Real processes start with tsx (seconds each on a busy CI machine): more room than the default 30 s.
+describe('npm start -- --workers N', { timeout: 90_000 }, () => {
   it('spreads connections over the workers, which share sessions and one feed, and stops them all on SIGTERM', async () => {
     const prefix = uniquePrefix('workers');
     prefixes.push(prefix);

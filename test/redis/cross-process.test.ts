@@ -80,7 +80,8 @@ afterAll(async () => {
   for (const prefix of prefixes) await deleteKeys(REDIS_URL, prefix);
 });
 
-describe('several server processes on one Redis', () => {
+// Real processes start with tsx (seconds each on a busy CI machine): more room than the default 30 s.
+describe('several server processes on one Redis', { timeout: 90_000 }, () => {
   it('delivers votes cast concurrently on both processes to every transport on both, exactly once and in order', async () => {
     const { processes } = await startProcesses(2, 'fan-out');
     const [a, b] = processes as [ServerProcess, ServerProcess];

@@ -12,7 +12,7 @@ const ballot = DEFAULT_CANDIDATES.map((c) => c.id);
  * Redis dies (SIGKILL) while two feeds are voting, and comes back on the same port and data folder.
  * This runs against a redis-server of its own, so it may kill it.
  */
-describe('RedisFeed when Redis goes away and comes back', () => {
+describe('RedisFeed when Redis goes away and comes back', { timeout: 60_000 }, () => {
   let redis: PrivateRedis;
   const feeds: RedisFeed[] = [];
 

@@ -3,6 +3,7 @@
  * redis-server (append-only, fsync always, in a temporary folder) so that it may kill it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { DEFAULT_CANDIDATES } from '../../src/feed/ballot.ts';
 import { createSession } from '../helpers/server.ts';
 import { coherence, subscribe, type TestSubscriber } from '../helpers/subscribers.ts';
@@ -12,7 +13,8 @@ import { ballot, countsOf, emptyResult, tallyOf, vote } from './helpers/voters.t
 
 const candidates = DEFAULT_CANDIDATES.map((c) => c.id);
 
-describe('server processes when Redis goes away and comes back', () => {
+// Real processes start with tsx (seconds each on a busy CI machine): more room than the default 30 s.
+describe('server processes when Redis goes away and comes back', { timeout: 90_000 }, () => {
   let redis: PrivateRedis;
   const subscribers: TestSubscriber[] = [];
 
@@ -55,6 +57,9 @@ describe('server processes when Redis goes away and comes back', () => {
       expect(refusal.status).toBe(503);
       expect(refusal.body).toMatchObject({ error: 'feed_unavailable', message: expect.stringMatching(/Redis/) });
     }
+    // A vote sent over a WebSocket gets an error frame with the same code, and the socket stays open.
+    const errorFrame = await voteOverWebSocket(a!.url, session.cookie);
+    expect(errorFrame).toMatchObject({ type: 'error', error: 'feed_unavailable' });
     // Reads keep working from each process's mirror while Redis is away.
     expect((await ballot(a!.url)).seq).toBeGreaterThan(0);
     // /api/metrics shows the feed kind, and no round-trip time while Redis cannot be reached.
@@ -93,3 +98,25 @@ describe('server processes when Redis goes away and comes back', () => {
     expect(countsOf(await ballot(b!.url))).toEqual(counts);
   });
 });
+
+/** Opens a WebSocket, sends one vote frame, and resolves with the first error frame the server sends back. */
+async function voteOverWebSocket(url: string, cookie: string): Promise<unknown> {
+  const socket = new WebSocket(`${url.replace('http', 'ws')}/api/ws`, { headers: { cookie } });
+  try {
+    return await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no error frame within 5 s')), 5000);
+      socket.on('open', () => socket.send(JSON.stringify({ type: 'vote', candidateId: candidates[0] })));
+      socket.on('message', (data) => {
+        const frame = JSON.parse(data.toString()) as { type: string };
+        if (frame.type === 'error') {
+          clearTimeout(timer);
+          resolve(frame);
+        }
+      });
+      socket.on('close', (code) => reject(new Error(`socket closed with ${code} before an error frame`)));
+      socket.on('error', reject);
+    });
+  } finally {
+    socket.terminate();
+  }
+}
