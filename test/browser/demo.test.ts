@@ -149,6 +149,27 @@ describe.skipIf(!haveBrowser)('browser demo (Chromium)', () => {
     await page.close();
   });
 
+  it('fits a phone-sized screen: no sideways scrolling on the live view or the race', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true });
+    contexts.push(context);
+    const { page, problems } = await openDemo(context, server.url, '?transport=sse');
+    await join(page);
+    const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const before = await numberOf(page, 'count-push');
+    for (let i = 1; i <= 3; i += 1) {
+      await page.getByTestId('vote-push').tap();
+      await waitForText(page, 'count-push', String(before + i));
+    }
+    // The wide content (the exchange log's rows, the wire numbers) is there now.
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="exchange-log"] tbody tr').length >= 6);
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    await page.getByTestId('tab-race').tap();
+    await page.waitForFunction(() => document.querySelector<HTMLElement>('[data-testid="race"]')?.dataset.ready === 'true');
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    expect(problems.errors).toEqual([]);
+    await page.close();
+  });
+
   it('two browsers see each other’s votes', async () => {
     const [first, second] = [await newContext(), await newContext()];
     const a = await openDemo(first, server.url, '?transport=sse');
