@@ -67,10 +67,15 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
 function parseVariants(text: string): VariantName[] {
   const chosen = new Set<VariantName>();
   for (const word of text.split(',').map((w) => w.trim()).filter((w) => w !== '')) {
-    if (isVariantName(word)) chosen.add(word);
-    else if (word === 'reference') chosen.add('ws-reference');
-    else if (word === 'polling') for (const v of VARIANT_NAMES) if (VARIANTS[v].transport === 'polling') chosen.add(v);
-    else throw new Error(`--transports: unknown "${word}"; choose from ${VARIANT_NAMES.join(', ')}, polling, reference`);
+    if (isVariantName(word)) {
+      chosen.add(word);
+    } else if (word === 'reference') {
+      chosen.add('ws-reference');
+    } else if (word === 'polling') {
+      for (const v of VARIANT_NAMES) if (VARIANTS[v].transport === 'polling') chosen.add(v);
+    } else {
+      throw new Error(`--transports: unknown "${word}"; choose from ${VARIANT_NAMES.join(', ')}, polling, reference`);
+    }
   }
   if (chosen.size === 0) throw new Error('--transports: name at least one');
   // Keep the canonical order, whatever order they were named in.

@@ -58,8 +58,8 @@ export class Progress {
     const elapsed = performance.now() - this.#startedAt;
     const inStep = Math.min(this.#stepEstimateMs, performance.now() - this.#stepStartedAt);
     const estimatedDone = this.#doneMs + inStep;
-    // Scale what is left by how the estimates have held up so far.
-    const pace = estimatedDone > 0 ? elapsed / estimatedDone : 1;
+    // Scale what is left by how the estimates have held up so far, once there is enough to judge by.
+    const pace = estimatedDone > 5000 ? elapsed / estimatedDone : 1;
     return Math.max(0, (this.#totalMs - estimatedDone) * pace);
   }
 

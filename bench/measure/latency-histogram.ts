@@ -37,17 +37,25 @@ export class LatencyHistogram {
     return {
       count: h.totalCount,
       meanUs: Math.round(h.mean),
-      p50Us: h.getValueAtPercentile(50),
-      p90Us: h.getValueAtPercentile(90),
-      p99Us: h.getValueAtPercentile(99),
-      p999Us: h.getValueAtPercentile(99.9),
+      p50Us: this.#at(50),
+      p90Us: this.#at(90),
+      p99Us: this.#at(99),
+      p999Us: this.#at(99.9),
       maxUs: h.maxValue,
     };
   }
 
   cdf(): CdfPoint[] {
     if (this.#histogram.totalCount === 0) return [];
-    return CDF_PERCENTILES.map((p) => [p, p === 100 ? this.#histogram.maxValue : this.#histogram.getValueAtPercentile(p)]);
+    return CDF_PERCENTILES.map((p) => [p, this.#at(p)]);
+  }
+
+  /**
+   * HdrHistogram answers a percentile with the top of its bucket, which can lie above the largest
+   * value actually recorded; a percentile above the maximum would read as nonsense in a table.
+   */
+  #at(percentile: number): number {
+    return Math.min(this.#histogram.getValueAtPercentile(percentile), this.#histogram.maxValue);
   }
 
   /** Frees the histogram's buffer (matters only for the WebAssembly flavour; harmless otherwise). */

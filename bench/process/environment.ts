@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cpus, release, totalmem, type as osType, availableParallelism } from 'node:os';
+import { cpus, release, totalmem, type as osType } from 'node:os';
 import type { EnvironmentInfo } from '../results/types.ts';
 
 function git(args: string[], cwd: string): string | null {
@@ -19,7 +19,8 @@ export function describeEnvironment(cwd: string): EnvironmentInfo {
     os: `${osType()} ${release()}`,
     arch: process.arch,
     cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
-    cores: availableParallelism(),
+    // cpus(), not availableParallelism(): the bench may have pinned itself to a subset already.
+    cores: cpus().length,
     totalMemoryBytes: totalmem(),
     gitCommit: git(['rev-parse', 'HEAD'], cwd),
     gitDirty: status === null ? null : status.length > 0,

@@ -18,6 +18,9 @@ let seq = 0;
 const ws = { open: 0, requests: 0, deliveries: 0, bytesIn: 0, bytesOut: 0, sockets: new Set<Socket>() };
 const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
 const now = (): number => performance.timeOrigin + performance.now();
+// Utilisation and uptime from the same moment, as the real server reports them.
+const startedAt = performance.now();
+const eluAtStart = performance.eventLoopUtilization();
 const json = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
 
 async function readBody(request: IncomingMessage): Promise<string> {
@@ -78,13 +81,13 @@ function metrics(): unknown {
   const counters = { open: ws.open, requests: ws.requests, deliveries: ws.deliveries, emptyResponses: 0, bytesIn, bytesOut, queues: 0, queueDepth: 0, resets: 0, drops: 0 };
   return {
     feed: { kind: 'reference', head: seq },
-    uptimeMs: performance.now(),
+    uptimeMs: performance.now() - startedAt,
     process: {
       cpuUserMs: cpu.user / 1000,
       cpuSystemMs: cpu.system / 1000,
       rssBytes: memory.rss,
       heapUsedBytes: memory.heapUsed,
-      eventLoopUtilization: performance.eventLoopUtilization().utilization,
+      eventLoopUtilization: performance.eventLoopUtilization(eluAtStart).utilization,
     },
     transports: { websocket: counters },
   };

@@ -1,6 +1,6 @@
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import { VARIANTS } from '../plan/variants.ts';
+import { VARIANT_NAMES, VARIANTS } from '../plan/variants.ts';
 import type { BenchResults } from '../results/types.ts';
 import { headlineRows, type ScenarioRow } from './derive.ts';
 
@@ -14,6 +14,19 @@ export interface Chart {
 const WIDTH = 560;
 const HEIGHT = 280;
 const label = (row: ScenarioRow): string => VARIANTS[row.variant].label;
+
+/** One colour per transport in every chart, so a reader learns it once. */
+const COLOR_SCALE = {
+  domain: VARIANT_NAMES.map((v) => VARIANTS[v].label),
+  range: ['#4c78a8', '#9ecae9', '#72b7b2', '#e45756', '#b279a2', '#f58518', '#54a24b'],
+};
+const colorBy = (legend: boolean): object => ({
+  field: 'transport',
+  type: 'nominal',
+  scale: COLOR_SCALE,
+  ...(legend ? { legend: { labelLimit: 240 } } : { legend: null }),
+});
+const CONFIG = { axis: { labelLimit: 240 }, font: 'system-ui, sans-serif' };
 
 /** Every chart of the report, as SVG. */
 export async function renderCharts(results: BenchResults, rows: readonly ScenarioRow[]): Promise<Chart[]> {
@@ -57,6 +70,7 @@ function latencyVsSubscribers(rows: readonly ScenarioRow[]): TopLevelSpec | unde
   ).filter((v) => v.ms > 0);
   if (new Set(values.map((v) => v.subscribers)).size < 2) return undefined;
   return {
+    config: CONFIG,
     data: { values },
     facet: { column: { field: 'rate', type: 'nominal', title: null } },
     spec: {
@@ -66,7 +80,7 @@ function latencyVsSubscribers(rows: readonly ScenarioRow[]): TopLevelSpec | unde
       encoding: {
         x: { field: 'subscribers', type: 'quantitative', scale: { type: 'log' }, ...axisTitle('subscribers') },
         y: { field: 'ms', type: 'quantitative', scale: { type: 'log' }, ...axisTitle('latency ms (log)') },
-        color: { field: 'transport', type: 'nominal' },
+        color: colorBy(true),
         strokeDash: { field: 'percentile', type: 'nominal' },
         shape: { field: 'generator', type: 'nominal', title: 'load generator' },
       },
@@ -88,8 +102,9 @@ function latencyCdf(results: BenchResults, rows: readonly ScenarioRow[]): TopLev
     encoding: {
       x: { field: 'ms', type: 'quantitative', scale: { type: 'log' }, ...axisTitle('latency ms (log)') },
       y: { field: 'percentile', type: 'quantitative', scale: { domain: [0, 100] }, ...axisTitle('percentile of deliveries') },
-      color: { field: 'transport', type: 'nominal' },
+      color: colorBy(true),
     },
+    config: CONFIG,
   } as TopLevelSpec;
 }
 
@@ -118,17 +133,22 @@ function memoryBars(results: BenchResults, rows: readonly ScenarioRow[]): TopLev
 }
 
 function horizontalBars(values: { transport: string; value: number }[], unit: string, log: boolean): TopLevelSpec {
+  // A log axis has no zero, so there bars start at the decade below the smallest value.
+  const floor = Math.pow(10, Math.floor(Math.log10(Math.min(...values.map((v) => v.value)))));
+  const scale = log ? { type: 'log', domainMin: floor } : {};
   return {
     width: WIDTH,
     height: { step: 24 },
     data: { values },
+    config: CONFIG,
     layer: [
       {
         mark: 'bar',
         encoding: {
           y: { field: 'transport', type: 'nominal', sort: null, title: null },
-          x: { field: 'value', type: 'quantitative', scale: log ? { type: 'log' } : {}, ...axisTitle(unit) },
-          color: { field: 'transport', type: 'nominal', legend: null },
+          x: { field: 'value', type: 'quantitative', scale, ...axisTitle(unit) },
+          ...(log ? { x2: { datum: floor } } : {}),
+          color: colorBy(false),
         },
       },
       {
@@ -136,7 +156,7 @@ function horizontalBars(values: { transport: string; value: number }[], unit: st
         encoding: {
           y: { field: 'transport', type: 'nominal', sort: null },
           x: { field: 'value', type: 'quantitative' },
-          text: { field: 'value', type: 'quantitative', format: '.3~s' },
+          text: { field: 'value', type: 'quantitative', format: ',.3~r' },
         },
       },
     ],

@@ -46,7 +46,7 @@ export function wsFrameBytes(payload: number): number {
 /** Bytes of one SSE vote event: `id: <seq>\nevent: vote\ndata: <json>\n\n`, plus chunked framing if used. */
 export function sseEventBytes(payload: number, seqDigits: number, chunked: boolean): number {
   const text = 'id: '.length + seqDigits + 1 + 'event: vote\n'.length + 'data: '.length + payload + 2;
-  return text + (chunked ? text.toString(16).length + 4 : 0);
+  return text + (chunked ? Math.round(text).toString(16).length + 4 : 0);
 }
 
 /**
@@ -105,6 +105,8 @@ export interface ProjectionRow {
   megabitsPerSecond: number;
   /** Server CPU cores busy, from CPU per request (polling) or per delivery (push). */
   cores: number;
+  /** Which measured figures the row is projected from. */
+  basis: string;
 }
 
 /**
@@ -127,6 +129,7 @@ export function projection(results: BenchResults, rows: readonly ScenarioRow[]):
         requestsPerSecond: clients,
         megabitsPerSecond: (clients * bytesPerRequest * 8) / 1e6,
         cores: ballot200.requestsPerCpuSecond > 0 ? clients / ballot200.requestsPerCpuSecond : Number.NaN,
+        basis: `${Math.round(bytesPerRequest)} B per poll (${pollingRow.clients} subscribers at ${pollingRow.rate} votes/s); ${Math.round(ballot200.requestsPerCpuSecond)} polls per CPU-second (autocannon)`,
       });
     }
   }
@@ -143,6 +146,7 @@ export function projection(results: BenchResults, rows: readonly ScenarioRow[]):
         requestsPerSecond: 0,
         megabitsPerSecond: (clients * (bytes.bytesDownPerEvent + bytes.bytesUpPerEvent) * 8) / 1e6,
         cores: (clients * cpu.cpuMsPer1000Deliveries) / 1000 / 1000,
+        basis: `${Math.round(bytes.bytesDownPerEvent + bytes.bytesUpPerEvent)} B per event (${bytesRow.clients} subscribers at ${bytesRow.rate} votes/s); ${cpu.cpuMsPer1000Deliveries.toFixed(0)} CPU ms per 1,000 deliveries (${cpuRow.clients} subscribers at ${cpuRow.rate} votes/s, accepting the votes included)`,
       });
     }
   }

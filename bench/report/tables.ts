@@ -29,7 +29,7 @@ const coherenceCell = (row: ScenarioRow): Cell => {
   const { lost, duplicated, outOfOrder } = row.coherence;
   return cell(`${lost} / ${duplicated} / ${outOfOrder}`, lost + duplicated + outOfOrder > 0);
 };
-const generatorCell = (row: ScenarioRow): Cell => (row.generatorSaturated ? cell(`saturated: ${row.generatorReasons.join('; ')}`, true) : cell('ok'));
+const generatorCell = (row: ScenarioRow): Cell => (row.generatorSaturated ? cell(`flagged: ${row.generatorReasons.join('; ')}`, true) : cell('ok'));
 
 export function summaryTable(results: BenchResults, rows: readonly ScenarioRow[]): Table {
   const { clients, rate } = results.config.headline;
@@ -157,13 +157,14 @@ export function projectionTable(results: BenchResults, rows: readonly ScenarioRo
     id: 'projection',
     title: 'Projection: clients that each need one update a second',
     intro: 'A linear projection from this run\'s per-request and per-delivery figures (polling every second vs one pushed event a second). It ignores kernel, network and memory limits: it shows what the protocol costs, not what one machine can hold.',
-    columns: ['clients', 'transport', 'requests/s', 'wire Mbit/s', 'server cores'],
+    columns: ['clients', 'transport', 'requests/s', 'wire Mbit/s', 'server cores', 'projected from'],
     rows: projection(results, rows).map((p) => [
       cell(p.clients.toLocaleString('en-US')),
       cell(VARIANTS[p.variant].label),
       cell(p.requestsPerSecond === 0 ? '0 (pushed)' : p.requestsPerSecond.toLocaleString('en-US')),
       cell(num(p.megabitsPerSecond, 1)),
       cell(num(p.cores, 2)),
+      cell(p.basis),
     ]),
   };
 }

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { parseBenchArgs } from '../../bench/cli/args.ts';
+import { estimateScenarioMs, planScenarios } from '../../bench/plan/plan.ts';
+import { VARIANT_NAMES } from '../../bench/plan/variants.ts';
+
+describe('bench flags', () => {
+  it('defaults to every transport at 10, 100 and 1,000 subscribers, 1 and 20 votes/s, headline repeated', () => {
+    const options = parseBenchArgs([]);
+    expect(options).toMatchObject({ quick: false, clients: [10, 100, 1000], rates: [1, 20], repeat: 3, headline: { clients: 100, rate: 20 } });
+    expect(options.variants).toEqual(VARIANT_NAMES);
+  });
+
+  it('--quick is small, and explicit flags override it', () => {
+    expect(parseBenchArgs(['--quick'])).toMatchObject({ quick: true, clients: [10], rates: [20], repeat: 1 });
+    expect(parseBenchArgs(['--quick', '--clients', '3,1', '--duration', '1.5'])).toMatchObject({ clients: [1, 3], windowMs: 1500, headline: { clients: 1 } });
+  });
+
+  it('expands "polling" and "reference", keeps the canonical order, and rejects unknown names', () => {
+    expect(parseBenchArgs(['--transports', 'reference,polling']).variants).toEqual(['polling-1s', 'polling-250ms', 'polling-conditional-1s', 'ws-reference']);
+    expect(() => parseBenchArgs(['--transports', 'carrier-pigeon'])).toThrow(/unknown "carrier-pigeon"/);
+    expect(() => parseBenchArgs(['--rate', '0'])).toThrow(/positive/);
+    expect(() => parseBenchArgs(['--repeat', '1.5'])).toThrow(/whole number/);
+    expect(() => parseBenchArgs(['--bogus'])).toThrow();
+  });
+
+  it('plans every combination once and repeats only the headline', () => {
+    const options = parseBenchArgs(['--transports', 'websocket,sse', '--clients', '10,100', '--rate', '1,20', '--repeat', '3']);
+    const plan = planScenarios(options);
+    expect(plan).toHaveLength(2 * 2 * 2 + 2 * 2);
+    const repeated = plan.filter((s) => s.repetition > 1);
+    expect(repeated.every((s) => s.clients === 10 && s.rate === 20)).toBe(true);
+    expect(new Set(plan.map((s) => s.id)).size).toBe(plan.length);
+  });
+
+  it('plans a default run of about five minutes and a quick one under a minute', () => {
+    const total = (argv: string[]): number => {
+      const options = parseBenchArgs(argv);
+      return planScenarios(options).reduce((sum, s) => sum + estimateScenarioMs(s, options.windowMs), 0);
+    };
+    expect(total(['--quick'])).toBeLessThan(60_000);
+    expect(total([])).toBeGreaterThan(3 * 60_000);
+    expect(total([])).toBeLessThan(7 * 60_000);
+  });
+});

@@ -1,0 +1,95 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, readlink, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VARIANT_NAMES, VARIANTS } from '../../bench/plan/variants.ts';
+import type { BenchResults } from '../../bench/results/types.ts';
+
+/**
+ * The real thing at small scale: `npm run bench -- --quick` with 4 subscribers and 2-second windows
+ * (every transport, the reference server, autocannon, the report), then checks on what it measured.
+ */
+const REPO = resolve(import.meta.dirname, '../..');
+const TIMEOUT_MS = 110_000;
+
+let root: string;
+let exitCode: number | null;
+let output = '';
+let results: BenchResults;
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'votewire-bench-'));
+  const child = spawn('npm', ['run', 'bench', '--', '--quick', '--clients', '4', '--duration', '2', '--out', root], {
+    cwd: REPO,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  exitCode = await new Promise<number | null>((done) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), TIMEOUT_MS);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      done(code);
+    });
+  });
+  results = JSON.parse(await readFile(join(root, 'latest', 'results.json'), 'utf8')) as BenchResults;
+}, TIMEOUT_MS + 10_000);
+
+afterAll(async () => {
+  if (root !== undefined) await rm(root, { recursive: true, force: true });
+});
+
+describe('npm run bench -- --quick', () => {
+  it('finishes without failed steps and writes the three report files behind reports/latest', async () => {
+    expect(exitCode, output).toBe(0);
+    expect(results.failures).toEqual([]);
+    const latest = await readlink(join(root, 'latest'));
+    for (const file of ['index.html', 'report.md', 'results.json']) {
+      expect((await stat(join(root, latest, file))).size).toBeGreaterThan(500);
+    }
+  });
+
+  it('measures every transport and the reference, and names each in both reports', async () => {
+    expect(new Set(results.scenarios.map((s) => s.variant))).toEqual(new Set(VARIANT_NAMES));
+    const markdown = await readFile(join(root, 'latest', 'report.md'), 'utf8');
+    const html = await readFile(join(root, 'latest', 'index.html'), 'utf8');
+    for (const variant of VARIANT_NAMES) {
+      expect(markdown).toContain(`| ${VARIANTS[variant].label} |`);
+      expect(html).toContain(`<td>${VARIANTS[variant].label}</td>`);
+    }
+    expect(results.overhead.map((o) => o.name)).toEqual(['ballot-200', 'ballot-304', 'vote-201']);
+    for (const o of results.overhead) expect(o.unexpected + o.errors, o.name).toBe(0);
+  });
+
+  it('delivers every vote to every subscriber exactly once and in order, on every transport', () => {
+    for (const s of results.scenarios) {
+      expect(s.votes.acknowledged, s.variant).toBe(s.votes.scheduled);
+      expect(s.coherence, s.variant).toMatchObject({ subscribers: 4, lost: 0, duplicated: 0, outOfOrder: 0, resyncs: 0 });
+      expect(s.latency.count, s.variant).toBe(s.votes.acknowledged * 4);
+    }
+  });
+
+  it('puts polling latency near interval/2 and push latency far below it', () => {
+    for (const s of results.scenarios) {
+      const interval = VARIANTS[s.variant].intervalMs;
+      const meanMs = s.latency.meanUs / 1000;
+      if (interval !== undefined) {
+        // Random phases make the mean interval/2 plus the server's and the client's own time;
+        // the tolerance covers a busy CI machine, and not a client that polls at the wrong rate.
+        expect(Math.abs(meanMs - interval / 2), `${s.variant}: mean ${meanMs} ms`).toBeLessThanOrEqual(Math.max(0.2 * interval, 50));
+        expect(s.latency.maxUs / 1000, s.variant).toBeLessThan(interval * 1.5);
+      } else {
+        expect(s.latency.p50Us / 1000, s.variant).toBeLessThan(100);
+      }
+    }
+  });
+
+  it('counts bytes at both ends of the sockets, and they agree', () => {
+    for (const s of results.scenarios) {
+      expect(s.cost.serverBytesOut, s.variant).toBeGreaterThan(0);
+      // Both sides count the same TCP streams; only an exchange straddling the window's edge differs.
+      expect(Math.abs(s.cost.clientBytesIn - s.cost.serverBytesOut) / s.cost.serverBytesOut, s.variant).toBeLessThan(0.05);
+    }
+  });
+});

@@ -1,0 +1,147 @@
+import { mkdtemp, readFile, readlink, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VARIANTS } from '../../bench/plan/variants.ts';
+import { buildDocument } from '../../bench/report/build-document.ts';
+import { derive, scenarioRows } from '../../bench/report/derive.ts';
+import { renderHtml } from '../../bench/report/html.ts';
+import { renderMarkdown, type ReportDocument } from '../../bench/report/markdown.ts';
+import { bytesModel, pollingLatencyModel, sseEventBytes, wsFrameBytes } from '../../bench/report/model.ts';
+import { readResults, writeReport } from '../../bench/report/write-report.ts';
+import type { BenchResults } from '../../bench/results/types.ts';
+
+/**
+ * The fixture is the results.json of a real small run (polling 1 s, SSE, WebSocket, bare ws; 2 and 4
+ * subscribers at 5 votes/s; the headline repeated twice) with two faults written in by hand so the
+ * red marking can be checked: 2 lost events for SSE at 4 subscribers, and a saturated load generator
+ * for the reference at 4 subscribers.
+ */
+const FIXTURE = join(import.meta.dirname, 'fixtures', 'results.json');
+
+let results: BenchResults;
+let doc: ReportDocument;
+let markdown: string;
+let html: string;
+
+beforeAll(async () => {
+  results = await readResults(FIXTURE);
+  doc = await buildDocument(results);
+  markdown = renderMarkdown(doc);
+  html = renderHtml(doc);
+});
+
+describe('derived figures', () => {
+  it('divides the window\'s counts by the deliveries it owed', () => {
+    const scenario = results.scenarios.find((s) => s.variant === 'websocket')!;
+    const figures = derive(scenario);
+    expect(figures.bytesDownPerEvent).toBeCloseTo(scenario.cost.serverBytesOut / scenario.cost.deliveries, 6);
+    expect(figures.cpuMsPer1000Deliveries).toBeCloseTo((scenario.cost.serverCpuMs * 1000) / scenario.cost.deliveries, 6);
+    expect(figures.emptyShare).toBeNull();
+  });
+
+  it('groups repetitions into one row with a median and a range', () => {
+    const rows = scenarioRows(results);
+    const headline = rows.filter((r) => r.clients === results.config.headline.clients && r.rate === results.config.headline.rate);
+    expect(headline).toHaveLength(results.config.variants.length);
+    for (const row of headline) {
+      expect(row.runs).toHaveLength(2);
+      const p50s = row.runs.map((r) => r.latency.p50Us / 1000);
+      expect(row.figures.p50Ms.min).toBe(Math.min(...p50s));
+      expect(row.figures.p50Ms.max).toBe(Math.max(...p50s));
+    }
+  });
+});
+
+describe('the report rendered from a fixed results file', () => {
+  it('has a summary row for every transport that ran', () => {
+    const summary = doc.tables.before.find((t) => t.id === 'summary')!;
+    expect(summary.rows.map((r) => r[0]!.text)).toEqual(results.config.variants.map((v) => VARIANTS[v].label));
+    for (const variant of results.config.variants) {
+      expect(markdown).toContain(`| ${VARIANTS[variant].label} |`);
+      expect(html).toContain(`<td>${VARIANTS[variant].label}</td>`);
+    }
+  });
+
+  it('shows non-zero coherence and a saturated load generator in red, and nothing else', () => {
+    const scenarios = doc.tables.after.find((t) => t.id === 'scenarios')!;
+    const sse4 = scenarios.rows.find((r) => r[0]!.text === 'SSE' && r[1]!.text === '4')!;
+    expect(sse4[10]).toEqual({ text: '2 / 0 / 0', bad: true });
+    const healthy = scenarios.rows.find((r) => r[0]!.text === 'WebSocket' && r[1]!.text === '4')!;
+    expect(healthy[10]).toEqual({ text: '0 / 0 / 0' });
+    expect(markdown).toContain('🔴 **2 / 0 / 0**');
+    expect(html).toContain('<td class="bad">2 / 0 / 0</td>');
+    expect(html).toMatch(/<td class="bad">flagged: bench event loop 97 % busy<\/td>/);
+    // Red cells are exactly the faults in the data: coherence errors and flagged load generators
+    // (the planted ones, and any the real run flagged itself).
+    const faults = scenarioRows(results).reduce(
+      (n, row) => n + (row.coherence.lost + row.coherence.duplicated + row.coherence.outOfOrder > 0 ? 1 : 0) + (row.generatorSaturated ? 1 : 0),
+      0,
+    );
+    expect(faults).toBeGreaterThanOrEqual(2);
+    expect(scenarios.rows.flat().filter((c) => c.bad === true)).toHaveLength(faults);
+  });
+
+  it('writes conclusions from the data, including the planted breakdowns', () => {
+    expect(doc.conclusions.length).toBeGreaterThanOrEqual(4);
+    expect(doc.conclusions.some((c) => c.startsWith('Latency at 2 subscribers and 5 votes/s'))).toBe(true);
+    expect(doc.conclusions).toContain('Breakdown: SSE at 4 subscribers and 5 votes/s lost 2, duplicated 0 and reordered 0 events.');
+    expect(doc.conclusions.some((c) => c.startsWith('Not the server\'s figure: Bare ws (reference) at 4 subscribers'))).toBe(true);
+    // The polling sentence quotes the measured mean, which must be the fixture's.
+    const polling = results.scenarios.filter((s) => s.variant === 'polling-1s' && s.clients === 2);
+    const means = polling.map((s) => (s.latency.meanUs / 1000).toFixed(0));
+    expect(doc.conclusions.some((c) => c.startsWith('Polling 1 s: mean latency') && means.some((m) => c.includes(`${m} ms`)))).toBe(true);
+  });
+
+  it('embeds SVG charts and loads nothing from the network', () => {
+    expect(doc.charts.map((c) => c.id)).toEqual(
+      expect.arrayContaining(['latency-vs-subscribers', 'latency-cdf', 'bytes-per-event', 'requests-per-event', 'cpu-per-delivery', 'memory-per-subscriber']),
+    );
+    expect(html.match(/<svg[\s>]/g)?.length).toBe(doc.charts.length);
+    expect(html).not.toMatch(/<script|<link|src="http|href="http/i);
+  });
+
+  it('carries the environment and the method', () => {
+    expect(markdown).toContain(results.environment.gitCommit!);
+    expect(markdown).toContain(results.environment.cpuModel);
+    expect(markdown).toContain('## Method');
+    expect(html).toContain('<h2>Method</h2>');
+  });
+});
+
+describe('model vs measured', () => {
+  it('does the framing arithmetic', () => {
+    expect(wsFrameBytes(100)).toBe(102);
+    expect(wsFrameBytes(200)).toBe(204);
+    // "id: 12\nevent: vote\ndata: " + 100 + "\n\n" = 7 + 12 + 6 + 100 + 2 = 127 bytes; chunked adds "7f\r\n" and "\r\n".
+    expect(sseEventBytes(100, 2, false)).toBe(127);
+    expect(sseEventBytes(100, 2, true)).toBe(133);
+  });
+
+  it('compares polling latency with interval/2 and WebSocket bytes with payload + 2', () => {
+    const rows = scenarioRows(results);
+    const latency = pollingLatencyModel(results, rows).find((m) => m.what === 'mean latency')!;
+    expect(latency.model).toBe(500);
+    const websocket = bytesModel(results, rows).find((m) => m.variant === 'websocket')!;
+    const run = results.scenarios.find((s) => s.variant === 'websocket' && s.clients === 2)!;
+    expect(websocket.model).toBeCloseTo(run.votes.meanEventJsonBytes + 2, 6);
+  });
+});
+
+describe('writeReport', () => {
+  let root: string;
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'votewire-report-'));
+  });
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('writes the three files into a timestamped folder and points latest at it', async () => {
+    const written = await writeReport(structuredClone(results), root);
+    for (const file of [written.html, written.markdown, written.results]) expect((await stat(file)).size).toBeGreaterThan(0);
+    expect(await readlink(join(root, 'latest'))).toBe('2026-11-25T12-53-15Z');
+    const again = JSON.parse(await readFile(written.results, 'utf8')) as BenchResults;
+    expect(again.scenarios).toHaveLength(results.scenarios.length);
+  });
+});
