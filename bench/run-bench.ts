@@ -68,8 +68,9 @@ export async function runBench(options: BenchOptions, cwd: string): Promise<Benc
 
   try {
     progress.step('request overhead (autocannon)', overheadEstimateMs);
-    const server = await start(false);
+    let server: ServerProcess | undefined;
     try {
+      server = await start(false);
       const candidateIds = await ballotCandidates(server.url);
       results.probes = await probeWire(server.url, await openSession(server.url, 'bench-probe'), candidateIds[0]!);
       results.overhead = await measureOverhead({
@@ -82,7 +83,7 @@ export async function runBench(options: BenchOptions, cwd: string): Promise<Benc
     } catch (error) {
       results.failures.push({ step: 'request overhead', error: describe(error, server) });
     } finally {
-      await server.stop();
+      await server?.stop();
       progress.stepDone();
     }
 
@@ -90,8 +91,9 @@ export async function runBench(options: BenchOptions, cwd: string): Promise<Benc
       const spec = VARIANTS[planned.variant];
       const label = `${spec.label}, ${planned.clients} subscribers, ${planned.rate} votes/s` + (options.repeat > 1 ? ` (run ${planned.repetition})` : '');
       progress.step(label, estimateScenarioMs(planned, options.windowMs));
-      const scenarioServer = await start(spec.reference);
+      let scenarioServer: ServerProcess | undefined;
       try {
+        scenarioServer = await start(spec.reference);
         results.scenarios.push(
           await runScenario({
             ...planned,
@@ -106,7 +108,7 @@ export async function runBench(options: BenchOptions, cwd: string): Promise<Benc
       } catch (error) {
         results.failures.push({ step: label, error: describe(error, scenarioServer) });
       } finally {
-        await scenarioServer.stop();
+        await scenarioServer?.stop();
         progress.stepDone();
       }
     }
@@ -125,9 +127,9 @@ async function ballotCandidates(baseUrl: string): Promise<string[]> {
   return snapshot.candidates.map((c) => c.id);
 }
 
-function describe(error: unknown, server: ServerProcess): string {
+function describe(error: unknown, server: ServerProcess | undefined): string {
   const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  const tail = server.stderrTail().trim();
+  const tail = server?.stderrTail().trim() ?? '';
   return tail === '' ? message : `${message}\nserver stderr:\n${tail}`;
 }
 

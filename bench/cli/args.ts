@@ -22,13 +22,13 @@ process) and writes reports/<timestamp>/{index.html,report.md,results.json} and 
                        "polling" means all three polling variants; "reference" means ws-reference
   --clients LIST       subscriber counts per scenario (default 10,100,1000; --quick 10)
   --rate LIST          votes per second, cast open-loop (default 1,20; --quick 20)
-  --duration SECONDS   length of each measured window (default 4; --quick 3)
+  --duration SECONDS   length of each measured window (default 3.5; --quick 3)
   --repeat N           repetitions of the headline scenarios, for median and range (default 3; --quick 1)
   --out DIR            where report folders go (default reports)
   --help               this text
 `;
 
-const DEFAULT = { clients: [10, 100, 1000], rates: [1, 20], windowMs: 4000, repeat: 3, overheadDurationMs: 3000 };
+const DEFAULT = { clients: [10, 100, 1000], rates: [1, 20], windowMs: 3500, repeat: 3, overheadDurationMs: 2000 };
 const QUICK = { clients: [10], rates: [20], windowMs: 3000, repeat: 1, overheadDurationMs: 1000 };
 
 export function parseBenchArgs(argv: readonly string[]): BenchOptions {

@@ -41,6 +41,7 @@ export class OpenLoopVoter {
   #timer: NodeJS.Timeout | undefined;
   #startedAt = 0;
   #finished: (() => void) | undefined;
+  #closing: Promise<void> | undefined;
 
   constructor(options: VoterOptions) {
     this.#options = options;
@@ -63,10 +64,14 @@ export class OpenLoopVoter {
     this.#finished?.();
   }
 
-  async close(): Promise<void> {
-    this.stop();
-    await Promise.all(this.#inFlight);
-    await this.#pool.close();
+  /** Stops, waits for votes in flight and closes the connections. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.stop();
+      await Promise.all(this.#inFlight);
+      await this.#pool.close();
+    })();
+    return this.#closing;
   }
 
   #dueAt(index: number): number {

@@ -47,6 +47,7 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
   const subscribers = cookies.map(
     (cookie) => new Subscriber({ spec, baseUrl, cookie, longPollTimeoutMs: input.longPollTimeoutMs }),
   );
+  let voter: OpenLoopVoter | undefined;
   try {
     await startAll(subscribers, spec);
     const connected = await Promise.race([
@@ -61,7 +62,7 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
     await sleep(Math.max(300, (spec.intervalMs ?? 0) / 2));
 
     phase('measuring');
-    const voter = new OpenLoopVoter({
+    voter = new OpenLoopVoter({
       baseUrl,
       cookie: await openSession(baseUrl, 'bench-voter'),
       rate,
@@ -132,6 +133,7 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
     return result;
   } finally {
     phase('closing');
+    await voter?.close();
     await Promise.all(subscribers.map((s) => s.stop()));
   }
 }

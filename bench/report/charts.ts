@@ -1,6 +1,7 @@
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { VARIANT_NAMES, VARIANTS } from '../plan/variants.ts';
+import { rateText } from './format.ts';
 import type { BenchResults } from '../results/types.ts';
 import { headlineRows, type ScenarioRow } from './derive.ts';
 
@@ -32,7 +33,7 @@ const CONFIG = { axis: { labelLimit: 240 }, font: 'system-ui, sans-serif' };
 export async function renderCharts(results: BenchResults, rows: readonly ScenarioRow[]): Promise<Chart[]> {
   const specs: { id: string; title: string; spec: TopLevelSpec | undefined }[] = [
     { id: 'latency-vs-subscribers', title: 'Latency percentiles against subscribers', spec: latencyVsSubscribers(rows) },
-    { id: 'latency-cdf', title: `Latency CDF, ${results.config.headline.clients} subscribers at ${results.config.headline.rate} votes/s`, spec: latencyCdf(results, rows) },
+    { id: 'latency-cdf', title: `Latency CDF, ${results.config.headline.clients} subscribers at ${rateText(results.config.headline.rate)}`, spec: latencyCdf(results, rows) },
     { id: 'bytes-per-event', title: 'Bytes on the wire per delivered event (log scale)', spec: perEventBars(results, rows, 'bytes', true) },
     { id: 'requests-per-event', title: 'HTTP requests per delivered event', spec: perEventBars(results, rows, 'requests', false) },
     { id: 'cpu-per-delivery', title: 'Server CPU ms per 1,000 deliveries', spec: perEventBars(results, rows, 'cpu', false) },
@@ -62,7 +63,7 @@ function latencyVsSubscribers(rows: readonly ScenarioRow[]): TopLevelSpec | unde
     (['p50Ms', 'p99Ms'] as const).map((key) => ({
       transport: label(row),
       subscribers: row.clients,
-      rate: `${row.rate} votes/s`,
+      rate: `${rateText(row.rate)}`,
       percentile: key === 'p50Ms' ? 'p50' : 'p99',
       ms: row.figures[key].median,
       generator: row.generatorSaturated ? 'saturated' : 'ok',

@@ -1,7 +1,7 @@
 import { VARIANTS } from '../plan/variants.ts';
 import type { BenchResults, VariantName } from '../results/types.ts';
 import { headlineRows, type ScenarioRow } from './derive.ts';
-import { bytes, ms, percent, times } from './format.ts';
+import { bytes, ms, percent, times, rateText } from './format.ts';
 import { pollingLatencyModel } from './model.ts';
 
 const label = (variant: VariantName): string => VARIANTS[variant].label;
@@ -15,7 +15,7 @@ export function conclusions(results: BenchResults, rows: readonly ScenarioRow[])
   const out: string[] = [];
   const headline = headlineRows(results, rows);
   const { clients, rate } = results.config.headline;
-  const at = `at ${clients} subscribers and ${rate} votes/s`;
+  const at = `at ${clients} subscribers and ${rateText(rate)}`;
   const contenders = headline.filter((r) => !VARIANTS[r.variant].reference);
   const figure = (row: ScenarioRow, key: keyof ScenarioRow['figures']): number => row.figures[key].median;
   // A comparison that leans on a flagged scenario says so where it is made.
@@ -69,13 +69,13 @@ export function conclusions(results: BenchResults, rows: readonly ScenarioRow[])
   for (const row of rows.filter((r) => r.rate === quietRate && r.clients === clients)) {
     const empty = row.figures.emptyShare;
     if (empty.n > 0 && empty.median >= 0.2) {
-      out.push(`${flaggedLabel(row.variant)} at ${quietRate} vote/s: ${percent(empty.median)} of responses carried no news, and it took ${row.figures.requestsPerEvent.median.toFixed(1)} requests per delivered event.`);
+      out.push(`${flaggedLabel(row.variant)} at ${rateText(quietRate)}: ${percent(empty.median)} of responses carried no news, and it took ${row.figures.requestsPerEvent.median.toFixed(1)} requests per delivered event.`);
     }
   }
   const busyRate = Math.max(...results.config.rates);
   const longPollBusy = rows.filter((r) => r.variant === 'long-polling' && r.rate === busyRate).sort((a, b) => b.clients - a.clients)[0];
   if (longPollBusy !== undefined && longPollBusy.figures.requestsPerEvent.median < 0.95) {
-    out.push(`Long polling batches when busy: at ${busyRate} votes/s and ${longPollBusy.clients} subscribers it needed ${longPollBusy.figures.requestsPerEvent.median.toFixed(2)} requests per event.`);
+    out.push(`Long polling batches when busy: at ${rateText(busyRate)} and ${longPollBusy.clients} subscribers it needed ${longPollBusy.figures.requestsPerEvent.median.toFixed(2)} requests per event.`);
   }
 
   out.push(...breakdowns(rows));
@@ -90,7 +90,7 @@ function totalBytes(row: ScenarioRow): number {
 function breakdowns(rows: readonly ScenarioRow[]): string[] {
   const out: string[] = [];
   for (const row of rows) {
-    const where = `${label(row.variant)} at ${row.clients} subscribers and ${row.rate} votes/s`;
+    const where = `${label(row.variant)} at ${row.clients} subscribers and ${rateText(row.rate)}`;
     const errors = row.coherence.lost + row.coherence.duplicated + row.coherence.outOfOrder;
     if (errors > 0) {
       out.push(`Breakdown: ${where} lost ${row.coherence.lost}, duplicated ${row.coherence.duplicated} and reordered ${row.coherence.outOfOrder} events.`);
@@ -99,7 +99,7 @@ function breakdowns(rows: readonly ScenarioRow[]): string[] {
       out.push(`Breakdown: ${where} kept the server's core ${percent(row.serverCpuUtilization)} busy: it is at its limit there.`);
     }
     if (row.generatorSaturated) {
-      out.push(`Not the server's figure: ${where} the load generator could not keep up (${row.generatorReasons.join('; ')}): its figures describe the bench as much as the server.`);
+      out.push(`Not the server's figure: ${where}, the load generator could not keep up (${row.generatorReasons.join('; ')}): its figures describe the bench as much as the server.`);
     }
   }
   const variants = [...new Set(rows.map((r) => r.variant))];
@@ -111,7 +111,7 @@ function breakdowns(rows: readonly ScenarioRow[]): string[] {
       const last = series.at(-1)!;
       const growth = last.figures.p99Ms.median / first.figures.p99Ms.median;
       if (growth >= 5) {
-        out.push(`${label(variant)} at ${rate} votes/s: p99 grows ${times(growth)} from ${first.clients} to ${last.clients} subscribers (${ms(first.figures.p99Ms.median)} → ${ms(last.figures.p99Ms.median)} ms): fan-out time grows with the audience.`);
+        out.push(`${label(variant)} at ${rateText(rate)}: p99 grows ${times(growth)} from ${first.clients} to ${last.clients} subscribers (${ms(first.figures.p99Ms.median)} → ${ms(last.figures.p99Ms.median)} ms): fan-out time grows with the audience.`);
       }
     }
   }

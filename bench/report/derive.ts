@@ -88,12 +88,20 @@ export function scenarioRows(results: BenchResults): ScenarioRow[] {
         resyncs: sum(runs, (r) => r.coherence.resyncs),
       },
       generatorSaturated: runs.some((r) => r.generator.saturated),
-      generatorReasons: [...new Set(runs.flatMap((r) => r.generator.reasons))],
+      generatorReasons: generatorReasons(runs),
       serverCpuUtilization: medianRange(runs.map((r) => r.cost.serverCpuUtilization)).median,
     });
   }
   const order = results.config.variants;
   return rows.sort((a, b) => order.indexOf(a.variant) - order.indexOf(b.variant) || a.clients - b.clients || a.rate - b.rate);
+}
+
+/** Why the load generator was flagged: the first flagged run's reasons, and in how many runs it was. */
+function generatorReasons(runs: readonly ScenarioResult[]): string[] {
+  const flagged = runs.filter((r) => r.generator.saturated);
+  if (flagged.length === 0) return [];
+  const reasons = flagged[0]!.generator.reasons;
+  return runs.length > 1 ? [`in ${flagged.length} of ${runs.length} runs`, ...reasons] : [...reasons];
 }
 
 function sum(runs: readonly ScenarioResult[], pick: (r: ScenarioResult) => number): number {
@@ -104,8 +112,4 @@ function sum(runs: readonly ScenarioResult[], pick: (r: ScenarioResult) => numbe
 export function headlineRows(results: BenchResults, rows: readonly ScenarioRow[] = scenarioRows(results)): ScenarioRow[] {
   const { clients, rate } = results.config.headline;
   return rows.filter((r) => r.clients === clients && r.rate === rate);
-}
-
-export function findRow(rows: readonly ScenarioRow[], variant: VariantName, clients: number, rate: number): ScenarioRow | undefined {
-  return rows.find((r) => r.variant === variant && r.clients === clients && r.rate === rate);
 }

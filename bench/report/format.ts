@@ -34,6 +34,11 @@ export function times(ratio: number): string {
 
 /** A median with its range when there were repetitions: "12.3 (11.9–13.0)". */
 export function withRange(median: number, min: number, max: number, n: number, format: (v: number) => string): string {
-  if (n <= 1 || min === max) return format(median);
+  if (n <= 1 || format(min) === format(max)) return format(median);
   return `${format(median)} (${format(min)}–${format(max)})`;
+}
+
+/** "1 vote/s", "20 votes/s". */
+export function rateText(rate: number): string {
+  return `${rate} ${rate === 1 ? 'vote' : 'votes'}/s`;
 }

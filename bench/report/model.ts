@@ -1,6 +1,7 @@
 import { VARIANTS } from '../plan/variants.ts';
+import { rateText } from './format.ts';
 import type { BenchResults, OverheadResult, ScenarioResult, VariantName, WireProbe } from '../results/types.ts';
-import { derive, findRow, headlineRows, type ScenarioRow } from './derive.ts';
+import { derive, headlineRows, type ScenarioRow } from './derive.ts';
 
 export interface ModelComparison {
   variant: VariantName;
@@ -129,7 +130,7 @@ export function projection(results: BenchResults, rows: readonly ScenarioRow[]):
         requestsPerSecond: clients,
         megabitsPerSecond: (clients * bytesPerRequest * 8) / 1e6,
         cores: ballot200.requestsPerCpuSecond > 0 ? clients / ballot200.requestsPerCpuSecond : Number.NaN,
-        basis: `${Math.round(bytesPerRequest)} B per poll (${pollingRow.clients} subscribers at ${pollingRow.rate} votes/s); ${Math.round(ballot200.requestsPerCpuSecond)} polls per CPU-second (autocannon)`,
+        basis: `${Math.round(bytesPerRequest)} B per poll (${pollingRow.clients} subscribers at ${rateText(pollingRow.rate)}); ${Math.round(ballot200.requestsPerCpuSecond)} polls per CPU-second (autocannon)`,
       });
     }
   }
@@ -146,17 +147,20 @@ export function projection(results: BenchResults, rows: readonly ScenarioRow[]):
         requestsPerSecond: 0,
         megabitsPerSecond: (clients * (bytes.bytesDownPerEvent + bytes.bytesUpPerEvent) * 8) / 1e6,
         cores: (clients * cpu.cpuMsPer1000Deliveries) / 1000 / 1000,
-        basis: `${Math.round(bytes.bytesDownPerEvent + bytes.bytesUpPerEvent)} B per event (${bytesRow.clients} subscribers at ${bytesRow.rate} votes/s); ${cpu.cpuMsPer1000Deliveries.toFixed(0)} CPU ms per 1,000 deliveries (${cpuRow.clients} subscribers at ${cpuRow.rate} votes/s, accepting the votes included)`,
+        basis: `${Math.round(bytes.bytesDownPerEvent + bytes.bytesUpPerEvent)} B per event (${bytesRow.clients} subscribers at ${rateText(bytesRow.rate)}); ${cpu.cpuMsPer1000Deliveries.toFixed(0)} CPU ms per 1,000 deliveries (${cpuRow.clients} subscribers at ${rateText(cpuRow.rate)}, accepting the votes included)`,
       });
     }
   }
   return out;
 }
 
-/** The row of a variant at a rate with the most subscribers (the best amortised figures). */
+/**
+ * The row of a variant at a rate with the most subscribers (the best amortised figures), preferring
+ * one whose load generator kept up.
+ */
 function pickRow(rows: readonly ScenarioRow[], variant: VariantName, rate: number): ScenarioRow | undefined {
   const candidates = rows.filter((r) => r.variant === variant && r.rate === rate).sort((a, b) => b.clients - a.clients);
-  return candidates[0] ?? findRow(rows, variant, 0, rate);
+  return candidates.find((r) => !r.generatorSaturated) ?? candidates[0];
 }
 
 /** Autocannon's figure for one request kind, if measured. */

@@ -1,7 +1,7 @@
 import { VARIANTS } from '../plan/variants.ts';
 import type { BenchResults } from '../results/types.ts';
 import { headlineRows, type ScenarioRow } from './derive.ts';
-import { bytes, ms, num, percent, times, withRange } from './format.ts';
+import { bytes, ms, num, percent, times, withRange, rateText } from './format.ts';
 import { bytesModel, pollingLatencyModel, projection } from './model.ts';
 
 export interface Cell {
@@ -36,7 +36,7 @@ export function summaryTable(results: BenchResults, rows: readonly ScenarioRow[]
   const largest = Math.max(...results.config.clients);
   return {
     id: 'summary',
-    title: `Summary: ${clients} subscribers, ${rate} votes/s`,
+    title: `Summary: ${clients} subscribers, ${rateText(rate)}`,
     intro:
       results.config.repeat > 1
         ? `Median of ${results.config.repeat} runs, range in brackets. Latency is from the moment each vote was due to its arrival at each subscriber.`
@@ -188,7 +188,7 @@ export function environmentTable(results: BenchResults): Table {
       ['subscribers', c.clients.join(', ')],
       ['votes/s', c.rates.join(', ')],
       ['window', `${c.windowMs / 1000} s per scenario`],
-      ['repetitions', `${c.repeat} of the headline (${c.headline.clients} subscribers, ${c.headline.rate} votes/s)`],
+      ['repetitions', `${c.repeat} of the headline (${c.headline.clients} subscribers, ${rateText(c.headline.rate)})`],
       ['server environment', Object.entries(c.serverEnv).map(([k, v]) => `${k}=${v}`).join(' ')],
     ].map(([k, v]) => [cell(k!), cell(v!)]),
   };
