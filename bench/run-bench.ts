@@ -32,6 +32,7 @@ export async function runBench(options: BenchOptions, cwd: string): Promise<Benc
   const plan = planScenarios(options);
   const overheadEstimateMs = 3 * (options.overheadDurationMs + 300) + 2500;
   const progress = new Progress(overheadEstimateMs + plan.reduce((sum, s) => sum + estimateScenarioMs(s, options.windowMs), 0));
+  const retries: NonNullable<BenchResults['retries']> = [];
   const results: BenchResults = {
     schemaVersion: 1,
     startedAt: new Date().toISOString(),
@@ -54,6 +55,7 @@ export async function runBench(options: BenchOptions, cwd: string): Promise<Benc
     },
     scenarios: [],
     failures: [],
+    retries,
     overhead: [],
     probes: [],
   };
@@ -66,24 +68,48 @@ export async function runBench(options: BenchOptions, cwd: string): Promise<Benc
       cwd,
     });
 
+  /**
+   * Runs one step against a freshly started server. A server that dies under the step without being
+   * told to (killed from outside: the step measured nothing real) gets one retry, which is recorded.
+   */
+  const onFreshServer = async <T>(step: string, reference: boolean, task: (server: ServerProcess) => Promise<T>): Promise<T> => {
+    for (let attempt = 1; ; attempt++) {
+      let server: ServerProcess | undefined;
+      try {
+        server = await start(reference);
+        const value = await task(server);
+        if (server.state() !== 'running') throw new Error(`the server process ${server.state()} during the step`);
+        return value;
+      } catch (error) {
+        const lost = server === undefined || server.state() !== 'running';
+        if (lost && attempt < 2) {
+          retries.push({ step, reason: describe(error, server).split('\n').slice(0, 2).join(' ') });
+          continue;
+        }
+        throw new Error(describe(error, server));
+      } finally {
+        await server?.stop();
+      }
+    }
+  };
+
   try {
     progress.step('request overhead (autocannon)', overheadEstimateMs);
-    let server: ServerProcess | undefined;
     try {
-      server = await start(false);
-      const candidateIds = await ballotCandidates(server.url);
-      results.probes = await probeWire(server.url, await openSession(server.url, 'bench-probe'), candidateIds[0]!);
-      results.overhead = await measureOverhead({
-        baseUrl: server.url,
-        candidateId: candidateIds[0]!,
-        durationMs: options.overheadDurationMs,
-        connections: options.overheadConnections,
-        onPhase: (phase) => progress.phase(phase),
+      await onFreshServer('request overhead', false, async (server) => {
+        const candidateIds = await ballotCandidates(server.url);
+        results.probes = await probeWire(server.url, await openSession(server.url, 'bench-probe'), candidateIds[0]!);
+        results.overhead = await measureOverhead({
+          baseUrl: server.url,
+          candidateId: candidateIds[0]!,
+          durationMs: options.overheadDurationMs,
+          connections: options.overheadConnections,
+          onPhase: (phase) => progress.phase(phase),
+        });
       });
     } catch (error) {
-      results.failures.push({ step: 'request overhead', error: describe(error, server) });
+      results.failures.push({ step: 'request overhead', error: (error as Error).message });
     } finally {
-      await server?.stop();
       progress.stepDone();
     }
 
@@ -91,24 +117,22 @@ export async function runBench(options: BenchOptions, cwd: string): Promise<Benc
       const spec = VARIANTS[planned.variant];
       const label = `${spec.label}, ${planned.clients} subscribers, ${planned.rate} votes/s` + (options.repeat > 1 ? ` (run ${planned.repetition})` : '');
       progress.step(label, estimateScenarioMs(planned, options.windowMs));
-      let scenarioServer: ServerProcess | undefined;
       try {
-        scenarioServer = await start(spec.reference);
-        results.scenarios.push(
-          await runScenario({
+        const result = await onFreshServer(label, spec.reference, async (server) =>
+          runScenario({
             ...planned,
             spec,
             windowMs: options.windowMs,
-            baseUrl: scenarioServer.url,
-            candidateIds: await ballotCandidates(scenarioServer.url),
+            baseUrl: server.url,
+            candidateIds: await ballotCandidates(server.url),
             longPollTimeoutMs: results.config.longPollTimeoutMs,
             onPhase: (phase) => progress.phase(phase),
           }),
         );
+        results.scenarios.push(result);
       } catch (error) {
-        results.failures.push({ step: label, error: describe(error, scenarioServer) });
+        results.failures.push({ step: label, error: (error as Error).message });
       } finally {
-        await scenarioServer?.stop();
         progress.stepDone();
       }
     }
@@ -129,7 +153,8 @@ async function ballotCandidates(baseUrl: string): Promise<string[]> {
 
 function describe(error: unknown, server: ServerProcess | undefined): string {
   const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  const tail = server?.stderrTail().trim() ?? '';
-  return tail === '' ? message : `${message}\nserver stderr:\n${tail}`;
+  if (server === undefined) return message;
+  const tail = server.stderrTail().trim();
+  return `${message}\nserver process: ${server.state()}${tail === '' ? '' : `, its last output:\n${tail}`}`;
 }
 

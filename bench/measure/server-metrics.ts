@@ -17,7 +17,7 @@ export interface TransportCounters {
 export interface ServerMetrics {
   feed: { kind: string; head: number };
   uptimeMs: number;
-  process: { cpuUserMs: number; cpuSystemMs: number; rssBytes: number; heapUsedBytes: number; eventLoopUtilization: number };
+  process: { pid: number; cpuUserMs: number; cpuSystemMs: number; rssBytes: number; heapUsedBytes: number; eventLoopUtilization: number };
   transports: Partial<Record<string, TransportCounters>>;
 }
 

@@ -7,8 +7,10 @@ export interface ServerProcess {
   readonly url: string;
   readonly port: number;
   readonly pid: number;
-  /** What the process wrote to stderr (kept short): shown when something fails. */
+  /** What the process wrote to stdout and stderr (kept short): shown when something fails. */
   stderrTail(): string;
+  /** "running", or how the process ended: tells a crash of the server from a failure of the bench. */
+  state(): string;
   /** SIGTERM, then SIGKILL if it has not exited after a grace period. Idempotent. */
   stop(): Promise<void>;
 }
@@ -35,12 +37,15 @@ export async function startServerProcess(options: StartOptions): Promise<ServerP
   const child = spawn(command, args, {
     cwd: options.cwd,
     env: { ...process.env, ...options.env, PORT: String(options.port), HOST: '127.0.0.1' },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // pino logs to stdout: a fatal start-up error (a port already taken) lands there, not on stderr.
   let stderr = '';
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+  const keep = (chunk: string): void => {
     stderr = (stderr + chunk).slice(-4000);
-  });
+  };
+  child.stdout?.setEncoding('utf8').on('data', keep);
+  child.stderr?.setEncoding('utf8').on('data', keep);
   const url = `http://127.0.0.1:${options.port}`;
   const exited = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as string | null }));
   let exitedEarly: { code: number | null; signal: string | null } | undefined;
@@ -53,7 +58,8 @@ export async function startServerProcess(options: StartOptions): Promise<ServerP
     if (exitedEarly !== undefined) {
       throw new Error(`${options.script} exited before it was ready (code ${exitedEarly.code}, signal ${exitedEarly.signal}):\n${stderr}`);
     }
-    if (await answers(`${url}/api/metrics`)) break;
+    // The pid check makes sure it is our server answering, not another process that took the port.
+    if ((await answeringPid(`${url}/api/metrics`)) === child.pid && exitedEarly === undefined) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`${options.script} did not answer on ${url} within ${options.readyTimeoutMs ?? 30_000} ms:\n${stderr}`);
@@ -63,13 +69,18 @@ export async function startServerProcess(options: StartOptions): Promise<ServerP
   return handle(child, url, options.port, () => stderr, exited);
 }
 
-async function answers(url: string): Promise<boolean> {
+/** The pid GET /api/metrics reports, or undefined while nothing (or something else) answers. */
+async function answeringPid(url: string): Promise<number | undefined> {
   try {
     const response = await request(url, { headersTimeout: 1000, bodyTimeout: 1000 });
-    await response.body.dump();
-    return response.statusCode === 200;
+    if (response.statusCode !== 200) {
+      await response.body.dump();
+      return undefined;
+    }
+    const metrics = (await response.body.json()) as { process?: { pid?: unknown } };
+    return typeof metrics.process?.pid === 'number' ? metrics.process.pid : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
 
@@ -86,6 +97,8 @@ function handle(
     port,
     pid: child.pid ?? -1,
     stderrTail,
+    state: () =>
+      child.exitCode === null && child.signalCode === null ? 'running' : `exited (code ${child.exitCode}, signal ${child.signalCode})`,
     stop() {
       stopping ??= (async () => {
         if (child.exitCode !== null || child.signalCode !== null) return;

@@ -83,6 +83,7 @@ function metrics(): unknown {
     feed: { kind: 'reference', head: seq },
     uptimeMs: performance.now() - startedAt,
     process: {
+      pid: process.pid,
       cpuUserMs: cpu.user / 1000,
       cpuSystemMs: cpu.system / 1000,
       rssBytes: memory.rss,

@@ -66,7 +66,7 @@ function latencyVsSubscribers(rows: readonly ScenarioRow[]): TopLevelSpec | unde
       rate: `${rateText(row.rate)}`,
       percentile: key === 'p50Ms' ? 'p50' : 'p99',
       ms: row.figures[key].median,
-      generator: row.generatorSaturated ? 'saturated' : 'ok',
+      generator: row.generatorSaturated ? 'flagged' : 'ok',
     })),
   ).filter((v) => v.ms > 0);
   if (new Set(values.map((v) => v.subscribers)).size < 2) return undefined;
@@ -82,7 +82,7 @@ function latencyVsSubscribers(rows: readonly ScenarioRow[]): TopLevelSpec | unde
         x: { field: 'subscribers', type: 'quantitative', scale: { type: 'log' }, ...axisTitle('subscribers') },
         y: { field: 'ms', type: 'quantitative', scale: { type: 'log' }, ...axisTitle('latency ms (log)') },
         color: colorBy(true),
-        strokeDash: { field: 'percentile', type: 'nominal' },
+        strokeDash: { field: 'percentile', type: 'nominal', legend: { symbolType: 'stroke', symbolStrokeWidth: 2 } },
         shape: { field: 'generator', type: 'nominal', title: 'load generator' },
       },
     },

@@ -89,6 +89,7 @@ function totalBytes(row: ScenarioRow): number {
 /** Where each transport broke down: errors, a saturated server, a tail that grows with subscribers. */
 function breakdowns(rows: readonly ScenarioRow[]): string[] {
   const out: string[] = [];
+  const flagged: string[] = [];
   for (const row of rows) {
     const where = `${label(row.variant)} at ${row.clients} subscribers and ${rateText(row.rate)}`;
     const errors = row.coherence.lost + row.coherence.duplicated + row.coherence.outOfOrder;
@@ -98,9 +99,10 @@ function breakdowns(rows: readonly ScenarioRow[]): string[] {
     if (row.serverCpuUtilization > 0.9) {
       out.push(`Breakdown: ${where} kept the server's core ${percent(row.serverCpuUtilization)} busy: it is at its limit there.`);
     }
-    if (row.generatorSaturated) {
-      out.push(`Not the server's figure: ${where}, the load generator could not keep up (${row.generatorReasons.join('; ')}): its figures describe the bench as much as the server.`);
-    }
+    if (row.generatorSaturated) flagged.push(`${where} (${row.generatorReasons.join('; ')})`);
+  }
+  if (flagged.length > 0) {
+    out.push(`Not the server's figures: the load generator could not keep up in ${flagged.length} scenario${flagged.length === 1 ? '' : 's'}, whose latencies describe the bench as much as the server: ${flagged.join('; ')}.`);
   }
   const variants = [...new Set(rows.map((r) => r.variant))];
   for (const variant of variants) {

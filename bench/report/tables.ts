@@ -190,6 +190,7 @@ export function environmentTable(results: BenchResults): Table {
       ['window', `${c.windowMs / 1000} s per scenario`],
       ['repetitions', `${c.repeat} of the headline (${c.headline.clients} subscribers, ${rateText(c.headline.rate)})`],
       ['server environment', Object.entries(c.serverEnv).map(([k, v]) => `${k}=${v}`).join(' ')],
+      ...(results.retries ?? []).map((r) => ['retried (server killed from outside)', `${r.step}: ${r.reason}`]),
     ].map(([k, v]) => [cell(k!), cell(v!)]),
   };
 }

@@ -200,6 +200,8 @@ export interface BenchResults {
   scenarios: ScenarioResult[];
   /** Scenarios (or the overhead step) that could not be measured at all, with the error. */
   failures: { step: string; error: string }[];
+  /** Steps run a second time because their server process died without being told to (killed from outside). */
+  retries?: { step: string; reason: string }[];
   overhead: OverheadResult[];
   probes: WireProbe[];
 }
