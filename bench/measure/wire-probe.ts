@@ -90,7 +90,8 @@ async function probeSse(port: number, base: string, vote: () => Promise<{ seq: n
     const headerEnd = head.indexOf('\r\n\r\n') + 4;
     const chunked = /\r\ntransfer-encoding:\s*chunked/i.test(head.subarray(0, headerEnd).toString('latin1'));
     const cast = await vote();
-    const event = await readUntil(socket, (buffer) => buffer.includes(`"seq":${cast.seq}`) && buffer.toString().trimEnd().endsWith(chunked ? '' : '}'), 400);
+    // An event ends with a blank line (and, chunked, the chunk's CRLF): wait for the end of the one with our seq.
+    const event = await readUntil(socket, (buffer) => buffer.includes(`"seq":${cast.seq}`) && buffer.toString('latin1').endsWith('\n'));
     return {
       name: 'sse-event',
       requestBytes: Buffer.byteLength(text),
