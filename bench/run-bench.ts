@@ -9,6 +9,7 @@ import { VARIANTS } from './plan/variants.ts';
 import { describeEnvironment } from './process/environment.ts';
 import { freePort } from './process/free-port.ts';
 import { planPinning } from './process/pinning.ts';
+import { rateText } from './report/format.ts';
 import { startServerProcess, type ServerProcess } from './process/server-process.ts';
 import type { BenchResults, PinningInfo } from './results/types.ts';
 
@@ -115,7 +116,7 @@ export async function runBench(options: BenchOptions, cwd: string): Promise<Benc
 
     for (const planned of plan) {
       const spec = VARIANTS[planned.variant];
-      const label = `${spec.label}, ${planned.clients} subscribers, ${planned.rate} votes/s` + (options.repeat > 1 ? ` (run ${planned.repetition})` : '');
+      const label = `${spec.label}, ${planned.clients} subscribers, ${rateText(planned.rate)}` + (options.repeat > 1 ? ` (run ${planned.repetition})` : '');
       progress.step(label, estimateScenarioMs(planned, options.windowMs));
       try {
         const result = await onFreshServer(label, spec.reference, async (server) =>

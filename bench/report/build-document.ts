@@ -5,14 +5,15 @@ import { scenarioRows } from './derive.ts';
 import type { ReportDocument } from './markdown.ts';
 import { methodParagraphs } from './method.ts';
 import {
-  environmentTable, failuresTable, modelTable, overheadTable, projectionTable, scenariosTable, summaryTable, type Table,
+  environmentTable, failuresTable, modelTable, problemsTable, overheadTable, projectionTable, scenariosTable, summaryTable, type Table,
 } from './tables.ts';
 
 /** Everything the report says, computed from results.json alone. */
 export async function buildDocument(results: BenchResults): Promise<ReportDocument> {
   const rows = scenarioRows(results);
   const failures = failuresTable(results);
-  const before: Table[] = [...(failures === undefined ? [] : [failures]), summaryTable(results, rows)];
+  const problems = problemsTable(results);
+  const before: Table[] = [...(failures === undefined ? [] : [failures]), ...(problems === undefined ? [] : [problems]), summaryTable(results, rows)];
   const after: Table[] = [
     scenariosTable(rows),
     overheadTable(results),

@@ -195,6 +195,21 @@ export function environmentTable(results: BenchResults): Table {
   };
 }
 
+/** Errors seen inside scenarios that did complete: failed votes, reconnecting subscribers. */
+export function problemsTable(results: BenchResults): Table | undefined {
+  const troubled = results.scenarios.filter((s) => s.errors.length > 0);
+  if (troubled.length === 0) return undefined;
+  return {
+    id: 'problems',
+    title: 'Problems seen during scenarios',
+    columns: ['scenario', 'first errors'],
+    rows: troubled.map((s) => [
+      cell(`${VARIANTS[s.variant].label}, ${s.clients} subscribers, ${rateText(s.rate)}, run ${s.repetition}`, true),
+      cell(s.errors.slice(0, 3).join(' · '), true),
+    ]),
+  };
+}
+
 export function failuresTable(results: BenchResults): Table | undefined {
   if (results.failures.length === 0) return undefined;
   return {

@@ -82,6 +82,15 @@ describe('the report rendered from a fixed results file', () => {
     expect(scenarios.rows.flat().filter((c) => c.bad === true)).toHaveLength(faults);
   });
 
+  it('lists errors seen inside scenarios, in red, only when there are some', async () => {
+    expect(doc.tables.before.map((t) => t.id)).not.toContain('problems');
+    const troubled = structuredClone(results);
+    troubled.scenarios[0]!.errors.push('vote s1-3: HTTP 503: shutting down');
+    const problems = (await buildDocument(troubled)).tables.before.find((t) => t.id === 'problems')!;
+    expect(problems.rows).toHaveLength(1);
+    expect(problems.rows[0]![1]).toEqual({ text: 'vote s1-3: HTTP 503: shutting down', bad: true });
+  });
+
   it('writes conclusions from the data, including the planted breakdowns', () => {
     expect(doc.conclusions.length).toBeGreaterThanOrEqual(4);
     expect(doc.conclusions.some((c) => c.startsWith('Latency at 2 subscribers and 5 votes/s'))).toBe(true);
