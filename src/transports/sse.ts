@@ -80,10 +80,13 @@ const sseTransport: FastifyPluginAsyncTypebox = async (app) => {
       const since = parseLastEventId(request.headers['last-event-id']) ?? parseCursor(request.query.since);
       reply.hijack();
       const stream = reply.raw;
+      // The stream ends only when the connection does, so it needs no chunked framing: without it each
+      // event is one plain socket write (and ~8 bytes lighter), as cheap as a WebSocket frame.
+      // Node then sends `Connection: close`, which is true: this connection carries nothing else.
+      stream.useChunkedEncodingByDefault = false;
       stream.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-store',
-        connection: 'keep-alive',
         // nginx buffers proxied responses unless told not to.
         'x-accel-buffering': 'no',
       });
