@@ -1,25 +1,9 @@
 import { request } from 'undici';
+import type { MetricsBody, TransportCounters } from '../../src/metrics/metrics-json.ts';
 
-/** The counters of one transport in GET /api/metrics (see docs/TEAM-NOTES.md, "Server facts"). */
-export interface TransportCounters {
-  open: number;
-  requests: number;
-  deliveries: number;
-  emptyResponses: number;
-  bytesIn: number;
-  bytesOut: number;
-  queues: number;
-  queueDepth: number;
-  resets: number;
-  drops: number;
-}
-
-export interface ServerMetrics {
-  feed: { kind: string; head: number };
-  uptimeMs: number;
-  process: { pid: number; cpuUserMs: number; cpuSystemMs: number; rssBytes: number; heapUsedBytes: number; eventLoopUtilization: number };
-  transports: Partial<Record<string, TransportCounters>>;
-}
+export type { TransportCounters };
+/** GET /api/metrics as the server defines it. */
+export type ServerMetrics = MetricsBody;
 
 export async function readServerMetrics(baseUrl: string): Promise<ServerMetrics> {
   const response = await request(`${baseUrl}/api/metrics`, { headersTimeout: 10_000, bodyTimeout: 10_000 });

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { FastifyPluginAsync } from 'fastify';
+import type { MetricsBody } from '../metrics/metrics-json.ts';
 import { createPrometheusRegistry, type FeedInfo } from '../metrics/prometheus.ts';
 
 /** GET /api/metrics (JSON, what the demo and the bench read) and GET /metrics (Prometheus text). */
@@ -10,7 +11,7 @@ const metricsRoutes: FastifyPluginAsync = async (app) => {
   const startedAt = performance.now();
   const eluAtStart = performance.eventLoopUtilization();
 
-  app.get('/api/metrics', async function getMetrics(_request, reply) {
+  app.get('/api/metrics', async function getMetrics(_request, reply): Promise<MetricsBody> {
     const transports = metrics.collect();
     const cpu = process.cpuUsage();
     const memory = process.memoryUsage();

@@ -1,32 +1,11 @@
 import type { Socket } from 'node:net';
+import type { TransportCounters } from './metrics-json.ts';
 
 export const TRANSPORTS = ['polling', 'long-polling', 'websocket', 'sse', 'other'] as const;
 /** A metrics label: the four transports, and "other" for sessions, votes over HTTP, metrics and static files. */
 export type TransportLabel = (typeof TRANSPORTS)[number];
 
-/** Counters of one transport. Plain numbers: the hot path only ever adds to them. */
-export interface TransportCounters {
-  /** Open connections: parked polls, WebSockets, SSE streams, requests in flight. */
-  open: number;
-  /** HTTP requests (a WebSocket upgrade is one). */
-  requests: number;
-  /** Vote events delivered to subscribers (a polling 200 counts as the events it covers). */
-  deliveries: number;
-  /** Responses without news: 304 for polling, 204 for long polling. */
-  emptyResponses: number;
-  /** Bytes read from this transport's sockets, headers and framing included. */
-  bytesIn: number;
-  /** Bytes written to this transport's sockets, headers and framing included. */
-  bytesOut: number;
-  /** Long-poll queues that exist now. */
-  queues: number;
-  /** Events waiting in all queues now. */
-  queueDepth: number;
-  /** Queues reset because they overflowed. */
-  resets: number;
-  /** Clients dropped for being too slow (WebSocket 4008) or dead (missed pong). */
-  drops: number;
-}
+export type { TransportCounters };
 
 function emptyCounters(): TransportCounters {
   return { open: 0, requests: 0, deliveries: 0, emptyResponses: 0, bytesIn: 0, bytesOut: 0, queues: 0, queueDepth: 0, resets: 0, drops: 0 };

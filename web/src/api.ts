@@ -1,4 +1,5 @@
 import type { VoteEvent } from '../../src/feed/types.ts';
+import type { MetricsBody, TransportCounters } from '../../src/metrics/metrics-json.ts';
 import { now } from './environment.ts';
 
 export interface Session {
@@ -6,25 +7,9 @@ export interface Session {
   name: string;
 }
 
-/** Per-transport counters from GET /api/metrics (see docs/TEAM-NOTES.md "Server facts"). */
-export interface TransportCounters {
-  open: number;
-  requests: number;
-  deliveries: number;
-  emptyResponses: number;
-  bytesIn: number;
-  bytesOut: number;
-  queues: number;
-  queueDepth: number;
-  resets: number;
-  drops: number;
-}
-
-export interface ServerMetrics {
-  feed: { kind: string; head: number };
-  uptimeMs: number;
-  transports: Record<string, TransportCounters | undefined>;
-}
+export type { TransportCounters };
+/** GET /api/metrics as the server defines it. */
+export type ServerMetrics = MetricsBody;
 
 export class ApiError extends Error {
   constructor(

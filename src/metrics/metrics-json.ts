@@ -1,0 +1,47 @@
+/**
+ * The shape of GET /api/metrics: what the server writes, and what the demo (web/) and the bench read.
+ * Types only, so the browser bundle can import it without pulling in server code.
+ */
+
+/** Counters of one transport. */
+export interface TransportCounters {
+  /** Open connections: parked polls, WebSockets, SSE streams, requests in flight. */
+  open: number;
+  /** HTTP requests (a WebSocket upgrade is one). */
+  requests: number;
+  /** Vote events delivered to subscribers (a conditional polling 200 counts as the events it covers). */
+  deliveries: number;
+  /** Responses without news: 304 for polling, 204 for long polling. */
+  emptyResponses: number;
+  /** Bytes read from this transport's sockets, headers and framing included. */
+  bytesIn: number;
+  /** Bytes written to this transport's sockets, headers and framing included. */
+  bytesOut: number;
+  /** Long-poll queues that exist now. */
+  queues: number;
+  /** Events waiting in all queues now. */
+  queueDepth: number;
+  /** Queues reset because they overflowed. */
+  resets: number;
+  /** Clients dropped for being too slow (WebSocket 4008) or dead (missed pong). */
+  drops: number;
+}
+
+export interface ProcessFigures {
+  pid: number;
+  cpuUserMs: number;
+  cpuSystemMs: number;
+  rssBytes: number;
+  heapUsedBytes: number;
+  /** Event-loop utilisation since the server started, 0..1. */
+  eventLoopUtilization: number;
+}
+
+export interface MetricsBody {
+  /** rttMs: round-trip to the shared feed's store (absent for the in-memory feed or while it is down). */
+  feed: { kind: string; head: number; rttMs?: number };
+  uptimeMs: number;
+  process: ProcessFigures;
+  /** Keyed by transport: polling, long-polling, websocket, sse, and other. */
+  transports: Partial<Record<string, TransportCounters>>;
+}
