@@ -7,9 +7,19 @@
  * has run ahead of the cursor; past `maxDepth` the queue is reset and its next poll gets a snapshot.
  */
 
-/** A parked request, answered exactly once with a body, or with nothing (204). */
+/** A long-poll answer ready to write to any number of responses: raw header list and body bytes. */
+export interface PreparedAnswer {
+  headers: string[];
+  body: Buffer;
+  /** Vote events in the body (0 for a snapshot). */
+  events: number;
+  /** The seq the client holds once it has this answer. */
+  cursor: number;
+}
+
+/** A parked request, answered exactly once with a prepared answer, or with nothing (204). */
 export interface ParkedPoll {
-  answer(body: string | null): void;
+  answer(answer: PreparedAnswer | null): void;
 }
 
 export class PollQueue {

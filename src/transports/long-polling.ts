@@ -5,7 +5,7 @@ import type { Feed } from '../feed/feed.ts';
 import type { FeedEntry, Snapshot } from '../feed/types.ts';
 import { requireUser } from '../http/session.ts';
 import { CursorParam, parseCursor } from './cursor.ts';
-import { PollQueues, type ParkedPoll, type PollQueue } from './long-poll-queues.ts';
+import { PollQueues, type ParkedPoll, type PollQueue, type PreparedAnswer } from './long-poll-queues.ts';
 
 const LongPollQuery = Type.Object(
   {
@@ -24,6 +24,14 @@ export function eventsBody(entries: readonly FeedEntry[]): string {
 
 export function snapshotBody(snapshot: Snapshot): string {
   return `{"snapshot":${JSON.stringify(snapshot)}}`;
+}
+
+const NO_CONTENT_HEADERS = ['cache-control', 'no-store'];
+
+function prepareAnswer(answer: { body: string; events: number; cursor: number }): PreparedAnswer {
+  const body = Buffer.from(answer.body);
+  const headers = ['content-type', 'application/json; charset=utf-8', 'cache-control', 'no-store', 'content-length', String(body.length)];
+  return { headers, body, events: answer.events, cursor: answer.cursor };
 }
 
 /** What a poll from `since` gets right now: a body, or null to wait. */
@@ -62,16 +70,18 @@ const longPollingTransport: FastifyPluginAsyncTypebox = async (app) => {
     }
   }
 
-  // One response body per cursor per event: every queue that waited at the same seq shares it.
+  // A parked poll is answered outside Fastify's reply pipeline: the whole answer (headers and body) is
+  // prepared once per cursor and every queue that waited at that cursor gets the same bytes.
   const unsubscribe = feed.subscribe(function wakeParkedPolls() {
     const parked = queues.takeParked();
     if (parked.length === 0) return;
-    const bodies = new Map<number, ReturnType<typeof answerFor>>();
+    const answers = new Map<number, PreparedAnswer | null>();
     for (const [queue, poll] of parked) {
-      let answer = bodies.get(queue.cursor);
+      let answer = answers.get(queue.cursor);
       if (answer === undefined) {
-        answer = answerFor(feed, queue.cursor);
-        bodies.set(queue.cursor, answer);
+        const fresh = answerFor(feed, queue.cursor);
+        answer = fresh === null ? null : prepareAnswer(fresh);
+        answers.set(queue.cursor, answer);
       }
       if (answer === null) {
         // Cannot happen for a queue parked at or behind the head; keep it parked rather than lose it.
@@ -80,7 +90,7 @@ const longPollingTransport: FastifyPluginAsyncTypebox = async (app) => {
       }
       queue.cursor = answer.cursor;
       counters.deliveries += answer.events;
-      poll.answer(answer.body);
+      poll.answer(answer);
     }
   });
 
@@ -125,19 +135,30 @@ const longPollingTransport: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   function park(queue: PollQueue, reply: FastifyReply, timeout: number): void {
+    reply.hijack();
+    const response = reply.raw;
     let timer: NodeJS.Timeout | undefined;
     const poll: ParkedPoll = {
-      answer(body) {
+      answer(answer) {
         if (timer !== undefined) clearTimeout(timer);
-        reply.raw.off('close', onClientGone);
-        send(reply, body);
+        response.off('close', onClientGone);
+        if (answer === null) {
+          counters.emptyResponses++;
+          response.writeHead(204, NO_CONTENT_HEADERS);
+          response.end();
+        } else {
+          response.writeHead(200, answer.headers);
+          response.end(answer.body);
+        }
+        // end() handed everything to the socket synchronously: count it now (onResponse won't run).
+        metrics.flush(response.socket ?? reply.request.raw.socket);
       },
     };
     function onClientGone(): void {
       // The client hung up before we answered: leave nothing parked for it.
       if (queues.unpark(queue, poll) && timer !== undefined) clearTimeout(timer);
     }
-    reply.raw.once('close', onClientGone);
+    response.once('close', onClientGone);
     timer = setTimeout(function onPollTimeout() {
       if (queues.unpark(queue, poll)) poll.answer(null);
     }, timeout);

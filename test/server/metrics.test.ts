@@ -48,6 +48,22 @@ describe('metrics', () => {
     expect(polling.bytesOut).toBe(full.received.length + conditional.received.length);
   });
 
+  it('counts the bytes of a parked long poll answered by a vote, to the byte', async () => {
+    server = await startServer();
+    const session = await createSession(server.url);
+    const request = `GET /api/long-poll?client=raw&since=0&timeout=20000 HTTP/1.1\r\nHost: votewire.test\r\nCookie: ${session.cookie}\r\nConnection: close\r\n\r\n`;
+    const exchange = rawExchange(server.url, request);
+    const s = server;
+    await waitFor(() => (s.app.metrics.collect()['long-polling'].open === 1 ? true : undefined), 5000, 'the poll to park');
+    await castVote(server.url, session, { candidateId: 'push' });
+    const { sent, received } = await exchange;
+    expect(received.toString()).toMatch(/^HTTP\/1\.1 200 [\s\S]*\r\n\r\n\{"events":\[\{"type":"vote","seq":1,/);
+    const longPolling = (await readMetrics(server.url)).transports['long-polling']!;
+    expect(longPolling.deliveries).toBe(1);
+    expect(longPolling.bytesIn).toBe(sent);
+    expect(longPolling.bytesOut).toBe(received.length);
+  });
+
   it('counts WebSocket bytes at the socket, upgrade and framing included, matching the client socket', async () => {
     server = await startServer({ votesPerSecond: 0 });
     const session = await createSession(server.url);
