@@ -5,7 +5,7 @@ import { measureOverhead } from './measure/overhead.ts';
 import { runScenario } from './measure/scenario-runner.ts';
 import { probeWire } from './measure/wire-probe.ts';
 import { estimateScenarioMs, planScenarios } from './plan/plan.ts';
-import { VARIANTS } from './plan/variants.ts';
+import { VARIANTS, type VariantSpec } from './plan/variants.ts';
 import { describeEnvironment } from './process/environment.ts';
 import { freePort } from './process/free-port.ts';
 import { planPinning } from './process/pinning.ts';
@@ -20,7 +20,12 @@ export const SERVER_ENV: Readonly<Record<string, string>> = Object.freeze({
   LONG_POLL_TIMEOUT_MS: '25000',
 });
 const REAL_SERVER = 'src/server.ts';
-const REFERENCE_SERVER = 'bench/reference/ws-broadcast-server.ts';
+/** The script each kind of server runs. */
+export const SERVER_SCRIPTS: Readonly<Record<VariantSpec['server'], string>> = Object.freeze({
+  real: REAL_SERVER,
+  'ws-reference': 'bench/reference/ws-broadcast-server.ts',
+  'socketio-reference': 'bench/reference/socketio-polling-server.ts',
+});
 
 /**
  * Runs the whole bench: request overhead and wire probes on a fresh server, then every planned
@@ -60,9 +65,9 @@ export async function runBench(options: BenchOptions, cwd: string): Promise<Benc
     overhead: [],
     probes: [],
   };
-  const start = async (reference: boolean): Promise<ServerProcess> =>
+  const start = async (server: VariantSpec['server']): Promise<ServerProcess> =>
     startServerProcess({
-      script: reference ? REFERENCE_SERVER : REAL_SERVER,
+      script: SERVER_SCRIPTS[server],
       port: await freePort(),
       env: { ...SERVER_ENV },
       commandPrefix: serverCommandPrefix,
@@ -73,11 +78,11 @@ export async function runBench(options: BenchOptions, cwd: string): Promise<Benc
    * Runs one step against a freshly started server. A server that dies under the step without being
    * told to (killed from outside: the step measured nothing real) gets one retry, which is recorded.
    */
-  const onFreshServer = async <T>(step: string, reference: boolean, task: (server: ServerProcess) => Promise<T>): Promise<T> => {
+  const onFreshServer = async <T>(step: string, kind: VariantSpec['server'], task: (server: ServerProcess) => Promise<T>): Promise<T> => {
     for (let attempt = 1; ; attempt++) {
       let server: ServerProcess | undefined;
       try {
-        server = await start(reference);
+        server = await start(kind);
         const value = await task(server);
         if (server.state() !== 'running') throw new Error(`the server process ${server.state()} during the step`);
         return value;
@@ -97,7 +102,7 @@ export async function runBench(options: BenchOptions, cwd: string): Promise<Benc
   try {
     progress.step('request overhead (autocannon)', overheadEstimateMs);
     try {
-      await onFreshServer('request overhead', false, async (server) => {
+      await onFreshServer('request overhead', 'real', async (server) => {
         const candidateIds = await ballotCandidates(server.url);
         results.probes = await probeWire(server.url, await openSession(server.url, 'bench-probe'), candidateIds[0]!);
         results.overhead = await measureOverhead({
@@ -119,7 +124,7 @@ export async function runBench(options: BenchOptions, cwd: string): Promise<Benc
       const label = `${spec.label}, ${planned.clients} subscribers, ${rateText(planned.rate)}` + (options.repeat > 1 ? ` (run ${planned.repetition})` : '');
       progress.step(label, estimateScenarioMs(planned, options.windowMs));
       try {
-        const result = await onFreshServer(label, spec.reference, async (server) =>
+        const result = await onFreshServer(label, spec.server, async (server) =>
           runScenario({
             ...planned,
             spec,

@@ -19,7 +19,8 @@ process) and writes reports/<timestamp>/{index.html,report.md,results.json} and 
   --quick              a smoke run in under a minute: 10 subscribers, 20 votes/s, 3 s windows, no repeats
   --transports LIST    comma-separated variants (default: all):
                        ${VARIANT_NAMES.join(', ')}
-                       "polling" means all three polling variants; "reference" means ws-reference
+                       "polling" means all three polling variants; "reference" means
+                       ws-reference and socketio-polling
   --clients LIST       subscriber counts per scenario (default 10,100,1000; --quick 10)
   --rate LIST          votes per second, cast open-loop (default 1,20; --quick 20)
   --duration SECONDS   length of each measured window (default 3.5; --quick 3)
@@ -70,7 +71,7 @@ function parseVariants(text: string): VariantName[] {
     if (isVariantName(word)) {
       chosen.add(word);
     } else if (word === 'reference') {
-      chosen.add('ws-reference');
+      for (const v of VARIANT_NAMES) if (VARIANTS[v].reference) chosen.add(v);
     } else if (word === 'polling') {
       for (const v of VARIANT_NAMES) if (VARIANTS[v].transport === 'polling') chosen.add(v);
     } else {

@@ -23,12 +23,23 @@ export interface SubscriberOptions {
   longPollTimeoutMs: number;
 }
 
+/** What the scenario runner needs of a subscriber, whoever drives it. */
+export interface BenchSubscriber {
+  readonly ledger: SubscriberLedger;
+  readonly errors: string[];
+  /** Resolves once the first snapshot arrived. */
+  readonly ready: Promise<void>;
+  start(): void;
+  counters(): SubscriberCounters;
+  stop(): Promise<void>;
+}
+
 /**
  * One subscriber as a browser tab would be: its own connection, the shared client transport layer
  * (src/client) driving it, and a ledger of what arrived when. Arrival time is taken in the handler,
  * the moment the layer hands the vote over, with the same clock as the voter's schedule.
  */
-export class Subscriber {
+export class Subscriber implements BenchSubscriber {
   readonly ledger: SubscriberLedger;
   readonly errors: string[] = [];
   reconnects = 0;

@@ -3,7 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { mapLimited } from '../load/concurrency.ts';
 import { GeneratorMonitor } from '../load/generator-monitor.ts';
 import { openSession } from '../load/session.ts';
-import { Subscriber, sumCounters } from '../load/subscriber.ts';
+import { SocketIoSubscriber } from '../load/socketio-subscriber.ts';
+import { Subscriber, sumCounters, type BenchSubscriber } from '../load/subscriber.ts';
 import { OpenLoopVoter } from '../load/voter.ts';
 import type { VariantSpec } from '../plan/variants.ts';
 import type { ScenarioResult } from '../results/types.ts';
@@ -44,8 +45,10 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
   phase('connecting');
   const before = await readServerMetrics(baseUrl);
   const cookies = await mapLimited(clients, 32, (i) => openSession(baseUrl, `bench-${i}`));
-  const subscribers = cookies.map(
-    (cookie) => new Subscriber({ spec, baseUrl, cookie, longPollTimeoutMs: input.longPollTimeoutMs }),
+  const subscribers: BenchSubscriber[] = cookies.map((cookie) =>
+    spec.client === 'socketio'
+      ? new SocketIoSubscriber({ baseUrl, cookie })
+      : new Subscriber({ spec, baseUrl, cookie, longPollTimeoutMs: input.longPollTimeoutMs }),
   );
   let voter: OpenLoopVoter | undefined;
   try {
@@ -139,7 +142,7 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
 }
 
 /** Starts subscribers in waves; polling ones start at a random phase of their interval, as real tabs do. */
-async function startAll(subscribers: readonly Subscriber[], spec: VariantSpec): Promise<void> {
+async function startAll(subscribers: readonly BenchSubscriber[], spec: VariantSpec): Promise<void> {
   if (spec.intervalMs !== undefined) {
     const interval = spec.intervalMs;
     for (const subscriber of subscribers) setTimeout(() => subscriber.start(), Math.random() * interval);
@@ -152,7 +155,7 @@ async function startAll(subscribers: readonly Subscriber[], spec: VariantSpec): 
 }
 
 /** Waits until every subscriber holds the last vote, or until the longest a healthy delivery can take. */
-async function drain(subscribers: readonly Subscriber[], expected: readonly number[], spec: VariantSpec): Promise<void> {
+async function drain(subscribers: readonly BenchSubscriber[], expected: readonly number[], spec: VariantSpec): Promise<void> {
   const last = expected.at(-1);
   if (last === undefined) return;
   const deadline = performance.now() + Math.max(3000, 3 * (spec.intervalMs ?? 0));

@@ -19,7 +19,7 @@ const label = (row: ScenarioRow): string => VARIANTS[row.variant].label;
 /** One colour per transport in every chart, so a reader learns it once. */
 const COLOR_SCALE = {
   domain: VARIANT_NAMES.map((v) => VARIANTS[v].label),
-  range: ['#4c78a8', '#9ecae9', '#72b7b2', '#e45756', '#b279a2', '#f58518', '#54a24b'],
+  range: ['#4c78a8', '#9ecae9', '#72b7b2', '#e45756', '#b279a2', '#f58518', '#54a24b', '#8c6d31'],
 };
 const colorBy = (legend: boolean): object => ({
   field: 'transport',

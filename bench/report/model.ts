@@ -65,6 +65,8 @@ export function bytesModel(results: BenchResults, rows: readonly ScenarioRow[]):
     const measured = derive(run).bytesDownPerEvent + derive(run).bytesUpPerEvent;
     const payload = run.votes.meanEventJsonBytes;
     const spec = VARIANTS[row.variant];
+    // The model is our wire format's arithmetic; Socket.IO's framing is its own.
+    if (spec.client !== 'shared') continue;
     const rate = run.rate;
     let formula: string | undefined;
     let model: number | undefined;

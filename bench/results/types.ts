@@ -12,7 +12,8 @@ export type VariantName =
   | 'long-polling'
   | 'websocket'
   | 'sse'
-  | 'ws-reference';
+  | 'ws-reference'
+  | 'socketio-polling';
 
 export interface LatencySummary {
   /** Number of recorded values (subscriber × vote pairs, or votes for the last-subscriber figure). */

@@ -16,7 +16,7 @@ describe('bench flags', () => {
   });
 
   it('expands "polling" and "reference", keeps the canonical order, and rejects unknown names', () => {
-    expect(parseBenchArgs(['--transports', 'reference,polling']).variants).toEqual(['polling-1s', 'polling-250ms', 'polling-conditional-1s', 'ws-reference']);
+    expect(parseBenchArgs(['--transports', 'reference,polling']).variants).toEqual(['polling-1s', 'polling-250ms', 'polling-conditional-1s', 'ws-reference', 'socketio-polling']);
     expect(() => parseBenchArgs(['--transports', 'carrier-pigeon'])).toThrow(/unknown "carrier-pigeon"/);
     expect(() => parseBenchArgs(['--rate', '0'])).toThrow(/positive/);
     expect(() => parseBenchArgs(['--repeat', '1.5'])).toThrow(/whole number/);
