@@ -1,12 +1,25 @@
 import { defineConfig } from 'vitest/config';
 
+const BENCH_RUN = 'test/bench/bench-quick.test.ts';
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Suites start real servers, browsers and Redis clients; two cores are shared between them.
     maxWorkers: 2,
     reporters: ['default'],
+    projects: [
+      {
+        extends: true,
+        test: { name: 'suites', include: ['test/**/*.test.ts'], exclude: [BENCH_RUN], sequence: { groupOrder: 0 } },
+      },
+      {
+        // The bench run measures latency and pins processes to cores: it runs alone, after the rest,
+        // so other suites' CPU use does not show up in its figures.
+        extends: true,
+        test: { name: 'bench-run', include: [BENCH_RUN], sequence: { groupOrder: 1 } },
+      },
+    ],
   },
 });
