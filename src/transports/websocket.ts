@@ -42,6 +42,16 @@ const websocketTransport: FastifyPluginAsyncTypebox = async (app) => {
     socket.close(CloseCode.TOO_SLOW, 'too slow: unsent data passed the limit');
   }
 
+  /** Error frames obey the same limit as votes: a client that floods us with bad frames and never reads is dropped. */
+  function sendErrorFrame(socket: WebSocket, error: string, message: string): void {
+    if (!peers.has(socket)) return;
+    if (socket.bufferedAmount > config.wsMaxBufferedBytes) {
+      dropSlowPeer(socket);
+      return;
+    }
+    socket.send(errorFrame(error, message));
+  }
+
   const unsubscribe = feed.subscribe(function broadcastVote(entry) {
     if (peers.size === 0) return;
     const frame = Buffer.from(entry.json);
@@ -83,15 +93,15 @@ const websocketTransport: FastifyPluginAsyncTypebox = async (app) => {
     }
     const parsed = parseClientFrame(data.toString());
     if (!parsed.ok) {
-      socket.send(errorFrame(parsed.error, parsed.message));
+      sendErrorFrame(socket, parsed.error, parsed.message);
       return;
     }
     if (sessionUser(peer.request) === null) {
-      socket.send(errorFrame('no_session', 'Voting needs a session: POST /api/session before connecting'));
+      sendErrorFrame(socket, 'no_session', 'Voting needs a session: POST /api/session before connecting');
       return;
     }
     if (!(await app.voteLimiter(peer.request))) {
-      socket.send(errorFrame('rate_limited', `At most ${config.votesPerSecond} votes per second per user`));
+      sendErrorFrame(socket, 'rate_limited', `At most ${config.votesPerSecond} votes per second per user`);
       return;
     }
     const { candidateId, voteId } = parsed.vote;
@@ -99,7 +109,7 @@ const websocketTransport: FastifyPluginAsyncTypebox = async (app) => {
       await feed.vote(voteId === undefined ? { candidateId } : { candidateId, voteId });
     } catch (error) {
       if (!(error instanceof FeedError)) throw error;
-      socket.send(errorFrame(error.code, error.message));
+      sendErrorFrame(socket, error.code, error.message);
     }
   }
 
@@ -145,7 +155,7 @@ const websocketTransport: FastifyPluginAsyncTypebox = async (app) => {
           .then(() => handleVoteFrame(socket, peer, data, isBinary))
           .catch((error: unknown) => {
             request.log.error({ err: error }, 'websocket vote failed');
-            socket.send(errorFrame('internal_error', 'The vote could not be recorded'));
+            sendErrorFrame(socket, 'internal_error', 'The vote could not be recorded');
           });
       });
       socket.on('close', function onClose() {

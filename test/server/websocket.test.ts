@@ -139,4 +139,23 @@ describe('the WebSocket transport', () => {
     expect((await slow.closed).code).toBe(4008);
     expect(fast.socket.readyState).toBe(fast.socket.OPEN);
   }, 120_000);
+
+  it('drops a peer that floods bad frames while never reading its error frames', async () => {
+    server = await startServer({ wsMaxBufferedBytes: 64 * 1024 });
+    const flooder = await connect(server.url);
+    const bystander = await connect(server.url);
+    (flooder.socket as unknown as { _socket: Socket })._socket.pause();
+    const metrics = server.app.metrics;
+    let sent = 0;
+    while (metrics.collect().websocket.drops === 0 && sent < 400_000) {
+      for (let i = 0; i < 2000; i++) flooder.socket.send('not json at all');
+      sent += 2000;
+      // Let the server read what was sent before checking again.
+      await new Promise((resolve) => setImmediate(resolve));
+      await waitFor(() => (metrics.collect().websocket.bytesIn >= sent * 20 ? true : undefined), 20_000, 'the server to read the flood');
+    }
+    expect(metrics.collect().websocket.drops).toBe(1);
+    expect(bystander.socket.readyState).toBe(bystander.socket.OPEN);
+    expect(server.feed.head()).toBe(0);
+  }, 120_000);
 });
