@@ -3,6 +3,7 @@ import type { BenchResults, VariantName } from '../results/types.ts';
 import { headlineRows, type ScenarioRow } from './derive.ts';
 import { bytes, ms, percent, times, rateText } from './format.ts';
 import { pollingLatencyModel } from './model.ts';
+import { checkTargets, targetsConclusion } from './targets.ts';
 
 const label = (variant: VariantName): string => VARIANTS[variant].label;
 
@@ -59,6 +60,17 @@ export function conclusions(results: BenchResults, rows: readonly ScenarioRow[])
         `${times(totalBytes(websocket) / totalBytes(reference))} the bytes, and has a p50 of ${ms(figure(websocket, 'p50Ms'))} ms against ${ms(figure(reference, 'p50Ms'))} ms.`,
     );
   }
+
+  const socketIo = headline.find((r) => r.variant === 'socketio-polling');
+  const longPolling = headline.find((r) => r.variant === 'long-polling');
+  if (socketIo !== undefined && longPolling !== undefined) {
+    out.push(
+      `Against Socket.IO's polling transport ${at}, our long polling has a p50 of ${ms(figure(longPolling, 'p50Ms'))} ms against ${ms(figure(socketIo, 'p50Ms'))} ms (p99 ${ms(figure(longPolling, 'p99Ms'))} against ${ms(figure(socketIo, 'p99Ms'))} ms), ` +
+        `uses ${times(figure(longPolling, 'cpuMsPer1000Deliveries') / figure(socketIo, 'cpuMsPer1000Deliveries'))} its CPU per delivery and ${times(totalBytes(longPolling) / totalBytes(socketIo))} its bytes per delivered vote.`,
+    );
+  }
+  const targets = targetsConclusion(checkTargets(results, rows));
+  if (targets !== undefined) out.push(targets);
 
   for (const model of pollingLatencyModel(results, rows).filter((m) => m.what === 'mean latency')) {
     const off = (model.measured - model.model) / model.model;

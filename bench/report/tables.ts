@@ -3,6 +3,7 @@ import type { BenchResults } from '../results/types.ts';
 import { headlineRows, type ScenarioRow } from './derive.ts';
 import { bytes, ms, num, percent, times, withRange, rateText } from './format.ts';
 import { bytesModel, pollingLatencyModel, projection } from './model.ts';
+import { checkTargets, formatFigure, limitText, ratioText, TARGET_UNITS, verdictText } from './targets.ts';
 
 export interface Cell {
   text: string;
@@ -72,6 +73,29 @@ export function summaryTable(results: BenchResults, rows: readonly ScenarioRow[]
 function median(values: number[]): number {
   const finite = values.filter(Number.isFinite).sort((a, b) => a - b);
   return finite.length === 0 ? Number.NaN : finite[Math.floor((finite.length - 1) / 2)]!;
+}
+
+/** Issue 2's performance targets, checked against this run's rows: ratio, limit, and met or not (red). */
+export function targetsTable(results: BenchResults, rows: readonly ScenarioRow[]): Table {
+  return {
+    id: 'targets',
+    title: 'Targets (issue 2)',
+    intro: 'Each target is a ratio of our figure to a reference\'s, at the headline and at 1,000 subscribers where that was run (medians over repetitions). A target not met is red; one whose scenarios flagged the load generator is not judged (red if it misses as measured).',
+    columns: ['target', 'at', 'figure', 'ours', 'reference', 'measured ratio', 'target', 'verdict'],
+    rows: checkTargets(results, rows).map((c) => {
+      const missed = c.verdict === 'not met' || (c.verdict === 'flagged' && c.metAsMeasured === false);
+      return [
+        cell(c.spec.wording),
+        cell(`${c.clients} subscribers, ${rateText(c.rate)}`),
+        cell(TARGET_UNITS[c.spec.figure]),
+        cell(c.ours === undefined ? '–' : `${VARIANTS[c.spec.ours].label}: ${formatFigure(c.spec.figure, c.ours)}`),
+        cell(c.reference === undefined ? '–' : `${VARIANTS[c.spec.reference].label}: ${formatFigure(c.spec.figure, c.reference)}`),
+        cell(c.ratio === undefined ? '–' : ratioText(c.ratio), missed),
+        cell(limitText(c.spec.maxRatio)),
+        cell(verdictText(c), missed),
+      ];
+    }),
+  };
 }
 
 export function scenariosTable(rows: readonly ScenarioRow[]): Table {

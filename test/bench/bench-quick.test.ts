@@ -62,6 +62,15 @@ describe('npm run bench -- --quick', () => {
     for (const o of results.overhead) expect(o.unexpected + o.errors, o.name).toBe(0);
   });
 
+  it('checks every issue-2 target at the headline, with both of its rows measured', async () => {
+    const markdown = await readFile(join(root, 'latest', 'report.md'), 'utf8');
+    const section = markdown.slice(markdown.indexOf('### Targets (issue 2)'));
+    expect(section.length, 'no targets table').toBeLessThan(markdown.length);
+    const lines = section.split('\n').filter((l) => l.startsWith('| ') && l.includes('4 subscribers, 20 votes/s'));
+    expect(lines).toHaveLength(6);
+    for (const line of lines) expect(line).toMatch(/\| (🔴 \*\*)?(met|not met|load generator flagged \(as measured: (met|not met)\))(\*\*)? \|$/);
+  });
+
   it('delivers every vote to every subscriber exactly once and in order, on every transport', () => {
     for (const s of results.scenarios) {
       expect(s.votes.acknowledged, s.variant).toBe(s.votes.scheduled);

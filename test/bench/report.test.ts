@@ -10,12 +10,14 @@ import { renderMarkdown, type ReportDocument } from '../../bench/report/markdown
 import { bytesModel, pollingLatencyModel, sseEventBytes, wsFrameBytes } from '../../bench/report/model.ts';
 import { readResults, writeReport } from '../../bench/report/write-report.ts';
 import type { BenchResults } from '../../bench/results/types.ts';
+import { checkTargets, TARGETS } from '../../bench/report/targets.ts';
 
 /**
- * The fixture is the results.json of a real small run (polling 1 s, SSE, WebSocket, bare ws; 2 and 4
- * subscribers at 5 votes/s; the headline repeated twice) with two faults written in by hand so the
- * red marking can be checked: 2 lost events for SSE at 4 subscribers, and a saturated load generator
- * for the reference at 4 subscribers.
+ * The fixture is the results.json of real small runs (polling 1 s, SSE, WebSocket, bare ws, and in a
+ * second run long polling and the Socket.IO polling reference, merged in; 2 and 4 subscribers at
+ * 5 votes/s; the headline repeated twice) with two faults written in by hand so the red marking can
+ * be checked: 2 lost events for SSE at 4 subscribers, and a saturated load generator for the bare ws
+ * reference at 4 subscribers.
  */
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'results.json');
 
@@ -152,5 +154,74 @@ describe('writeReport', () => {
     expect(await readlink(join(root, 'latest'))).toBe('2026-11-25T12-53-15Z');
     const again = JSON.parse(await readFile(written.results, 'utf8')) as BenchResults;
     expect(again.scenarios).toHaveLength(results.scenarios.length);
+  });
+});
+
+describe('the issue-2 targets table', () => {
+  const targetsOf = (d: ReportDocument) => d.tables.before.find((t) => t.id === 'targets')!;
+  const VERDICT = 7;
+  const RATIO = 5;
+
+  it('comes right after the summary and checks every target at the headline, ratios from the rows', () => {
+    expect(doc.tables.before.map((t) => t.id)).toEqual(['summary', 'targets']);
+    const table = targetsOf(doc);
+    // The fixture has no 1,000-subscriber scenarios: only the headline is checked.
+    expect(table.rows).toHaveLength(TARGETS.length);
+    const rows = scenarioRows(results);
+    const at = (variant: string) => rows.find((r) => r.variant === variant && r.clients === 2 && r.rate === 5)!;
+    const p50 = at('long-polling').figures.p50Ms.median / at('socketio-polling').figures.p50Ms.median;
+    const lpP50 = table.rows.find((r) => r[0]!.text.startsWith('long polling p50'))!;
+    expect(lpP50[RATIO]!.text).toBe(`${p50.toFixed(2)}×`);
+    expect(lpP50[VERDICT]!.text).toBe(p50 <= 0.25 ? 'met' : 'not met');
+    const bytes = (v: string) => at(v).figures.bytesDownPerEvent.median + at(v).figures.bytesUpPerEvent.median;
+    const lpBytes = table.rows.find((r) => r[0]!.text.startsWith('long polling bytes'))!;
+    expect(lpBytes[RATIO]!.text).toBe(`${(bytes('long-polling') / bytes('socketio-polling')).toFixed(2)}×`);
+    // Every verdict is red exactly when the ratio is over its limit.
+    for (const [i, check] of checkTargets(results, rows).entries()) {
+      expect(check.verdict).not.toBe('not measured');
+      expect(table.rows[i]![VERDICT]!.bad === true, check.spec.id).toBe(check.ratio! > check.spec.maxRatio);
+    }
+    expect(doc.conclusions.some((c) => c.startsWith('Issue 2 targets: '))).toBe(true);
+    expect(doc.conclusions.some((c) => c.startsWith('Against Socket.IO\'s polling transport at 2 subscribers and 5 votes/s'))).toBe(true);
+  });
+
+  it('renders a target that is not met in red, and one that is met without red', async () => {
+    const slow = structuredClone(results);
+    for (const s of slow.scenarios) if (s.variant === 'long-polling') s.latency.p50Us = 40_000;
+    for (const s of slow.scenarios) if (s.variant === 'socketio-polling') s.latency.p50Us = 20_000;
+    const missed = await buildDocument(slow);
+    const row = targetsOf(missed).rows.find((r) => r[0]!.text.startsWith('long polling p50'))!;
+    expect(row[RATIO]).toEqual({ text: '2.00×', bad: true });
+    expect(row[VERDICT]).toEqual({ text: 'not met', bad: true });
+    expect(renderMarkdown(missed)).toContain('| 🔴 **2.00×** | ≤ 0.25× | 🔴 **not met** |');
+    expect(renderHtml(missed)).toContain('<td class="bad">2.00×</td><td>≤ 0.25×</td><td class="bad">not met</td>');
+    expect(missed.conclusions.find((c) => c.startsWith('Issue 2 targets'))).toContain('Not met: long polling p50 latency at most a quarter of Socket.IO polling at 2 subscribers (2.00× against ≤ 0.25×)');
+
+    const fast = structuredClone(results);
+    for (const s of fast.scenarios) if (s.variant === 'long-polling') s.latency.p50Us = 1_000;
+    for (const s of fast.scenarios) if (s.variant === 'socketio-polling') s.latency.p50Us = 20_000;
+    const met = targetsOf(await buildDocument(fast)).rows.find((r) => r[0]!.text.startsWith('long polling p50'))!;
+    expect(met[RATIO]).toEqual({ text: '0.05×' });
+    expect(met[VERDICT]).toEqual({ text: 'met' });
+  });
+
+  it('checks 1,000 subscribers too when run, says "not measured" without a reference, and does not judge flagged rows', async () => {
+    // Relabel the 4-subscriber scenarios as 1,000: the bare ws reference there is flagged in the fixture.
+    const big = structuredClone(results);
+    big.config.clients = [2, 1000];
+    for (const s of big.scenarios) if (s.clients === 4) s.clients = 1000;
+    const table = targetsOf(await buildDocument(big));
+    expect(table.rows).toHaveLength(2 * TARGETS.length);
+    const wsAt1000 = table.rows.find((r) => r[0]!.text.startsWith('WebSocket CPU') && r[1]!.text.startsWith('1000 subscribers'))!;
+    expect(wsAt1000[VERDICT]!.text).toMatch(/^load generator flagged \(as measured: (met|not met)\)$/);
+    expect(wsAt1000[VERDICT]!.bad === true).toBe(wsAt1000[VERDICT]!.text.endsWith('not met)'));
+
+    const withoutSocketIo = structuredClone(results);
+    withoutSocketIo.config.variants = withoutSocketIo.config.variants.filter((v) => v !== 'socketio-polling');
+    withoutSocketIo.scenarios = withoutSocketIo.scenarios.filter((s) => s.variant !== 'socketio-polling');
+    const rows = targetsOf(await buildDocument(withoutSocketIo)).rows;
+    const lp = rows.filter((r) => r[0]!.text.startsWith('long polling'));
+    expect(lp).toHaveLength(4);
+    for (const r of lp) expect(r[VERDICT]).toEqual({ text: 'not measured' });
   });
 });
