@@ -11,7 +11,10 @@ import { freePort } from './process/free-port.ts';
 import { planPinning } from './process/pinning.ts';
 import { rateText } from './report/format.ts';
 import { startServerProcess, type ServerProcess } from './process/server-process.ts';
-import type { BenchResults, PinningInfo } from './results/types.ts';
+import type { BenchResults, FeedComparison, PinningInfo } from './results/types.ts';
+import { benchKeyPrefix, deleteKeys, FEED_SETUPS, redisUnreachable, redisUrlFromEnv } from './measure/feed-comparison.ts';
+import { redactUrl } from '../src/feed/redis-connection.ts';
+import { randomBytes } from 'node:crypto';
 
 /** How the real server is started for the bench; everything else is its documented default. */
 export const SERVER_ENV: Readonly<Record<string, string>> = Object.freeze({
@@ -37,7 +40,10 @@ export async function runBench(options: BenchOptions, cwd: string): Promise<Benc
   const { serverCommandPrefix, ...pinningInfo } = pinning;
   const plan = planScenarios(options);
   const overheadEstimateMs = 3 * (options.overheadDurationMs + 300) + 2500;
-  const progress = new Progress(overheadEstimateMs + plan.reduce((sum, s) => sum + estimateScenarioMs(s, options.windowMs), 0));
+  const feedEstimateMs = options.redis
+    ? FEED_SETUPS.reduce((sum, f) => sum + estimateScenarioMs({ id: '', variant: 'websocket', clients: options.headline.clients, rate: options.headline.rate, repetition: 1 }, options.windowMs) + (f.processes - 1) * 1000, 0)
+    : 0;
+  const progress = new Progress(overheadEstimateMs + plan.reduce((sum, s) => sum + estimateScenarioMs(s, options.windowMs), 0) + feedEstimateMs);
   const retries: NonNullable<BenchResults['retries']> = [];
   const results: BenchResults = {
     schemaVersion: 1,
@@ -53,6 +59,7 @@ export async function runBench(options: BenchOptions, cwd: string): Promise<Benc
       windowMs: options.windowMs,
       repeat: options.repeat,
       headline: options.headline,
+      redis: options.redis,
       longPollTimeoutMs: Number(SERVER_ENV.LONG_POLL_TIMEOUT_MS),
       overheadDurationMs: options.overheadDurationMs,
       overheadConnections: options.overheadConnections,
@@ -65,37 +72,114 @@ export async function runBench(options: BenchOptions, cwd: string): Promise<Benc
     overhead: [],
     probes: [],
   };
-  const start = async (server: VariantSpec['server']): Promise<ServerProcess> =>
+  const start = async (server: VariantSpec['server'], env: Record<string, string>): Promise<ServerProcess> =>
     startServerProcess({
       script: SERVER_SCRIPTS[server],
       port: await freePort(),
-      env: { ...SERVER_ENV },
+      env: { ...SERVER_ENV, ...env },
       commandPrefix: serverCommandPrefix,
       cwd,
     });
 
   /**
-   * Runs one step against a freshly started server. A server that dies under the step without being
-   * told to (killed from outside: the step measured nothing real) gets one retry, which is recorded.
+   * Runs one step against `count` freshly started server processes (one, except for the Redis scenario's
+   * two processes sharing a feed). A server that dies under the step without being told to (killed from
+   * outside: the step measured nothing real) gets one retry, which is recorded.
    */
-  const onFreshServer = async <T>(step: string, kind: VariantSpec['server'], task: (server: ServerProcess) => Promise<T>): Promise<T> => {
+  const onFreshServers = async <T>(
+    step: string,
+    kind: VariantSpec['server'],
+    count: number,
+    env: Record<string, string>,
+    task: (servers: ServerProcess[]) => Promise<T>,
+  ): Promise<T> => {
     for (let attempt = 1; ; attempt++) {
-      let server: ServerProcess | undefined;
+      const servers: ServerProcess[] = [];
+      const down = (): ServerProcess | undefined => servers.find((s) => s.state() !== 'running');
       try {
-        server = await start(kind);
-        const value = await task(server);
-        if (server.state() !== 'running') throw new Error(`the server process ${server.state()} during the step`);
+        for (let i = 0; i < count; i++) servers.push(await start(kind, env));
+        const value = await task(servers);
+        const dead = down();
+        if (dead !== undefined) throw new Error(`the server process ${dead.pid} ${dead.state()} during the step`);
         return value;
       } catch (error) {
-        const lost = server === undefined || server.state() !== 'running';
+        const lost = servers.length < count || down() !== undefined;
+        const culprit = down() ?? servers[0];
         if (lost && attempt < 2) {
-          retries.push({ step, reason: describe(error, server).split('\n').slice(0, 2).join(' ') });
+          retries.push({ step, reason: describe(error, culprit).split('\n').slice(0, 2).join(' ') });
           continue;
         }
-        throw new Error(describe(error, server));
+        throw new Error(describe(error, culprit));
       } finally {
-        await server?.stop();
+        await Promise.all(servers.map((s) => s.stop()));
       }
+    }
+  };
+  const onFreshServer = <T>(step: string, kind: VariantSpec['server'], task: (server: ServerProcess) => Promise<T>): Promise<T> =>
+    onFreshServers(step, kind, 1, {}, (servers) => task(servers[0]!));
+
+  /**
+   * The Redis scenario (issue 5): the same WebSocket subscribers, at the headline count and rate, on one
+   * process with the memory feed, one process with FEED=REDIS_URL, and two separate server processes on
+   * two ports sharing that feed (same FEED, REDIS_KEY_PREFIX and SESSION_SECRET), subscribers and votes
+   * spread over both. Skipped, with the reason, when no Redis answers. The run's keys are deleted after
+   * each Redis setup and at the end.
+   */
+  const runFeedComparison = async (): Promise<void> => {
+    const redisUrl = redisUrlFromEnv();
+    const keyPrefix = benchKeyPrefix(results.startedAt);
+    const { clients, rate } = options.headline;
+    const feeds: FeedComparison = {
+      redisUrl: redactUrl(redisUrl),
+      keyPrefix,
+      processesHow: 'two separate server processes (src/server.ts) on two ports with the same FEED, REDIS_KEY_PREFIX and SESSION_SECRET, both pinned like every server; subscribers alternate between them and votes alternate between them; CPU, memory and counters are summed over both pids (each answers its own GET /api/metrics)',
+      clients,
+      rate,
+      runs: [],
+      keysDeleted: null,
+    };
+    results.feeds = feeds;
+    const unreachable = await redisUnreachable(redisUrl);
+    if (unreachable !== undefined) {
+      feeds.skipped = unreachable;
+      return;
+    }
+    const spec = VARIANTS.websocket;
+    const sessionSecret = randomBytes(32).toString('hex');
+    let deleted = 0;
+    try {
+      for (const [index, setup] of FEED_SETUPS.entries()) {
+        const label = `Redis scenario: ${setup.label}, ${clients} subscribers, ${rateText(rate)}`;
+        const env: Record<string, string> = setup.feed === 'redis' ? { FEED: redisUrl, REDIS_KEY_PREFIX: keyPrefix, SESSION_SECRET: sessionSecret } : {};
+        progress.step(label, estimateScenarioMs({ id: '', variant: 'websocket', clients, rate, repetition: 1 }, options.windowMs) + (setup.processes - 1) * 1000);
+        try {
+          const scenario = await onFreshServers(label, 'real', setup.processes, env, async (servers) =>
+            runScenario({
+              id: `f${index + 1}`,
+              spec,
+              clients,
+              rate,
+              windowMs: options.windowMs,
+              repetition: 1,
+              baseUrl: servers[0]!.url,
+              serverUrls: servers.map((s) => s.url),
+              candidateIds: await ballotCandidates(servers[0]!.url),
+              longPollTimeoutMs: results.config.longPollTimeoutMs,
+              onPhase: (phase) => progress.phase(phase),
+            }),
+          );
+          feeds.runs.push({ ...setup, scenario });
+        } catch (error) {
+          results.failures.push({ step: label, error: (error as Error).message });
+        } finally {
+          progress.stepDone();
+          // Each Redis setup starts from an empty feed.
+          if (setup.feed === 'redis') deleted += await deleteKeys(redisUrl, keyPrefix);
+        }
+      }
+      feeds.keysDeleted = deleted;
+    } catch (error) {
+      results.failures.push({ step: `deleting the Redis keys ${keyPrefix}*`, error: (error as Error).message });
     }
   };
 
@@ -142,6 +226,8 @@ export async function runBench(options: BenchOptions, cwd: string): Promise<Benc
         progress.stepDone();
       }
     }
+
+    if (options.redis) await runFeedComparison();
   } finally {
     progress.stop();
   }

@@ -8,6 +8,8 @@ export interface BenchOptions extends PlanSettings {
   outRoot: string;
   overheadDurationMs: number;
   overheadConnections: number;
+  /** Run the Redis scenario (memory vs Redis vs two processes on Redis): default on, off with --quick. */
+  redis: boolean;
   help: boolean;
 }
 
@@ -23,13 +25,17 @@ process) and writes reports/<timestamp>/{index.html,report.md,results.json} and 
                        ws-reference and socketio-polling
   --clients LIST       subscriber counts per scenario (default 10,100,1000; --quick 10)
   --rate LIST          votes per second, cast open-loop (default 1,20; --quick 20)
-  --duration SECONDS   length of each measured window (default 3.5; --quick 3)
-  --repeat N           repetitions of the headline scenarios, for median and range (default 3; --quick 1)
+  --duration SECONDS   length of each measured window (default 3; --quick 3)
+  --repeat N           repetitions of the headline scenarios, for median and range (default 2; --quick 1)
+  --redis, --no-redis  the Redis scenario: WebSocket subscribers at the headline count and rate on one
+                       process with the memory feed, one with FEED=REDIS_URL and two sharing it
+                       (default on; off with --quick unless --redis; skipped when no Redis answers
+                       at REDIS_URL, default redis://127.0.0.1:6379)
   --out DIR            where report folders go (default reports)
   --help               this text
 `;
 
-const DEFAULT = { clients: [10, 100, 1000], rates: [1, 20], windowMs: 3500, repeat: 3, overheadDurationMs: 2000 };
+const DEFAULT = { clients: [10, 100, 1000], rates: [1, 20], windowMs: 3000, repeat: 2, overheadDurationMs: 2000 };
 const QUICK = { clients: [10], rates: [20], windowMs: 3000, repeat: 1, overheadDurationMs: 1000 };
 
 export function parseBenchArgs(argv: readonly string[]): BenchOptions {
@@ -44,6 +50,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       duration: { type: 'string' },
       repeat: { type: 'string' },
       out: { type: 'string' },
+      redis: { type: 'boolean' },
+      'no-redis': { type: 'boolean' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -60,9 +68,17 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     repeat: values.repeat === undefined ? base.repeat : positiveInteger('--repeat', values.repeat),
     headline: pickHeadline(clients, rates),
     outRoot: values.out ?? 'reports',
+    redis: redisFlag(values.redis, values['no-redis'], values.quick === true),
     overheadDurationMs: base.overheadDurationMs,
     overheadConnections: 50,
   };
+}
+
+function redisFlag(on: boolean | undefined, off: boolean | undefined, quick: boolean): boolean {
+  if (on === true && off === true) throw new Error('--redis and --no-redis contradict each other');
+  if (on === true) return true;
+  if (off === true) return false;
+  return !quick;
 }
 
 function parseVariants(text: string): VariantName[] {

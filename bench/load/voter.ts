@@ -6,6 +6,8 @@ import { percentile } from '../measure/percentile.ts';
 
 export interface VoterOptions {
   baseUrl: string;
+  /** Several servers: vote i goes to baseUrls[i % n] (two processes sharing a feed). Default: [baseUrl]. */
+  baseUrls?: readonly string[];
   cookie: string;
   /** Votes per second. */
   rate: number;
@@ -36,7 +38,8 @@ export interface CastVote {
 export class OpenLoopVoter {
   readonly votes: CastVote[] = [];
   readonly #options: VoterOptions;
-  readonly #pool: Pool;
+  readonly #urls: readonly string[];
+  readonly #pools: Pool[];
   readonly #inFlight = new Set<Promise<void>>();
   #timer: NodeJS.Timeout | undefined;
   #startedAt = 0;
@@ -45,7 +48,8 @@ export class OpenLoopVoter {
 
   constructor(options: VoterOptions) {
     this.#options = options;
-    this.#pool = new Pool(options.baseUrl, { connections: 16, pipelining: 1 });
+    this.#urls = options.baseUrls ?? [options.baseUrl];
+    this.#pools = this.#urls.map((url) => new Pool(url, { connections: 16, pipelining: 1 }));
   }
 
   /** Starts the schedule now; resolves when every vote is sent and answered. */
@@ -69,7 +73,7 @@ export class OpenLoopVoter {
     this.#closing ??= (async () => {
       this.stop();
       await Promise.all(this.#inFlight);
-      await this.#pool.close();
+      await Promise.all(this.#pools.map((pool) => pool.close()));
     })();
     return this.#closing;
   }
@@ -92,11 +96,12 @@ export class OpenLoopVoter {
   }
 
   #send(index: number, now: number): void {
-    const { baseUrl, cookie, candidateIds, idPrefix } = this.#options;
+    const { cookie, candidateIds, idPrefix } = this.#options;
+    const baseUrl = this.#urls[index % this.#urls.length]!;
     const vote: CastVote = { voteId: `${idPrefix}-${index}`, dueAt: this.#dueAt(index), sentAt: now };
     this.votes.push(vote);
     const candidateId = candidateIds[index % candidateIds.length]!;
-    const sending = this.#pool
+    const sending = this.#pools[index % this.#pools.length]!
       .request({
         method: 'POST',
         path: '/api/votes',

@@ -10,7 +10,7 @@ import type { VariantSpec } from '../plan/variants.ts';
 import type { ScenarioResult } from '../results/types.ts';
 import { summarizeCoherence } from './coherence.ts';
 import { measureDeliveryLatencies } from './delivery-latency.ts';
-import { readServerMetrics, serverDelta } from './server-metrics.ts';
+import { readServerMetrics, serverDelta, type ServerDelta, type ServerMetrics } from './server-metrics.ts';
 
 export interface ScenarioInput {
   id: string;
@@ -20,6 +20,11 @@ export interface ScenarioInput {
   windowMs: number;
   repetition: number;
   baseUrl: string;
+  /**
+   * Every server process of the scenario when there are several sharing one feed: subscribers and votes
+   * are spread over them round-robin, and CPU, memory and counters are summed over them. Default: [baseUrl].
+   */
+  serverUrls?: readonly string[];
   candidateIds: readonly string[];
   longPollTimeoutMs: number;
   /** Called with a short phase name, for the progress bar. */
@@ -29,6 +34,8 @@ export interface ScenarioInput {
 /** Subscribers connect in small waves: a burst of 1,000 SYNs would overflow the listen backlog. */
 const CONNECT_WAVE = 50;
 const CONNECT_TIMEOUT_MS = 60_000;
+/** The Redis feed's periodic PING (every 2 s, src/feed/redis-feed.ts) has replaced its start-up sample by then. */
+const RTT_SETTLED_UPTIME_MS = 2200;
 
 /**
  * One scenario: N subscribers of one variant hear votes cast at a fixed rate for a fixed window.
@@ -42,13 +49,17 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
   const errors: string[] = [];
   const phase = input.onPhase ?? (() => undefined);
 
+  const urls = input.serverUrls ?? [baseUrl];
+  const urlOf = (i: number): string => urls[i % urls.length]!;
+  const readAll = (): Promise<ServerMetrics[]> => Promise.all(urls.map((url) => readServerMetrics(url)));
+
   phase('connecting');
-  const before = await readServerMetrics(baseUrl);
-  const cookies = await mapLimited(clients, 32, (i) => openSession(baseUrl, `bench-${i}`));
-  const subscribers: BenchSubscriber[] = cookies.map((cookie) =>
+  const before = await readAll();
+  const cookies = await mapLimited(clients, 32, (i) => openSession(urlOf(i), `bench-${i}`));
+  const subscribers: BenchSubscriber[] = cookies.map((cookie, i) =>
     spec.client === 'socketio'
-      ? new SocketIoSubscriber({ baseUrl, cookie })
-      : new Subscriber({ spec, baseUrl, cookie, longPollTimeoutMs: input.longPollTimeoutMs }),
+      ? new SocketIoSubscriber({ baseUrl: urlOf(i), cookie })
+      : new Subscriber({ spec, baseUrl: urlOf(i), cookie, longPollTimeoutMs: input.longPollTimeoutMs }),
   );
   let voter: OpenLoopVoter | undefined;
   try {
@@ -67,6 +78,7 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
     phase('measuring');
     voter = new OpenLoopVoter({
       baseUrl,
+      baseUrls: urls,
       cookie: await openSession(baseUrl, 'bench-voter'),
       rate,
       count: Math.max(1, Math.round((windowMs * rate) / 1000)),
@@ -74,7 +86,7 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
       idPrefix: input.id,
     });
     const monitor = new GeneratorMonitor();
-    const atStart = await readServerMetrics(baseUrl);
+    const atStart = await readAll();
     const clientsAtStart = sumCounters(subscribers.map((s) => s.counters()));
     const windowStart = performance.now();
     monitor.start();
@@ -82,7 +94,7 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
     await sleep(Math.max(0, windowStart + windowMs - performance.now()));
     const voteStats = voter.stats();
     const generator = monitor.finish(voteStats.sendLagP99Ms);
-    const atEnd = await readServerMetrics(baseUrl);
+    const atEnd = await readAll();
     const clientsAtEnd = sumCounters(subscribers.map((s) => s.counters()));
     await voter.close();
 
@@ -95,7 +107,18 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
     for (const s of subscribers) for (const e of s.errors) if (errors.length < 10) errors.push(e);
 
     const latencies = measureDeliveryLatencies(subscribers.map((s) => s.ledger), dueBySeq);
-    const server = serverDelta(atStart, atEnd, spec.serverLabel);
+    const server = sumDeltas(atStart.map((m, i) => serverDelta(m, atEnd[i]!, spec.serverLabel)));
+    const sumOf = (all: readonly ServerMetrics[], pick: (m: ServerMetrics) => number): number => all.reduce((total, m) => total + pick(m), 0);
+    // The Redis feed PINGs at start-up (a sample taken while the process is still warming up, often
+    // 100+ ms) and then every 2 s: only samples from processes up for longer than that count. They are
+    // read at the end of the window and after the drain (waiting for the first periodic PING if needed).
+    const youngest = Math.min(...atEnd.map((m) => m.uptimeMs));
+    if (atEnd.some((m) => m.feed.rttMs !== undefined) && youngest < RTT_SETTLED_UPTIME_MS) await sleep(RTT_SETTLED_UPTIME_MS - youngest);
+    const afterDrain = await readAll();
+    const rtts = [...atEnd, ...afterDrain]
+      .filter((m) => m.uptimeMs >= RTT_SETTLED_UPTIME_MS)
+      .map((m) => m.feed.rttMs)
+      .filter((v): v is number => typeof v === 'number');
     const deliveries = voteStats.acknowledged * clients;
     const result: ScenarioResult = {
       id: input.id,
@@ -123,11 +146,12 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
         serverCpuMs: server.cpuMs,
         serverCpuUtilization: server.wallMs > 0 ? server.cpuMs / server.wallMs : 0,
         serverEventLoopUtilization: server.eventLoopUtilization,
-        serverRssBeforeBytes: before.process.rssBytes,
-        serverRssConnectedBytes: atStart.process.rssBytes,
-        serverHeapBeforeBytes: before.process.heapUsedBytes,
-        serverHeapConnectedBytes: atStart.process.heapUsedBytes,
+        serverRssBeforeBytes: sumOf(before, (m) => m.process.rssBytes),
+        serverRssConnectedBytes: sumOf(atStart, (m) => m.process.rssBytes),
+        serverHeapBeforeBytes: sumOf(before, (m) => m.process.heapUsedBytes),
+        serverHeapConnectedBytes: sumOf(atStart, (m) => m.process.heapUsedBytes),
       },
+      ...(urls.length > 1 || rtts.length > 0 ? { servers: { processes: urls.length, feedKind: atEnd[0]!.feed.kind, feedRttMs: rtts } } : {}),
       generator,
       errors,
     };
@@ -163,4 +187,17 @@ async function drain(subscribers: readonly BenchSubscriber[], expected: readonly
     if (subscribers.every((s) => s.ledger.highest >= last)) return;
     await sleep(25);
   }
+}
+
+/** Several processes' deltas as one: CPU and counters add up, the wall time is the longest, utilisation is the mean. */
+function sumDeltas(deltas: readonly ServerDelta[]): ServerDelta {
+  if (deltas.length === 1) return deltas[0]!;
+  const counters = { ...deltas[0]!.counters };
+  for (const d of deltas.slice(1)) for (const key of Object.keys(counters) as (keyof typeof counters)[]) counters[key] += d.counters[key];
+  return {
+    wallMs: Math.max(...deltas.map((d) => d.wallMs)),
+    cpuMs: deltas.reduce((total, d) => total + d.cpuMs, 0),
+    eventLoopUtilization: deltas.reduce((total, d) => total + d.eventLoopUtilization, 0) / deltas.length,
+    counters,
+  };
 }

@@ -5,7 +5,7 @@ import { scenarioRows } from './derive.ts';
 import type { ReportDocument } from './markdown.ts';
 import { methodParagraphs } from './method.ts';
 import {
-  environmentTable, failuresTable, modelTable, problemsTable, overheadTable, projectionTable, scenariosTable, summaryTable, targetsTable, type Table,
+  environmentTable, failuresTable, feedsTable, modelTable, problemsTable, overheadTable, projectionTable, scenariosTable, summaryTable, targetsTable, type Table,
 } from './tables.ts';
 
 /** Everything the report says, computed from results.json alone. */
@@ -14,8 +14,10 @@ export async function buildDocument(results: BenchResults): Promise<ReportDocume
   const failures = failuresTable(results);
   const problems = problemsTable(results);
   const before: Table[] = [...(failures === undefined ? [] : [failures]), ...(problems === undefined ? [] : [problems]), summaryTable(results, rows), targetsTable(results, rows)];
+  const feeds = feedsTable(results);
   const after: Table[] = [
     scenariosTable(rows),
+    ...(feeds === undefined ? [] : [feeds]),
     overheadTable(results),
     modelTable(results, rows),
     projectionTable(results, rows),

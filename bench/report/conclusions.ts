@@ -1,6 +1,6 @@
 import { VARIANTS } from '../plan/variants.ts';
 import type { BenchResults, VariantName } from '../results/types.ts';
-import { headlineRows, type ScenarioRow } from './derive.ts';
+import { derive, headlineRows, type ScenarioRow } from './derive.ts';
 import { bytes, ms, percent, times, rateText } from './format.ts';
 import { pollingLatencyModel } from './model.ts';
 import { checkTargets, targetsConclusion } from './targets.ts';
@@ -90,8 +90,35 @@ export function conclusions(results: BenchResults, rows: readonly ScenarioRow[])
     out.push(`Long polling batches when busy: at ${rateText(busyRate)} and ${longPollBusy.clients} subscribers it needed ${longPollBusy.figures.requestsPerEvent.median.toFixed(2)} requests per event.`);
   }
 
+  const feeds = feedsConclusion(results);
+  if (feeds !== undefined) out.push(feeds);
+
   out.push(...breakdowns(rows));
   return out;
+}
+
+/** What sharing the feed through Redis costs, from the Redis scenario (or why it did not run). */
+function feedsConclusion(results: BenchResults): string | undefined {
+  const feeds = results.feeds;
+  if (feeds === undefined) return undefined;
+  if (feeds.skipped !== undefined) return `Redis scenario skipped: ${feeds.skipped}.`;
+  const run = (setup: string) => feeds.runs.find((r) => r.setup === setup);
+  const memory = run('memory-1');
+  if (memory === undefined) return undefined;
+  const base = derive(memory.scenario);
+  const parts: string[] = [];
+  for (const other of [run('redis-1'), run('redis-2')]) {
+    if (other === undefined) continue;
+    const d = derive(other.scenario);
+    const rtt = [...(other.scenario.servers?.feedRttMs ?? [])].sort((a, b) => a - b);
+    const flagged = other.scenario.generator.saturated ? ' (load generator flagged)' : '';
+    parts.push(
+      `${other.label}${flagged}: p50 ${ms(d.p50Ms)} ms, p99 ${ms(d.p99Ms)} ms, ${times(d.cpuMsPer1000Deliveries / base.cpuMsPer1000Deliveries)} the server CPU per delivery (${ms(d.cpuMsPer1000Deliveries)} ms per 1,000` +
+        `${other.processes > 1 ? ', summed over both processes' : ''})${rtt.length > 0 ? `, Redis round trip ${ms(rtt[Math.floor((rtt.length - 1) / 2)]!)} ms` : ''}`,
+    );
+  }
+  if (parts.length === 0) return undefined;
+  return `Sharing the feed through Redis (WebSocket, ${feeds.clients} subscribers at ${rateText(feeds.rate)}), against one process on the memory feed (p50 ${ms(base.p50Ms)} ms, p99 ${ms(base.p99Ms)} ms, ${ms(base.cpuMsPer1000Deliveries)} CPU ms per 1,000 deliveries): ${parts.join('; ')}.`;
 }
 
 function totalBytes(row: ScenarioRow): number {

@@ -15,6 +15,13 @@ export function methodParagraphs(results: BenchResults): string[] {
     `Request overhead: autocannon against \`GET /api/ballot\` (200 and, with \`If-None-Match\`, 304) and \`POST /api/votes\`, ${c.overheadConnections} connections, no pipelining, browser-like headers, ${c.overheadDurationMs / 1000} s each; bytes and CPU come from the server's counters. autocannon is closed-loop with a 1 ms latency floor, so it is used for throughput and bytes only.`,
     `Load generator check: the bench watches its own event-loop utilisation (flag above ${SATURATION.eventLoopUtilization * 100} %), event-loop delay (p99 above ${SATURATION.eventLoopDelayP99Ms} ms) and how late votes left (p99 above ${SATURATION.voteSendLagP99Ms} ms). A flagged scenario says so next to its numbers: they describe the bench as much as the server.`,
     'Targets (issue 2): ratios of our figure to a reference\'s, each from the medians of the rows at the headline and, where run, at 1,000 subscribers at the headline rate: WebSocket CPU per delivery against bare ws (≤ 1.10×), long polling p50 and p99 against Socket.IO polling (≤ 0.25×), long polling CPU and bytes (both directions, server sockets) per delivered vote against Socket.IO polling (≤ 1.00×), SSE CPU per delivery against our WebSocket (≤ 1.10×). A target whose rows flagged the load generator is not judged; its ratio as measured is still shown.',
+    ...(results.feeds === undefined
+      ? []
+      : [
+          results.feeds.skipped !== undefined
+            ? `Redis scenario: skipped (${results.feeds.skipped}).`
+            : `Redis scenario (issue 5): the same WebSocket subscribers (${results.feeds.clients}, at ${results.feeds.rate} votes/s, measured like every scenario) on one process with the memory feed, one process with \`FEED=${results.feeds.redisUrl}\`, and ${results.feeds.processesHow}. The Redis processes run with \`REDIS_KEY_PREFIX=${results.feeds.keyPrefix}\` (this run's own prefix; its keys are deleted after each Redis setup, so each starts from an empty feed). Server CPU per 1,000 deliveries and memory are summed over the processes; both processes are pinned to the server CPU, so together they have one core, as the single process has. The Redis round trip is \`feed.rttMs\` of each process's \`GET /api/metrics\` (the feed PINGs Redis every 2 s), read at the end of the window and after the drain. Each setup runs once.`,
+        ]),
     `Repeat: \`npm run bench${c.quick ? ' -- --quick' : ''}\` on the same commit; \`npm run report -- results.json\` renders this report again from the raw figures.`,
   ];
 }

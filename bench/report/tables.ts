@@ -1,6 +1,6 @@
 import { VARIANTS } from '../plan/variants.ts';
 import type { BenchResults } from '../results/types.ts';
-import { headlineRows, type ScenarioRow } from './derive.ts';
+import { derive, headlineRows, type ScenarioRow } from './derive.ts';
 import { bytes, ms, num, percent, times, withRange, rateText } from './format.ts';
 import { bytesModel, pollingLatencyModel, projection } from './model.ts';
 import { checkTargets, formatFigure, limitText, ratioText, TARGET_UNITS, verdictText } from './targets.ts';
@@ -132,6 +132,44 @@ export function scenariosTable(rows: readonly ScenarioRow[]): Table {
         cell(percent(row.serverCpuUtilization)),
         ranged(row, 'memoryPerSubscriberBytes', bytes),
         generatorCell(row),
+      ];
+    }),
+  };
+}
+
+/** The Redis scenario (issue 5): memory feed vs Redis feed vs two processes sharing Redis. */
+export function feedsTable(results: BenchResults): Table | undefined {
+  const feeds = results.feeds;
+  if (feeds === undefined) return undefined;
+  const title = `Shared feed: memory vs Redis vs two processes (WebSocket, ${feeds.clients} subscribers, ${rateText(feeds.rate)})`;
+  const columns = ['setup', 'processes', 'votes', 'p50 ms', 'p99 ms', 'last subscriber p99 ms', 'lost / dup / out of order', 'server CPU ms / 1k deliveries (all processes)', 'server CPU (all processes)', 'server memory (all processes)', 'Redis round trip ms (median, max)', 'load generator'];
+  if (feeds.skipped !== undefined) {
+    return { id: 'feeds', title, intro: `Skipped: ${feeds.skipped}. Start Redis (or set REDIS_URL) to run it.`, columns: ['setup', 'result'], rows: [[cell('all three'), cell(`skipped: ${feeds.skipped}`)]] };
+  }
+  return {
+    id: 'feeds',
+    title,
+    intro: `The same subscribers and open-loop votes on each setup, once each. Two processes: ${feeds.processesHow}. Feed keys under \`${feeds.keyPrefix}\` (REDIS_URL ${feeds.redisUrl}), ${feeds.keysDeleted === null ? 'not all deleted (see failures)' : `${feeds.keysDeleted} deleted afterwards`}.`,
+    columns,
+    rows: feeds.runs.map((run) => {
+      const s = run.scenario;
+      const d = derive(s);
+      const errors = s.coherence.lost + s.coherence.duplicated + s.coherence.outOfOrder;
+      const rtt = s.servers?.feedRttMs ?? [];
+      const sorted = [...rtt].sort((a, b) => a - b);
+      return [
+        cell(run.label),
+        cell(String(run.processes)),
+        cell(`${s.votes.acknowledged}/${s.votes.scheduled}`, s.votes.acknowledged < s.votes.scheduled),
+        cell(ms(d.p50Ms)),
+        cell(ms(d.p99Ms)),
+        cell(ms(d.lastSubscriberP99Ms)),
+        cell(`${s.coherence.lost} / ${s.coherence.duplicated} / ${s.coherence.outOfOrder}`, errors > 0),
+        cell(ms(d.cpuMsPer1000Deliveries)),
+        cell(percent(s.cost.serverCpuUtilization)),
+        cell(bytes(s.cost.serverRssConnectedBytes)),
+        cell(sorted.length === 0 ? (run.feed === 'memory' ? 'no Redis' : '–') : `${ms(sorted[Math.floor((sorted.length - 1) / 2)]!)} (${ms(sorted.at(-1)!)})`),
+        s.generator.saturated ? cell(`flagged: ${s.generator.reasons.join('; ')}`, true) : cell('ok'),
       ];
     }),
   };

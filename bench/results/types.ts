@@ -115,6 +115,13 @@ export interface ScenarioResult {
   generator: GeneratorHealth;
   /** Anything that went wrong (failed connections, server errors); empty when all went well. */
   errors: string[];
+  /** When several processes served the scenario, or the feed reports a Redis round trip. */
+  servers?: {
+    processes: number;
+    feedKind: string;
+    /** `feed.rttMs` of GET /api/metrics, every process at the end of the window and after the drain. */
+    feedRttMs: number[];
+  };
 }
 
 export interface OverheadResult {
@@ -183,12 +190,42 @@ export interface BenchConfig {
   windowMs: number;
   repeat: number;
   headline: { clients: number; rate: number };
+  /** Whether the Redis scenario was planned (it may still be skipped when no Redis is reachable). */
+  redis?: boolean;
   longPollTimeoutMs: number;
   overheadDurationMs: number;
   overheadConnections: number;
   /** Environment the server was started with (no secrets: the session secret is random per run). */
   serverEnv: Record<string, string>;
   outDir: string;
+}
+
+/** The Redis scenario (issue 5): the same WebSocket subscribers on each way of serving the feed. */
+export type FeedSetupName = 'memory-1' | 'redis-1' | 'redis-2';
+
+export interface FeedRun {
+  setup: FeedSetupName;
+  label: string;
+  processes: number;
+  feed: 'memory' | 'redis';
+  /** The scenario as measured (variant websocket); CPU, memory and counters summed over the processes. */
+  scenario: ScenarioResult;
+}
+
+export interface FeedComparison {
+  /** REDIS_URL with any password redacted. */
+  redisUrl: string;
+  /** REDIS_KEY_PREFIX the servers ran with (`bench:<run id>:`); its keys are deleted afterwards. */
+  keyPrefix: string;
+  /** How the two processes were run. */
+  processesHow: string;
+  clients: number;
+  rate: number;
+  /** Why the scenario did not run (no Redis reachable); absent when it ran. */
+  skipped?: string;
+  runs: FeedRun[];
+  /** Keys under keyPrefix deleted at the end (null if the cleanup failed: see failures). */
+  keysDeleted: number | null;
 }
 
 export interface BenchResults {
@@ -205,4 +242,6 @@ export interface BenchResults {
   retries?: { step: string; reason: string }[];
   overhead: OverheadResult[];
   probes: WireProbe[];
+  /** The Redis scenario; absent when it was not asked for (--quick without --redis, or --no-redis). */
+  feeds?: FeedComparison;
 }

@@ -6,13 +6,19 @@ import { VARIANT_NAMES } from '../../bench/plan/variants.ts';
 describe('bench flags', () => {
   it('defaults to every transport at 10, 100 and 1,000 subscribers, 1 and 20 votes/s, headline repeated', () => {
     const options = parseBenchArgs([]);
-    expect(options).toMatchObject({ quick: false, clients: [10, 100, 1000], rates: [1, 20], repeat: 3, headline: { clients: 100, rate: 20 } });
+    expect(options).toMatchObject({ quick: false, clients: [10, 100, 1000], rates: [1, 20], repeat: 2, windowMs: 3000, redis: true, headline: { clients: 100, rate: 20 } });
     expect(options.variants).toEqual(VARIANT_NAMES);
   });
 
   it('--quick is small, and explicit flags override it', () => {
-    expect(parseBenchArgs(['--quick'])).toMatchObject({ quick: true, clients: [10], rates: [20], repeat: 1 });
+    expect(parseBenchArgs(['--quick'])).toMatchObject({ quick: true, clients: [10], rates: [20], repeat: 1, redis: false });
     expect(parseBenchArgs(['--quick', '--clients', '3,1', '--duration', '1.5'])).toMatchObject({ clients: [1, 3], windowMs: 1500, headline: { clients: 1 } });
+  });
+
+  it('runs the Redis scenario by default, not with --quick unless asked, never with --no-redis', () => {
+    expect(parseBenchArgs(['--quick', '--redis']).redis).toBe(true);
+    expect(parseBenchArgs(['--no-redis']).redis).toBe(false);
+    expect(() => parseBenchArgs(['--redis', '--no-redis'])).toThrow(/contradict/);
   });
 
   it('expands "polling" and "reference", keeps the canonical order, and rejects unknown names', () => {

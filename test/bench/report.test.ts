@@ -17,7 +17,7 @@ import { checkTargets, TARGETS } from '../../bench/report/targets.ts';
  * second run long polling and the Socket.IO polling reference, merged in; 2 and 4 subscribers at
  * 5 votes/s; the headline repeated twice) with two faults written in by hand so the red marking can
  * be checked: 2 lost events for SSE at 4 subscribers, and a saturated load generator for the bare ws
- * reference at 4 subscribers.
+ * reference at 4 subscribers. `feeds` is the Redis scenario of a third real run (4 subscribers, 20 votes/s).
  */
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'results.json');
 
@@ -223,5 +223,51 @@ describe('the issue-2 targets table', () => {
     const lp = rows.filter((r) => r[0]!.text.startsWith('long polling'));
     expect(lp).toHaveLength(4);
     for (const r of lp) expect(r[VERDICT]).toEqual({ text: 'not measured' });
+  });
+});
+
+describe('the Redis scenario in the report', () => {
+  const feedsOf = (d: ReportDocument) => d.tables.after.find((t) => t.id === 'feeds');
+
+  it('has one row per setup with figures derived from its scenario, after the scenarios table', () => {
+    expect(doc.tables.after.map((t) => t.id).slice(0, 2)).toEqual(['scenarios', 'feeds']);
+    const table = feedsOf(doc)!;
+    const feeds = results.feeds!;
+    expect(table.rows.map((r) => r[0]!.text)).toEqual(['one process, memory feed', 'one process, Redis feed', 'two processes, Redis feed']);
+    const col = (name: string) => table.columns.indexOf(name);
+    for (const [i, run] of feeds.runs.entries()) {
+      const d = derive(run.scenario);
+      expect(table.rows[i]![col('processes')]!.text).toBe(String(run.processes));
+      expect(table.rows[i]![col('p50 ms')]!.text).toBe(d.p50Ms >= 10 ? d.p50Ms.toFixed(1) : d.p50Ms.toFixed(2));
+      expect(Number(table.rows[i]![col('server CPU ms / 1k deliveries (all processes)')]!.text)).toBeCloseTo(d.cpuMsPer1000Deliveries, -1);
+    }
+    // Two processes: the summed server counters delivered to every subscriber of both.
+    const two = feeds.runs.find((r) => r.setup === 'redis-2')!.scenario;
+    expect(two.servers?.processes).toBe(2);
+    expect(two.cost.serverDeliveries).toBe(two.cost.deliveries);
+    const rtt = [...two.servers!.feedRttMs].sort((a, b) => a - b);
+    expect(table.rows[2]![col('Redis round trip ms (median, max)')]!.text).toContain(`(${rtt.at(-1)! >= 10 ? rtt.at(-1)!.toFixed(1) : rtt.at(-1)!.toFixed(2)})`);
+    expect(table.rows[0]![col('Redis round trip ms (median, max)')]!.text).toBe('no Redis');
+    expect(doc.conclusions.some((c) => c.startsWith('Sharing the feed through Redis (WebSocket, 4 subscribers at 20 votes/s)'))).toBe(true);
+    expect(doc.method.some((p) => p.startsWith('Redis scenario (issue 5)') && p.includes(feeds.keyPrefix))).toBe(true);
+    expect(markdown).toContain('### Shared feed: memory vs Redis vs two processes');
+  });
+
+  it('marks a coherence error in red, and says why when it was skipped or leaves it out when not run', async () => {
+    const broken = structuredClone(results);
+    broken.feeds!.runs[2]!.scenario.coherence.lost = 3;
+    const row = feedsOf(await buildDocument(broken))!.rows[2]!;
+    expect(row.find((c) => c.text === '3 / 0 / 0')).toEqual({ text: '3 / 0 / 0', bad: true });
+
+    const skipped = structuredClone(results);
+    skipped.feeds = { ...skipped.feeds!, runs: [], skipped: 'no Redis reachable at redis://127.0.0.1:6399 (connect ECONNREFUSED 127.0.0.1:6399)' };
+    const skippedDoc = await buildDocument(skipped);
+    expect(feedsOf(skippedDoc)!.rows).toEqual([[{ text: 'all three' }, { text: `skipped: ${skipped.feeds.skipped}` }]]);
+    expect(skippedDoc.conclusions).toContain(`Redis scenario skipped: ${skipped.feeds.skipped}.`);
+    expect(renderMarkdown(skippedDoc)).toContain('Skipped: no Redis reachable at redis://127.0.0.1:6399');
+
+    const notRun = structuredClone(results);
+    delete notRun.feeds;
+    expect(feedsOf(await buildDocument(notRun))).toBeUndefined();
   });
 });
