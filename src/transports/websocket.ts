@@ -11,6 +11,9 @@ import { sessionUser } from '../http/session.ts';
 import { CursorParam, parseCursor } from './cursor.ts';
 import { CloseCode, errorFrame, parseClientFrame } from './ws-frames.ts';
 
+/** One options object for every send: the event Buffer goes out as a text frame, uncompressed. */
+const TEXT_FRAME = Object.freeze({ binary: false, compress: false });
+
 const WsQuery = Type.Object({ since: Type.Optional(CursorParam) }, { additionalProperties: false });
 
 interface Peer {
@@ -55,14 +58,16 @@ const websocketTransport: FastifyPluginAsyncTypebox = async (app) => {
   const unsubscribe = feed.subscribe(function broadcastVote(entry) {
     if (peers.size === 0) return;
     const frame = Buffer.from(entry.json);
+    let sent = 0;
     for (const socket of peers.keys()) {
       if (socket.bufferedAmount > config.wsMaxBufferedBytes) {
         dropSlowPeer(socket);
         continue;
       }
-      socket.send(frame, { binary: false });
-      counters.deliveries++;
+      socket.send(frame, TEXT_FRAME);
+      sent++;
     }
+    counters.deliveries += sent;
   });
 
   const heartbeat = setInterval(function pingPeers() {
