@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { FastifyPluginAsync } from 'fastify';
 import type { MetricsBody } from '../metrics/metrics-json.ts';
+import { readProcessFigures } from '../metrics/process-figures.ts';
 import { createPrometheusRegistry, type FeedInfo } from '../metrics/prometheus.ts';
 
 /** GET /api/metrics (JSON, what the demo and the bench read) and GET /metrics (Prometheus text). */
@@ -13,21 +14,12 @@ const metricsRoutes: FastifyPluginAsync = async (app) => {
 
   app.get('/api/metrics', async function getMetrics(_request, reply): Promise<MetricsBody> {
     const transports = metrics.collect();
-    const cpu = process.cpuUsage();
-    const memory = process.memoryUsage();
     const rtt = feedInfo.rttMs?.();
     reply.header('cache-control', 'no-store');
     return {
       feed: { kind: feed.kind, head: feed.head(), ...(rtt === undefined ? {} : { rttMs: rtt }) },
       uptimeMs: performance.now() - startedAt,
-      process: {
-        pid: process.pid,
-        cpuUserMs: cpu.user / 1000,
-        cpuSystemMs: cpu.system / 1000,
-        rssBytes: memory.rss,
-        heapUsedBytes: memory.heapUsed,
-        eventLoopUtilization: performance.eventLoopUtilization(eluAtStart).utilization,
-      },
+      process: readProcessFigures(eluAtStart),
       transports,
     };
   });
