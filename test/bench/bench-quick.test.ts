@@ -1,16 +1,14 @@
-import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, readlink, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFile, readlink, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VARIANT_NAMES, VARIANTS } from '../../bench/plan/variants.ts';
 import type { BenchResults } from '../../bench/results/types.ts';
+import { runBench } from './helpers/run-bench.ts';
 
 /**
  * The real thing at small scale: `npm run bench -- --quick` with 4 subscribers and 2-second windows
  * (every transport, the reference server, autocannon, the report), then checks on what it measured.
  */
-const REPO = resolve(import.meta.dirname, '../..');
 const TIMEOUT_MS = 110_000;
 
 let root: string;
@@ -19,20 +17,7 @@ let output = '';
 let results: BenchResults;
 
 beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'votewire-bench-'));
-  const child = spawn('npm', ['run', 'bench', '--', '--quick', '--clients', '4', '--duration', '2', '--out', root], {
-    cwd: REPO,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  exitCode = await new Promise<number | null>((done) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), TIMEOUT_MS);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      done(code);
-    });
-  });
+  ({ root, exitCode, output } = await runBench(['--quick', '--clients', '4', '--duration', '2'], TIMEOUT_MS));
   results = JSON.parse(await readFile(join(root, 'latest', 'results.json'), 'utf8')) as BenchResults;
 }, TIMEOUT_MS + 10_000);
 

@@ -1,18 +1,16 @@
-import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisUnreachable, redisUrlFromEnv } from '../../bench/measure/feed-comparison.ts';
 import type { BenchResults } from '../../bench/results/types.ts';
+import { runBench } from './helpers/run-bench.ts';
 
 /**
  * The Redis scenario at tiny scale: `npm run bench -- --quick --transports websocket --clients 4
  * --duration 1 --redis` (about 20 s). With Redis at REDIS_URL (default redis://127.0.0.1:6379) it checks
  * what the three setups measured and that the run's keys are gone; without, that the report says why.
  */
-const REPO = resolve(import.meta.dirname, '../..');
 const TIMEOUT_MS = 90_000;
 const redisUrl = redisUrlFromEnv();
 const unreachable = await redisUnreachable(redisUrl);
@@ -24,20 +22,7 @@ let results: BenchResults;
 let markdown: string;
 
 beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), 'votewire-bench-redis-'));
-  const child = spawn('npm', ['run', 'bench', '--', '--quick', '--transports', 'websocket', '--clients', '4', '--duration', '1', '--redis', '--out', root], {
-    cwd: REPO,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  exitCode = await new Promise<number | null>((done) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), TIMEOUT_MS);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      done(code);
-    });
-  });
+  ({ root, exitCode, output } = await runBench(['--quick', '--transports', 'websocket', '--clients', '4', '--duration', '1', '--redis'], TIMEOUT_MS));
   results = JSON.parse(await readFile(join(root, 'latest', 'results.json'), 'utf8')) as BenchResults;
   markdown = await readFile(join(root, 'latest', 'report.md'), 'utf8');
 }, TIMEOUT_MS + 10_000);
