@@ -26,6 +26,8 @@ const votesRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/api/votes', { schema: { body: VoteBody } }, async function castVote(request, reply) {
     requireUser(request);
     if (!(await app.voteLimiter(request))) {
+      // The window is one second: a client that honours Retry-After gets in on its next try.
+      reply.header('retry-after', '1');
       throw new HttpError(429, 'rate_limited', `At most ${app.config.votesPerSecond} votes per second per user`);
     }
     try {

@@ -76,11 +76,18 @@ describe('per-user vote limit', () => {
       const eager = await createSession(limited.url);
       const calm = await createSession(limited.url);
       // Ten at once: even straddling a one-second window edge, at most 2 x 3 can pass.
-      const results = await Promise.all(Array.from({ length: 10 }, () => castVote(limited.url, eager, { candidateId: 'push' })));
-      const rejected = results.filter((r) => r.status === 429);
+      const vote = () =>
+        fetch(`${limited.url}/api/votes`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', cookie: eager.cookie },
+          body: '{"candidateId":"push"}',
+        });
+      const responses = await Promise.all(Array.from({ length: 10 }, vote));
+      const rejected = responses.filter((r) => r.status === 429);
       expect(rejected.length).toBeGreaterThanOrEqual(4);
-      expect(results.filter((r) => r.status === 201).length).toBe(10 - rejected.length);
-      expectErrorShape(rejected[0]!.body, 'rate_limited');
+      expect(responses.filter((r) => r.status === 201).length).toBe(10 - rejected.length);
+      expectErrorShape(await rejected[0]!.json(), 'rate_limited');
+      for (const response of rejected) expect(response.headers.get('retry-after')).toBe('1');
       expect(limited.feed.head()).toBe(10 - rejected.length);
       expect((await castVote(limited.url, calm, { candidateId: 'push' })).status).toBe(201);
     } finally {
