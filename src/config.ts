@@ -30,6 +30,8 @@ export interface Config {
   longPollQueueMax: number;
   /** LONG_POLL_QUEUE_IDLE_MS: a queue nobody polled for this long is removed @default 60000 */
   longPollQueueIdleMs: number;
+  /** LONG_POLL_QUEUES_PER_USER: long-poll queues (tabs) one user may hold; beyond, the least recently polled goes @default 32 */
+  longPollQueuesPerUser: number;
   /** WS_PING_INTERVAL_MS: ping period; a peer that misses a pong is dropped @default 30000 */
   wsPingIntervalMs: number;
   /** WS_MAX_BUFFERED_BYTES: a WebSocket client with more unsent bytes is closed with 4008 @default 1048576 */
@@ -57,6 +59,7 @@ export const DEFAULTS: Omit<Config, 'sessionSecret' | 'candidates'> = Object.fre
   logSize: 1000,
   longPollQueueMax: 500,
   longPollQueueIdleMs: 60_000,
+  longPollQueuesPerUser: 32,
   wsPingIntervalMs: 30_000,
   wsMaxBufferedBytes: 1024 * 1024,
   wsMaxPayloadBytes: 4096,
@@ -90,6 +93,7 @@ const FIELDS: Record<Exclude<keyof Config, never>, { env: string; kind: Kind; mi
   logSize: { env: 'LOG_SIZE', kind: 'int', min: 1 },
   longPollQueueMax: { env: 'LONG_POLL_QUEUE_MAX', kind: 'int', min: 1 },
   longPollQueueIdleMs: { env: 'LONG_POLL_QUEUE_IDLE_MS', kind: 'int', min: 1 },
+  longPollQueuesPerUser: { env: 'LONG_POLL_QUEUES_PER_USER', kind: 'int', min: 1 },
   wsPingIntervalMs: { env: 'WS_PING_INTERVAL_MS', kind: 'int', min: 1 },
   wsMaxBufferedBytes: { env: 'WS_MAX_BUFFERED_BYTES', kind: 'int', min: 1 },
   wsMaxPayloadBytes: { env: 'WS_MAX_PAYLOAD_BYTES', kind: 'int', min: 16 },

@@ -24,13 +24,15 @@ export interface ParkedPoll {
 
 export class PollQueue {
   readonly key: string;
+  readonly userId: string;
   /** The last seq handed to this queue's client. */
   cursor: number;
   lastSeen: number;
   parked: ParkedPoll | undefined;
 
-  constructor(key: string, cursor: number, now: number) {
+  constructor(key: string, userId: string, cursor: number, now: number) {
     this.key = key;
+    this.userId = userId;
     this.cursor = cursor;
     this.lastSeen = now;
   }
@@ -41,11 +43,15 @@ export interface PollQueuesOptions {
   maxDepth: number;
   /** A queue with no poll for this long (and none parked) is removed. @default 60000 */
   idleMs: number;
+  /** Queues one user may hold; a new one beyond it replaces the user's least recently polled. @default 32 */
+  maxPerUser: number;
 }
 
 export class PollQueues {
   readonly #queues = new Map<string, PollQueue>();
   readonly #parked = new Set<PollQueue>();
+  /** Each user's queues, so one user (or a hostile script inventing client ids) stays within maxPerUser. */
+  readonly #byUser = new Map<string, Set<PollQueue>>();
   readonly #options: PollQueuesOptions;
   /** Queues reset because they overflowed, since start. */
   resets = 0;
@@ -67,11 +73,36 @@ export class PollQueues {
     const key = `${userId}\u0000${clientId}`;
     let queue = this.#queues.get(key);
     if (queue === undefined) {
-      queue = new PollQueue(key, since, now);
+      let own = this.#byUser.get(userId);
+      if (own === undefined) {
+        own = new Set();
+        this.#byUser.set(userId, own);
+      }
+      if (own.size >= this.#options.maxPerUser) this.#evictLeastRecent(own);
+      queue = new PollQueue(key, userId, since, now);
       this.#queues.set(key, queue);
+      own.add(queue);
     }
     queue.lastSeen = now;
     return queue;
+  }
+
+  #evictLeastRecent(own: Set<PollQueue>): void {
+    let oldest: PollQueue | undefined;
+    for (const queue of own) if (oldest === undefined || queue.lastSeen < oldest.lastSeen) oldest = queue;
+    if (oldest === undefined) return;
+    const parked = oldest.parked;
+    if (parked !== undefined) this.unpark(oldest, parked);
+    this.#remove(oldest);
+    // Answered after removal: its client's next poll makes a fresh queue from its own `since`.
+    parked?.answer(null);
+  }
+
+  #remove(queue: PollQueue): void {
+    this.#queues.delete(queue.key);
+    const own = this.#byUser.get(queue.userId);
+    own?.delete(queue);
+    if (own?.size === 0) this.#byUser.delete(queue.userId);
   }
 
   /**
@@ -114,9 +145,9 @@ export class PollQueues {
   /** Removes queues nobody polled for `idleMs`; returns how many went. */
   sweep(now: number): number {
     let removed = 0;
-    for (const [key, queue] of this.#queues) {
+    for (const queue of this.#queues.values()) {
       if (queue.parked === undefined && now - queue.lastSeen >= this.#options.idleMs) {
-        this.#queues.delete(key);
+        this.#remove(queue);
         removed++;
       }
     }

@@ -52,7 +52,11 @@ function answerFor(feed: Feed, since: number): { body: string; events: number; c
 const longPollingTransport: FastifyPluginAsyncTypebox = async (app) => {
   const { feed, config, metrics } = app;
   const counters = metrics.counters['long-polling'];
-  const queues = new PollQueues({ maxDepth: config.longPollQueueMax, idleMs: config.longPollQueueIdleMs });
+  const queues = new PollQueues({
+    maxDepth: config.longPollQueueMax,
+    idleMs: config.longPollQueueIdleMs,
+    maxPerUser: config.longPollQueuesPerUser,
+  });
 
   metrics.addGaugeSource(function refreshQueueGauges() {
     counters.queues = queues.size;

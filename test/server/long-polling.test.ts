@@ -140,4 +140,21 @@ describe('long polling', () => {
     expect(result.status).toBe(204);
     expect(Date.now() - started).toBeLessThan(60_000);
   });
+
+  it('keeps at most LONG_POLL_QUEUES_PER_USER queues for a user who invents client ids, without touching anyone else', async () => {
+    server = await startServer({ longPollQueuesPerUser: 3 });
+    const { url } = server;
+    const flooder = await createSession(url);
+    const bystander = await createSession(url);
+    const parkedBystander = poll(url, bystander, { client: 'tab', since: '0', timeout: '20000' });
+    const firstTab = poll(url, flooder, { client: 'c0', since: '0', timeout: '20000' });
+    const s = server;
+    await waitFor(() => (longPollMetrics(s).open === 2 ? true : undefined), 5000, 'two parked polls');
+    // The flooder's oldest queue, still parked, is replaced: its poll is answered with 204 at once.
+    for (let i = 1; i <= 5; i++) await poll(url, flooder, { client: `c${i}`, since: '0', timeout: '0' });
+    expect((await firstTab).status).toBe(204);
+    expect(longPollMetrics(server).queues).toBe(4); // 3 of the flooder's + the bystander's
+    await castVote(url, bystander, { candidateId: 'push' });
+    expect((await parkedBystander).body?.events?.map((e) => e.seq)).toEqual([1]);
+  });
 });
