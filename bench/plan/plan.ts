@@ -1,14 +1,8 @@
-import type { VariantName } from '../results/types.ts';
+import type { BenchConfig, VariantName } from '../results/types.ts';
 import { VARIANTS } from './variants.ts';
 
-export interface PlanSettings {
-  variants: VariantName[];
-  clients: number[];
-  rates: number[];
-  windowMs: number;
-  repeat: number;
-  headline: { clients: number; rate: number };
-}
+/** What a plan is made from: the part of the run's configuration that names scenarios. */
+export type PlanSettings = Pick<BenchConfig, 'variants' | 'clients' | 'rates' | 'windowMs' | 'repeat' | 'headline'>;
 
 export interface PlannedScenario {
   id: string;

@@ -1,6 +1,6 @@
 import type { Snapshot, VoteEvent } from '../feed/types.ts';
 import { Backoff } from './backoff.ts';
-import { timersOf, type Timers } from './runtime.ts';
+import { describeError, isAbort, timersOf, type Timers } from './runtime.ts';
 import type {
   ClientEnvironment,
   ClientHooks,
@@ -84,6 +84,24 @@ export abstract class ClientLifecycle implements FeedClient {
     const info: ReconnectInfo = { attempt: this.backoff.attempt, retryInMs };
     this.setStatus('reconnecting', detail, info);
     this.after(generation, retryInMs, () => this.connect(generation));
+  }
+
+  /**
+   * One HTTP exchange of a polling transport: status and body, or undefined when it failed (then a
+   * retry with backoff is already scheduled), was aborted, or belongs to a generation that is over.
+   */
+  protected async fetchText(generation: number, url: string, init: RequestInit, label: string): Promise<{ status: number; body: string } | undefined> {
+    let status: number;
+    let body: string;
+    try {
+      const response = await this.env.fetch(url, init);
+      status = response.status;
+      body = await response.text();
+    } catch (error) {
+      if (!isAbort(error)) this.retryLater(generation, `${label} failed: ${describeError(error)}`);
+      return undefined;
+    }
+    return this.isCurrent(generation) ? { status, body } : undefined;
   }
 
   /** A success after failures: the next failure starts the backoff over. */

@@ -1,7 +1,7 @@
 import type { Snapshot, VoteEvent } from '../feed/types.ts';
 import { isSnapshot } from './polling-client.ts';
 import { ClientLifecycle } from './lifecycle.ts';
-import { byteLength, describeError, httpUrl, isAbort, randomId } from './runtime.ts';
+import { byteLength, describeError, httpUrl, randomId } from './runtime.ts';
 
 /** How long a poll must stay parked, without failing, before we call the connection open. */
 const PARKED_MEANS_OPEN_MS = 250;
@@ -41,18 +41,9 @@ export class LongPollingClient extends ClientLifecycle {
     // A fetch only resolves when the server answers, which for a parked poll is up to the timeout later;
     // a poll that has not failed after a moment is being held by a live server.
     this.after(generation, PARKED_MEANS_OPEN_MS, () => this.markOpen());
-    const fetch = this.env.fetch;
-    let status: number;
-    let body: string;
-    try {
-      const response = await fetch(this.#url(), { signal: abort.signal });
-      status = response.status;
-      body = await response.text();
-    } catch (error) {
-      if (!isAbort(error)) this.retryLater(generation, `GET /api/long-poll failed: ${describeError(error)}`);
-      return;
-    }
-    if (!this.isCurrent(generation)) return;
+    const exchange = await this.fetchText(generation, this.#url(), { signal: abort.signal }, 'GET /api/long-poll');
+    if (exchange === undefined) return;
+    const { status, body } = exchange;
 
     if (status === 204) {
       this.wire({ what: 'GET /api/long-poll', status, bytesIn: 0, bytesOut: 0, empty: true, events: 0 });

@@ -1,6 +1,6 @@
 import type { Snapshot } from '../feed/types.ts';
 import { ClientLifecycle } from './lifecycle.ts';
-import { byteLength, describeError, httpUrl, isAbort } from './runtime.ts';
+import { byteLength, httpUrl } from './runtime.ts';
 
 /**
  * Interval polling of GET /api/ballot. With `conditional` on, each poll sends `If-None-Match: "<seq>"`
@@ -37,18 +37,9 @@ export class PollingClient extends ClientLifecycle {
     this.#abort = abort;
     const headers: Record<string, string> = {};
     if (this.conditional && this.seq !== undefined) headers['If-None-Match'] = `"${this.seq}"`;
-    const fetch = this.env.fetch;
-    let status: number;
-    let body: string;
-    try {
-      const response = await fetch(httpUrl(this.env, '/api/ballot'), { headers, signal: abort.signal });
-      status = response.status;
-      body = await response.text();
-    } catch (error) {
-      if (!isAbort(error)) this.retryLater(generation, `GET /api/ballot failed: ${describeError(error)}`);
-      return;
-    }
-    if (!this.isCurrent(generation)) return;
+    const exchange = await this.fetchText(generation, httpUrl(this.env, '/api/ballot'), { headers, signal: abort.signal }, 'GET /api/ballot');
+    if (exchange === undefined) return;
+    const { status, body } = exchange;
 
     if (status === 304) {
       this.wire({ what: 'GET /api/ballot', status, bytesIn: 0, bytesOut: 0, empty: true, events: 0 });

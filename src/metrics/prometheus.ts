@@ -1,5 +1,5 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import { TRANSPORTS, type TransportCounters, type TransportMetrics } from './transport-metrics.ts';
+import { TRANSPORTS, type TransportMetrics } from './transport-metrics.ts';
 
 type CounterField = 'requests' | 'deliveries' | 'emptyResponses' | 'bytesIn' | 'bytesOut' | 'resets' | 'drops';
 type GaugeField = 'open' | 'queues' | 'queueDepth';
@@ -34,7 +34,7 @@ export function createPrometheusRegistry(metrics: TransportMetrics, feed: FeedIn
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'votewire_process_' });
   // The caller runs metrics.collect() once before each scrape; collect() below only reads.
-  const read = (): Record<string, TransportCounters> => metrics.counters;
+  const counters = metrics.counters;
 
   for (const [field, name, help] of COUNTERS) {
     new Counter({
@@ -43,9 +43,8 @@ export function createPrometheusRegistry(metrics: TransportMetrics, feed: FeedIn
       labelNames: ['transport'],
       registers: [registry],
       collect() {
-        const counters = read();
         this.reset();
-        for (const transport of TRANSPORTS) this.labels(transport).inc(counters[transport]?.[field] ?? 0);
+        for (const transport of TRANSPORTS) this.labels(transport).inc(counters[transport][field]);
       },
     });
   }
@@ -56,8 +55,7 @@ export function createPrometheusRegistry(metrics: TransportMetrics, feed: FeedIn
       labelNames: ['transport'],
       registers: [registry],
       collect() {
-        const counters = read();
-        for (const transport of TRANSPORTS) this.labels(transport).set(counters[transport]?.[field] ?? 0);
+        for (const transport of TRANSPORTS) this.labels(transport).set(counters[transport][field]);
       },
     });
   }
