@@ -1,4 +1,5 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { sendError } from './errors.ts';
 
 /**
  * Browsers send `Origin` on WebSocket upgrades and cross-origin EventSource requests; a page from a
@@ -11,4 +12,13 @@ export function isOriginAllowed(request: FastifyRequest, allowedOrigins: readonl
   const host = request.headers.host;
   if (host !== undefined && (origin === `http://${host}` || origin === `https://${host}`)) return true;
   return allowedOrigins.includes(origin);
+}
+
+/** A preValidation hook that answers 403 `forbidden_origin` to a browser page from a foreign site. */
+export function refuseForeignOrigin(allowedOrigins: readonly string[]) {
+  return async function checkOrigin(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    if (!isOriginAllowed(request, allowedOrigins)) {
+      await sendError(reply, 403, 'forbidden_origin', `Origin ${request.headers.origin} may not open this feed`);
+    }
+  };
 }

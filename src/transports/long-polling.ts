@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
-import type { Feed } from '../feed/feed.ts';
+import { catchUpTo, type Feed } from '../feed/feed.ts';
 import type { FeedEntry, Snapshot } from '../feed/types.ts';
 import { requireUser } from '../http/session.ts';
 import { CursorParam, parseCursor } from './cursor.ts';
@@ -115,7 +115,7 @@ const longPollingTransport: FastifyPluginAsyncTypebox = async (app) => {
       const since = parseCursor(request.query.since);
       const timeout = Math.min(parseCursor(request.query.timeout) ?? config.longPollTimeoutMs, config.longPollTimeoutMs);
       // With a shared feed the client may hold a seq another process accepted a moment ago.
-      if (since !== undefined && since > feed.head()) await feed.catchUp?.(since);
+      await catchUpTo(feed, since);
       const head = feed.head();
       const queue = queues.touch(userId, request.query.client, since ?? head, Date.now());
 

@@ -2,8 +2,8 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ServerResponse } from 'node:http';
 import type { Snapshot } from '../feed/types.ts';
-import { isOriginAllowed } from '../http/origin.ts';
-import { sendError } from '../http/errors.ts';
+import { catchUpTo } from '../feed/feed.ts';
+import { refuseForeignOrigin } from '../http/origin.ts';
 import { CursorParam, parseCursor, parseLastEventId } from './cursor.ts';
 
 const SseQuery = Type.Object({ since: Type.Optional(CursorParam) }, { additionalProperties: false });
@@ -67,17 +67,12 @@ const sseTransport: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: { querystring: SseQuery },
       config: { transport: 'sse' },
-      // With a shared feed the client may hold a seq another process accepted a moment ago.
-      preHandler: async function catchUpWithClient(request) {
-        const since = parseLastEventId(request.headers['last-event-id']) ?? parseCursor(request.query.since);
-        if (since !== undefined && since > feed.head()) await feed.catchUp?.(since);
-      },
+      preValidation: refuseForeignOrigin(config.allowedOrigins),
     },
-    function openStream(request, reply) {
-      if (!isOriginAllowed(request, config.allowedOrigins)) {
-        return sendError(reply, 403, 'forbidden_origin', `Origin ${request.headers.origin} may not open this feed`);
-      }
+    async function openStream(request, reply) {
       const since = parseLastEventId(request.headers['last-event-id']) ?? parseCursor(request.query.since);
+      // With a shared feed the client may hold a seq another process accepted a moment ago.
+      await catchUpTo(feed, since);
       reply.hijack();
       const stream = reply.raw;
       // The stream ends only when the connection does, so it needs no chunked framing: without it each

@@ -4,9 +4,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { Socket } from 'node:net';
 import type { RawData, WebSocket } from 'ws';
-import { FeedError } from '../feed/feed.ts';
-import { isOriginAllowed } from '../http/origin.ts';
-import { sendError } from '../http/errors.ts';
+import { catchUpTo, FeedError } from '../feed/feed.ts';
+import { refuseForeignOrigin } from '../http/origin.ts';
 import { sessionUser } from '../http/session.ts';
 import { CursorParam, parseCursor } from './cursor.ts';
 import { CloseCode, errorFrame, parseClientFrame } from './ws-frames.ts';
@@ -124,15 +123,10 @@ const websocketTransport: FastifyPluginAsyncTypebox = async (app) => {
       websocket: true,
       schema: { querystring: WsQuery },
       config: { transport: 'websocket' },
-      preValidation: async function checkOrigin(request, reply) {
-        if (!isOriginAllowed(request, config.allowedOrigins)) {
-          return sendError(reply, 403, 'forbidden_origin', `Origin ${request.headers.origin} may not open this feed`);
-        }
-      },
+      preValidation: refuseForeignOrigin(config.allowedOrigins),
       // With a shared feed the client may hold a seq another process accepted a moment ago.
       preHandler: async function catchUpWithClient(request) {
-        const since = parseCursor(request.query.since);
-        if (since !== undefined && since > feed.head()) await feed.catchUp?.(since);
+        await catchUpTo(feed, parseCursor(request.query.since));
       },
     },
     function onConnection(socket, request) {
