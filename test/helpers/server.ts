@@ -3,6 +3,7 @@ import { buildApp } from '../../src/app.ts';
 import { makeConfig, type Config } from '../../src/config.ts';
 import { MemoryFeed } from '../../src/feed/memory-feed.ts';
 import type { Feed } from '../../src/feed/feed.ts';
+import { waitUntil } from './wait.ts';
 
 export interface RunningServer {
   /** e.g. http://127.0.0.1:41234 */
@@ -83,12 +84,6 @@ export async function castVote(
 }
 
 /** Waits until `check` returns a value that is not undefined, or fails after `timeoutMs`. */
-export async function waitFor<T>(check: () => T | undefined | Promise<T | undefined>, timeoutMs = 5000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+export function waitFor<T>(check: () => T | undefined | Promise<T | undefined>, timeoutMs = 5000, what = 'condition'): Promise<T> {
+  return waitUntil(check, { timeoutMs, what });
 }

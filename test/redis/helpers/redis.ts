@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { freePort } from '../../../bench/process/free-port.ts';
+import { waitUntil } from '../../helpers/wait.ts';
 
 /** The shared Redis the suites run against (`.ci/run` makes sure one is up). */
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -31,38 +32,15 @@ export async function deleteKeys(url: string, prefix: string): Promise<void> {
   }
 }
 
-/** A port nobody listens on right now (the OS picks it; a tiny race is acceptable in tests). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
+export { freePort };
 
 /**
  * Waits until `check` returns something other than undefined, or throws after `timeoutMs` naming `what`
- * (a function is asked at the deadline, so the message can tell the state things were in).
+ * (a function is asked at the deadline, so the message can tell the state things were in). A check that
+ * throws counts as "not yet": a server process may not be listening yet.
  */
-export async function waitFor<T>(what: string | (() => string), check: () => T | undefined | Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline) {
-      const detail = lastError === undefined ? '' : ` (last error: ${(lastError as Error).message})`;
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}${detail}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+export function waitFor<T>(what: string | (() => string), check: () => T | undefined | Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
+  return waitUntil(check, { timeoutMs, what, retryOnError: true, intervalMs: 20 });
 }
 
 /**
