@@ -14,12 +14,15 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** A real server listening on 127.0.0.1 on a free port, with an in-memory feed unless one is given. */
+/**
+ * A real server listening on 127.0.0.1 (on a free port unless `overrides.port` names one), with an
+ * in-memory feed unless one is given.
+ */
 export async function startServer(overrides: Partial<Config> = {}, feed?: Feed): Promise<RunningServer> {
   const config = makeConfig({ port: 0, logLevel: 'warn', ...overrides });
   const theFeed = feed ?? new MemoryFeed({ candidates: config.candidates, logSize: config.logSize });
   const app = await buildApp({ config, feed: theFeed, logger: false });
-  await app.listen({ port: 0, host: '127.0.0.1' });
+  await app.listen({ port: config.port, host: '127.0.0.1' });
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('server has no port');
   let closed = false;
