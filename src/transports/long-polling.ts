@@ -34,14 +34,16 @@ function prepareAnswer(answer: { body: string; events: number; cursor: number })
   return { headers, body, events: answer.events, cursor: answer.cursor };
 }
 
-/** What a poll from `since` gets right now: a body, or null to wait. */
-function answerFor(feed: Feed, since: number): { body: string; events: number; cursor: number } | null {
+function snapshotAnswer(snapshot: Snapshot): PreparedAnswer {
+  return prepareAnswer({ body: snapshotBody(snapshot), events: 0, cursor: snapshot.seq });
+}
+
+/** What a poll from `since` gets right now, or null to wait. */
+function answerFor(feed: Feed, since: number): PreparedAnswer | null {
   const resume = feed.resume(since);
-  if (resume.kind === 'snapshot') {
-    return { body: snapshotBody(resume.snapshot), events: 0, cursor: resume.snapshot.seq };
-  }
+  if (resume.kind === 'snapshot') return snapshotAnswer(resume.snapshot);
   if (resume.entries.length === 0) return null;
-  return { body: eventsBody(resume.entries), events: resume.entries.length, cursor: resume.entries.at(-1)!.event.seq };
+  return prepareAnswer({ body: eventsBody(resume.entries), events: resume.entries.length, cursor: resume.entries.at(-1)!.event.seq });
 }
 
 /**
@@ -64,18 +66,26 @@ const longPollingTransport: FastifyPluginAsyncTypebox = async (app) => {
     counters.resets = queues.resets;
   });
 
-  function send(reply: FastifyReply, body: string | null): void {
-    reply.header('cache-control', 'no-store');
-    if (body === null) {
+  /**
+   * Every answer is written outside Fastify's reply pipeline: for a parked poll the whole answer (headers
+   * and body) is prepared once per cursor, and every queue that waited at that cursor gets the same bytes.
+   */
+  function writeAnswer(reply: FastifyReply, answer: PreparedAnswer | null): void {
+    reply.hijack();
+    const response = reply.raw;
+    if (answer === null) {
       counters.emptyResponses++;
-      reply.code(204).send();
+      response.writeHead(204, NO_CONTENT_HEADERS);
+      response.end();
     } else {
-      reply.type('application/json; charset=utf-8').send(body);
+      counters.deliveries += answer.events;
+      response.writeHead(200, answer.headers);
+      response.end(answer.body);
     }
+    // end() handed everything to the socket synchronously: count it now (onResponse won't run).
+    metrics.flush(response.socket ?? reply.request.raw.socket);
   }
 
-  // A parked poll is answered outside Fastify's reply pipeline: the whole answer (headers and body) is
-  // prepared once per cursor and every queue that waited at that cursor gets the same bytes.
   const unsubscribe = feed.subscribe(function wakeParkedPolls() {
     const parked = queues.takeParked();
     if (parked.length === 0) return;
@@ -83,8 +93,7 @@ const longPollingTransport: FastifyPluginAsyncTypebox = async (app) => {
     for (const [queue, poll] of parked) {
       let answer = answers.get(queue.cursor);
       if (answer === undefined) {
-        const fresh = answerFor(feed, queue.cursor);
-        answer = fresh === null ? null : prepareAnswer(fresh);
+        answer = answerFor(feed, queue.cursor);
         answers.set(queue.cursor, answer);
       }
       if (answer === null) {
@@ -93,7 +102,6 @@ const longPollingTransport: FastifyPluginAsyncTypebox = async (app) => {
         continue;
       }
       queue.cursor = answer.cursor;
-      counters.deliveries += answer.events;
       poll.answer(answer);
     }
   });
@@ -120,25 +128,24 @@ const longPollingTransport: FastifyPluginAsyncTypebox = async (app) => {
       const queue = queues.touch(userId, request.query.client, since ?? head, Date.now());
 
       if (since === undefined || queues.overflowed(queue, head)) {
-        const snapshot = feed.snapshot();
-        queue.cursor = snapshot.seq;
-        send(reply, snapshotBody(snapshot));
-        return reply;
+        return answerNow(queue, reply, snapshotAnswer(feed.snapshot()));
       }
       const answer = answerFor(feed, since);
-      if (answer !== null) {
-        queue.cursor = answer.cursor;
-        counters.deliveries += answer.events;
-        send(reply, answer.body);
-        return reply;
-      }
+      if (answer !== null) return answerNow(queue, reply, answer);
       queue.cursor = since;
       park(queue, reply, timeout);
       return reply;
     },
   );
 
+  function answerNow(queue: PollQueue, reply: FastifyReply, answer: PreparedAnswer): FastifyReply {
+    queue.cursor = answer.cursor;
+    writeAnswer(reply, answer);
+    return reply;
+  }
+
   function park(queue: PollQueue, reply: FastifyReply, timeout: number): void {
+    // Ours from now on: Fastify must not answer or time out a poll that waits for the feed.
     reply.hijack();
     const response = reply.raw;
     let timer: NodeJS.Timeout | undefined;
@@ -146,16 +153,7 @@ const longPollingTransport: FastifyPluginAsyncTypebox = async (app) => {
       answer(answer) {
         if (timer !== undefined) clearTimeout(timer);
         response.off('close', onClientGone);
-        if (answer === null) {
-          counters.emptyResponses++;
-          response.writeHead(204, NO_CONTENT_HEADERS);
-          response.end();
-        } else {
-          response.writeHead(200, answer.headers);
-          response.end(answer.body);
-        }
-        // end() handed everything to the socket synchronously: count it now (onResponse won't run).
-        metrics.flush(response.socket ?? reply.request.raw.socket);
+        writeAnswer(reply, answer);
       },
     };
     function onClientGone(): void {
