@@ -1,9 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import { Tally } from './ballot.ts';
+import { FeedMirror, type MirrorState } from './feed-mirror.ts';
 import { now } from './clock.ts';
-import { EventLog } from './event-log.ts';
 import { FeedError, type Feed, type FeedListener, type Resume, type VoteInput } from './feed.ts';
 import { openConnection, redactUrl } from './redis-connection.ts';
 import {
@@ -72,11 +71,8 @@ interface VoteCommand {
 }
 
 /** Counts and the recent log as one consistent view of Redis. */
-interface SharedState {
-  head: number;
-  counts: Record<string, string>;
-  entries: FeedEntry[];
-}
+/** What loadSharedState reads in one MULTI: the counts hash holds strings. */
+type SharedState = MirrorState & { counts: Record<string, string> };
 
 interface Waiter {
   seq: number;
@@ -110,15 +106,12 @@ export class RedisFeed implements Feed {
   readonly #follower: Redis;
   readonly #options: Required<Omit<RedisFeedOptions, 'url' | 'candidates' | 'keyPrefix' | 'connectionLabel'>>;
   readonly #logger: FeedLogger;
-  readonly #listeners = new Set<FeedListener>();
+  /** The local copy the follower moves forward; the Feed's reads come from it. */
+  readonly #mirror: FeedMirror;
   /** Votes of this process waiting for the follower, by seq. */
   readonly #voteWaiters = new Map<number, VoteWaiter>();
   readonly #catchUpWaiters = new Set<Waiter>();
 
-  #tally: Tally;
-  #log: EventLog;
-  #head: number;
-  #snapshotCache: Snapshot | undefined;
   #rttMs: number | undefined;
   #closed = false;
   #following: Promise<void> = Promise.resolve();
@@ -163,10 +156,11 @@ export class RedisFeed implements Feed {
       logger: this.#logger,
     };
     commands.defineCommand('castVote', { numberOfKeys: 3, lua: VOTE_SCRIPT });
-    this.#tally = new Tally(this.candidates);
-    this.#log = new EventLog(logSize);
-    this.#head = 0;
-    this.#adopt(state);
+    this.#mirror = new FeedMirror(this.candidates, logSize, (error, entry) => {
+      // One broken subscriber must not stop the others, nor the follower.
+      this.#logger.error(`feed listener failed on seq ${entry.event.seq}: ${(error as Error).stack ?? String(error)}`);
+    });
+    this.#mirror.load(state);
     this.#following = this.#follow();
     this.#pingTimer = setInterval(() => void this.#measureRtt(), this.#options.pingIntervalMs);
     this.#pingTimer.unref();
@@ -174,26 +168,19 @@ export class RedisFeed implements Feed {
   }
 
   head(): number {
-    return this.#head;
+    return this.#mirror.head;
   }
 
   snapshot(): Snapshot {
-    if (this.#snapshotCache?.seq !== this.#head) {
-      this.#snapshotCache = { type: 'snapshot', seq: this.#head, candidates: this.#tally.candidates(), at: now() };
-    }
-    return this.#snapshotCache;
+    return this.#mirror.snapshot();
   }
 
   resume(since: number): Resume {
-    if (since <= this.#head) {
-      const entries = this.#log.after(since, this.#head);
-      if (entries !== undefined) return { kind: 'events', entries };
-    }
-    return { kind: 'snapshot', snapshot: this.snapshot() };
+    return this.#mirror.resume(since);
   }
 
   async vote(input: VoteInput): Promise<FeedEntry> {
-    if (!this.#tally.has(input.candidateId)) {
+    if (!this.#mirror.has(input.candidateId)) {
       throw new FeedError('unknown_candidate', `There is no candidate "${input.candidateId}" on this ballot`);
     }
     if (this.#closed) throw unavailable(new Error('the feed is closed'));
@@ -221,8 +208,7 @@ export class RedisFeed implements Feed {
   }
 
   subscribe(listener: FeedListener): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#mirror.subscribe(listener);
   }
 
   /**
@@ -233,14 +219,14 @@ export class RedisFeed implements Feed {
    * asked, or after `catchUpTimeoutMs`. Never rejects.
    */
   async catchUp(seq: number): Promise<void> {
-    if (seq <= this.#head || this.#closed) return;
+    if (seq <= this.#mirror.head || this.#closed) return;
     let shared: number;
     try {
       shared = Number((await this.#commands.get(this.#keys.seq)) ?? 0);
     } catch {
       return;
     }
-    if (seq > shared || seq <= this.#head) return;
+    if (seq > shared || seq <= this.#mirror.head) return;
     await this.#waitForHead(seq);
   }
 
@@ -265,7 +251,7 @@ export class RedisFeed implements Feed {
     this.#catchUpWaiters.clear();
     for (const waiter of this.#voteWaiters.values()) waiter.giveUp();
     this.#voteWaiters.clear();
-    this.#listeners.clear();
+    this.#mirror.clearListeners();
     try {
       await this.#commands.quit();
     } catch {
@@ -275,30 +261,10 @@ export class RedisFeed implements Feed {
 
   // --- the mirror -------------------------------------------------------------------------------
 
-  /** Replaces the mirror by a state loaded from Redis (at startup, or after the follower lost track). */
-  #adopt(state: SharedState): void {
-    this.#tally = new Tally(this.candidates);
-    for (const [candidateId, count] of Object.entries(state.counts)) this.#tally.set(candidateId, Number(count));
-    this.#log = new EventLog(this.#options.logSize);
-    for (const entry of state.entries) this.#log.append(entry);
-    this.#head = state.head;
-    this.#snapshotCache = undefined;
-  }
-
   /** Applies one entry the follower read: the only place where the mirror moves forward. */
   #apply(entry: FeedEntry): void {
     const { event } = entry;
-    this.#tally.set(event.candidateId, event.count);
-    this.#log.append(entry);
-    this.#head = event.seq;
-    for (const listener of this.#listeners) {
-      try {
-        listener(entry);
-      } catch (error) {
-        // One broken subscriber must not stop the others, nor the follower.
-        this.#logger.error(`feed listener failed on seq ${event.seq}: ${(error as Error).stack ?? String(error)}`);
-      }
-    }
+    this.#mirror.apply(entry);
     const waiter = this.#voteWaiters.get(event.seq);
     if (waiter !== undefined) {
       this.#voteWaiters.delete(event.seq);
@@ -308,7 +274,7 @@ export class RedisFeed implements Feed {
 
   #settleCatchUps(): void {
     for (const waiter of this.#catchUpWaiters) {
-      if (waiter.seq <= this.#head) {
+      if (waiter.seq <= this.#mirror.head) {
         this.#catchUpWaiters.delete(waiter);
         waiter.settle();
       }
@@ -330,9 +296,9 @@ export class RedisFeed implements Feed {
         const reply = (await this.#follower.xread(
           'COUNT', READ_BATCH,
           'BLOCK', this.#options.followBlockMs,
-          'STREAMS', this.#keys.events, streamIdOf(this.#head),
+          'STREAMS', this.#keys.events, streamIdOf(this.#mirror.head),
         )) as [string, StreamEntry[]][] | null;
-        if (failures > 0) this.#logger.info(`Redis feed: following ${this.url} again from seq ${this.#head}`);
+        if (failures > 0) this.#logger.info(`Redis feed: following ${this.url} again from seq ${this.#mirror.head}`);
         failures = 0;
         if (reply !== null) await this.#applyBatch(reply[0]?.[1] ?? []);
         else await this.#checkHistory();
@@ -340,7 +306,7 @@ export class RedisFeed implements Feed {
         if (this.#closed) return;
         failures++;
         if (failures === 1) {
-          this.#logger.warn(`Redis feed: lost ${this.url} (${(error as Error).message}); retrying from seq ${this.#head}`);
+          this.#logger.warn(`Redis feed: lost ${this.url} (${(error as Error).message}); retrying from seq ${this.#mirror.head}`);
         }
         await delay(Math.min(100 * failures, 1000));
       }
@@ -350,11 +316,11 @@ export class RedisFeed implements Feed {
   async #applyBatch(entries: readonly StreamEntry[]): Promise<void> {
     for (const [id, fields] of entries) {
       const seq = seqOfStreamId(id);
-      if (seq <= this.#head) continue; // already applied (cannot happen with XREAD from our head; cheap to guard)
-      if (seq !== this.#head + 1) {
+      if (seq <= this.#mirror.head) continue; // already applied (cannot happen with XREAD from our head; cheap to guard)
+      if (seq !== this.#mirror.head + 1) {
         // The entries between were trimmed before we read them: this process fell further behind
         // than the stream keeps. Its listeners cannot get them any more; reload and go on from there.
-        await this.#resync(`the follower fell behind the stream cap (expected seq ${this.#head + 1}, got ${seq})`);
+        await this.#resync(`the follower fell behind the stream cap (expected seq ${this.#mirror.head + 1}, got ${seq})`);
         return;
       }
       this.#apply(entryFromStream(id, fields));
@@ -369,16 +335,16 @@ export class RedisFeed implements Feed {
    */
   async #checkHistory(): Promise<void> {
     const shared = Number((await this.#follower.get(this.#keys.seq)) ?? 0);
-    if (shared < this.#head) {
-      await this.#resync(`Redis has seq ${shared}, below this process's ${this.#head}: it lost its data (run it with persistence)`);
+    if (shared < this.#mirror.head) {
+      await this.#resync(`Redis has seq ${shared}, below this process's ${this.#mirror.head}: it lost its data (run it with persistence)`);
     }
   }
 
   async #resync(reason: string): Promise<void> {
     this.#logger.error(`Redis feed: ${reason}; reloading counts and the recent log from ${this.url}`);
-    this.#adopt(await loadSharedState(this.#follower, this.#keys, this.#options.logSize));
+    this.#mirror.load(await loadSharedState(this.#follower, this.#keys, this.#options.logSize));
     for (const [seq, waiter] of this.#voteWaiters) {
-      const entry = this.#entryAt(seq);
+      const entry = this.#mirror.entryAt(seq);
       if (entry !== undefined) {
         this.#voteWaiters.delete(seq);
         waiter.applied(entry);
@@ -391,10 +357,10 @@ export class RedisFeed implements Feed {
 
   /** The applied entry of `seq` (the very object the listeners got), or the fallback after the deadline. */
   #whenApplied(seq: number, votedAt: number, fallback: () => FeedEntry): Promise<FeedEntry> {
-    if (seq <= this.#head) {
+    if (seq <= this.#mirror.head) {
       // Usually the follower was quicker than the script's reply. If Redis lost its history, our log may
       // hold an older vote under the same seq: only our own entry will do.
-      const applied = this.#entryAt(seq);
+      const applied = this.#mirror.entryAt(seq);
       return Promise.resolve(applied?.event.votedAt === votedAt ? applied : fallback());
     }
     return new Promise((resolve) => {
@@ -433,10 +399,6 @@ export class RedisFeed implements Feed {
       }, this.#options.catchUpTimeoutMs);
       this.#catchUpWaiters.add(waiter);
     });
-  }
-
-  #entryAt(seq: number): FeedEntry | undefined {
-    return this.#log.after(seq - 1, this.#head)?.[0];
   }
 
   async #measureRtt(): Promise<void> {
