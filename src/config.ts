@@ -225,9 +225,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
 export class HelpRequested extends Error {}
 
 export function usage(): string {
+  const width = Math.max(...Object.values(FIELDS).map((f) => f.env.length)) + 2;
   const lines = Object.entries(FIELDS).map(([key, f]) => {
     const def = key in DEFAULTS ? JSON.stringify(DEFAULTS[key as keyof typeof DEFAULTS]) : DERIVED_DEFAULTS[key as keyof typeof DERIVED_DEFAULTS];
-    return `  --${flagName(f.env).padEnd(24)} ${f.env.padEnd(24)} default ${def}`;
+    return `  --${flagName(f.env).padEnd(width)} ${f.env.padEnd(width)} default ${def}`;
   });
   return ['Usage: npm start -- [--flag value ...]   (each flag can also be set as the environment variable beside it)', '', ...lines].join('\n');
 }
