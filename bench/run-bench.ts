@@ -19,6 +19,8 @@ import { randomBytes } from 'node:crypto';
 /** How the real server is started for the bench; everything else is its documented default. */
 export const SERVER_ENV: Readonly<Record<string, string>> = Object.freeze({
   VOTES_PER_SECOND: '0',
+  // Every subscriber is a session of its own, all from this one address.
+  SESSIONS_PER_MINUTE_PER_IP: '0',
   LOG_LEVEL: 'warn',
   LONG_POLL_TIMEOUT_MS: '25000',
 });

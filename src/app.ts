@@ -8,6 +8,7 @@ import type { Feed } from './feed/feed.ts';
 import context from './http/context.ts';
 import { installErrorHandlers } from './http/errors.ts';
 import metricsRoutes from './http/metrics-routes.ts';
+import origin from './http/origin.ts';
 import session from './http/session.ts';
 import voteLimiter from './http/vote-limiter.ts';
 import votesRoutes from './http/votes.ts';
@@ -52,7 +53,8 @@ export async function buildApp({ config, feed, logger }: BuildOptions): Promise<
   app.removeContentTypeParser(['text/plain']);
 
   await app.register(context, { config, feed });
-  await app.register(session, { secret: config.sessionSecret });
+  await app.register(origin);
+  await app.register(session, { secret: config.sessionSecret, ttlS: config.sessionTtlS, perMinutePerIp: config.sessionsPerMinutePerIp });
   await app.register(voteLimiter, { votesPerSecond: config.votesPerSecond });
   await app.register(votesRoutes);
   await app.register(pollingTransport);

@@ -20,8 +20,19 @@ export interface Config {
   longPollTimeoutMs: number;
   /** ALLOWED_ORIGINS: comma-separated extra origins allowed for WebSocket and SSE @default none */
   allowedOrigins: readonly string[];
+  /**
+   * PUBLIC_ORIGIN: the origin browsers load the demo from; WebSocket and SSE accept pages from it and
+   * ALLOWED_ORIGINS only @default "http://HOST:PORT" (on a loopback or 0.0.0.0 HOST: localhost, 127.0.0.1 and [::1] at PORT)
+   */
+  publicOrigin?: string;
   /** SESSION_SECRET: signs the sid cookie @default random per process */
   sessionSecret: string;
+  /** SESSION_TTL_S: a session (its cookie) expires this many seconds after it was made @default 86400 */
+  sessionTtlS: number;
+  /** SESSIONS_PER_MINUTE_PER_IP: new sessions one IP address may make per minute, 0 = off @default 60 */
+  sessionsPerMinutePerIp: number;
+  /** METRICS_TOKEN: when set, /api/metrics and /metrics need `Authorization: Bearer <token>` @default none (public) */
+  metricsToken?: string;
   /** LOG_LEVEL @default "info" */
   logLevel: string;
   /** LOG_SIZE: recent events kept for resuming clients @default 1000 */
@@ -32,6 +43,8 @@ export interface Config {
   longPollQueueIdleMs: number;
   /** LONG_POLL_QUEUES_PER_USER: long-poll queues (tabs) one user may hold; beyond, the least recently polled goes @default 32 */
   longPollQueuesPerUser: number;
+  /** LONG_POLL_QUEUES_MAX: long-poll queues of all users together; beyond, the least recently polled idle one goes, 0 = off @default 50000 */
+  longPollQueuesMax: number;
   /** WS_PING_INTERVAL_MS: ping period; a peer that misses a pong is dropped @default 30000 */
   wsPingIntervalMs: number;
   /** WS_MAX_BUFFERED_BYTES: a WebSocket client with more unsent bytes is closed with 4008 @default 1048576 */
@@ -48,18 +61,29 @@ export interface Config {
   redisKeyPrefix: string;
 }
 
-export const DEFAULTS: Omit<Config, 'sessionSecret' | 'candidates'> = Object.freeze({
+/** Settings whose default is not a fixed value: what `--help` says instead. */
+const DERIVED_DEFAULTS = {
+  candidates: 'three built-in',
+  sessionSecret: 'random per process',
+  publicOrigin: 'http://HOST:PORT',
+  metricsToken: 'none (metrics are public)',
+} as const satisfies Partial<Record<keyof Config, string>>;
+
+export const DEFAULTS: Omit<Config, keyof typeof DERIVED_DEFAULTS> = Object.freeze({
   port: 3000,
   host: '127.0.0.1',
   feed: 'memory',
   votesPerSecond: 20,
   longPollTimeoutMs: 25_000,
   allowedOrigins: [],
+  sessionTtlS: 24 * 60 * 60,
+  sessionsPerMinutePerIp: 60,
   logLevel: 'info',
   logSize: 1000,
   longPollQueueMax: 500,
   longPollQueueIdleMs: 60_000,
   longPollQueuesPerUser: 32,
+  longPollQueuesMax: 50_000,
   wsPingIntervalMs: 30_000,
   wsMaxBufferedBytes: 1024 * 1024,
   wsMaxPayloadBytes: 4096,
@@ -79,7 +103,7 @@ export function makeConfig(overrides: Partial<Config> = {}): Config {
   };
 }
 
-type Kind = 'int' | 'string' | 'list' | 'candidates';
+type Kind = 'int' | 'string' | 'list' | 'origin' | 'origins' | 'candidates';
 const FIELDS: Record<Exclude<keyof Config, never>, { env: string; kind: Kind; min?: number }> = {
   port: { env: 'PORT', kind: 'int', min: 0 },
   host: { env: 'HOST', kind: 'string' },
@@ -87,13 +111,18 @@ const FIELDS: Record<Exclude<keyof Config, never>, { env: string; kind: Kind; mi
   candidates: { env: 'CANDIDATES', kind: 'candidates' },
   votesPerSecond: { env: 'VOTES_PER_SECOND', kind: 'int', min: 0 },
   longPollTimeoutMs: { env: 'LONG_POLL_TIMEOUT_MS', kind: 'int', min: 1 },
-  allowedOrigins: { env: 'ALLOWED_ORIGINS', kind: 'list' },
+  allowedOrigins: { env: 'ALLOWED_ORIGINS', kind: 'origins' },
+  publicOrigin: { env: 'PUBLIC_ORIGIN', kind: 'origin' },
   sessionSecret: { env: 'SESSION_SECRET', kind: 'string' },
+  sessionTtlS: { env: 'SESSION_TTL_S', kind: 'int', min: 1 },
+  sessionsPerMinutePerIp: { env: 'SESSIONS_PER_MINUTE_PER_IP', kind: 'int', min: 0 },
+  metricsToken: { env: 'METRICS_TOKEN', kind: 'string' },
   logLevel: { env: 'LOG_LEVEL', kind: 'string' },
   logSize: { env: 'LOG_SIZE', kind: 'int', min: 1 },
   longPollQueueMax: { env: 'LONG_POLL_QUEUE_MAX', kind: 'int', min: 1 },
   longPollQueueIdleMs: { env: 'LONG_POLL_QUEUE_IDLE_MS', kind: 'int', min: 1 },
   longPollQueuesPerUser: { env: 'LONG_POLL_QUEUES_PER_USER', kind: 'int', min: 1 },
+  longPollQueuesMax: { env: 'LONG_POLL_QUEUES_MAX', kind: 'int', min: 0 },
   wsPingIntervalMs: { env: 'WS_PING_INTERVAL_MS', kind: 'int', min: 1 },
   wsMaxBufferedBytes: { env: 'WS_MAX_BUFFERED_BYTES', kind: 'int', min: 1 },
   wsMaxPayloadBytes: { env: 'WS_MAX_PAYLOAD_BYTES', kind: 'int', min: 16 },
@@ -119,7 +148,11 @@ function parseValue(key: keyof Config, raw: string): Config[keyof Config] {
       return value;
     }
     case 'list':
-      return raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+      return splitList(raw);
+    case 'origin':
+      return parseOrigin(raw, field.env);
+    case 'origins':
+      return splitList(raw).map((item) => parseOrigin(item, field.env));
     case 'candidates': {
       const text = raw.trim().startsWith('[') ? raw : readFileSync(raw, 'utf8');
       let parsed: unknown;
@@ -134,6 +167,28 @@ function parseValue(key: keyof Config, raw: string): Config[keyof Config] {
       if (raw.length === 0) throw new Error(`${field.env} must not be empty`);
       return raw;
   }
+}
+
+function splitList(raw: string): string[] {
+  return raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+/**
+ * "https://Vote.Example.com:443/" -> "https://vote.example.com": the form a browser sends in `Origin`,
+ * so a configured origin compares equal to the header with a plain string comparison.
+ */
+function parseOrigin(raw: string, envName: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    // reported below
+  }
+  const bare = url !== undefined && url.pathname === '/' && url.search === '' && url.hash === '' && url.username === '' && url.password === '';
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:') || !bare) {
+    throw new Error(`${envName} must name origins like https://vote.example.com (scheme, host and port only), got "${raw}"`);
+  }
+  return url.origin;
 }
 
 /**
@@ -170,9 +225,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
 export class HelpRequested extends Error {}
 
 export function usage(): string {
+  const width = Math.max(...Object.values(FIELDS).map((f) => f.env.length)) + 2;
   const lines = Object.entries(FIELDS).map(([key, f]) => {
-    const def = key in DEFAULTS ? JSON.stringify(DEFAULTS[key as keyof typeof DEFAULTS]) : key === 'candidates' ? 'three built-in' : 'random';
-    return `  --${flagName(f.env).padEnd(24)} ${f.env.padEnd(24)} default ${def}`;
+    const def = key in DEFAULTS ? JSON.stringify(DEFAULTS[key as keyof typeof DEFAULTS]) : DERIVED_DEFAULTS[key as keyof typeof DERIVED_DEFAULTS];
+    return `  --${flagName(f.env).padEnd(width)} ${f.env.padEnd(width)} default ${def}`;
   });
   return ['Usage: npm start -- [--flag value ...]   (each flag can also be set as the environment variable beside it)', '', ...lines].join('\n');
 }

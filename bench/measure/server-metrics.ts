@@ -5,8 +5,17 @@ export type { TransportCounters };
 /** GET /api/metrics as the server defines it. */
 export type ServerMetrics = MetricsBody;
 
+/**
+ * The headers that open the server's metrics: the servers the bench starts inherit its environment, so
+ * with METRICS_TOKEN set there they require it, and the bench sends it.
+ */
+export function metricsHeaders(): Record<string, string> {
+  const token = process.env.METRICS_TOKEN;
+  return token === undefined || token === '' ? {} : { authorization: `Bearer ${token}` };
+}
+
 export async function readServerMetrics(baseUrl: string): Promise<ServerMetrics> {
-  const response = await request(`${baseUrl}/api/metrics`, { headersTimeout: 10_000, bodyTimeout: 10_000 });
+  const response = await request(`${baseUrl}/api/metrics`, { headers: metricsHeaders(), headersTimeout: 10_000, bodyTimeout: 10_000 });
   if (response.statusCode !== 200) {
     await response.body.dump();
     throw new Error(`GET /api/metrics answered ${response.statusCode}`);

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
+import { metricsHeaders } from '../measure/server-metrics.ts';
 
 export interface ServerProcess {
   readonly url: string;
@@ -72,7 +73,7 @@ export async function startServerProcess(options: StartOptions): Promise<ServerP
 /** The pid GET /api/metrics reports, or undefined while nothing (or something else) answers. */
 async function answeringPid(url: string): Promise<number | undefined> {
   try {
-    const response = await request(url, { headersTimeout: 1000, bodyTimeout: 1000 });
+    const response = await request(url, { headers: metricsHeaders(), headersTimeout: 1000, bodyTimeout: 1000 });
     if (response.statusCode !== 200) {
       await response.body.dump();
       return undefined;

@@ -2,11 +2,17 @@ import { performance } from 'node:perf_hooks';
 import type { FastifyPluginAsync } from 'fastify';
 import type { MetricsBody } from '../metrics/metrics-json.ts';
 import { readProcessFigures } from '../metrics/process-figures.ts';
+import { requireBearerToken } from './bearer-token.ts';
 import { createPrometheusRegistry, type FeedInfo } from '../metrics/prometheus.ts';
 
-/** GET /api/metrics (JSON, what the demo and the bench read) and GET /metrics (Prometheus text). */
+/**
+ * GET /api/metrics (JSON, what the demo and the bench read) and GET /metrics (Prometheus text). Public
+ * unless METRICS_TOKEN is set; then both need it as a bearer token.
+ */
 const metricsRoutes: FastifyPluginAsync = async (app) => {
-  const { feed, metrics } = app;
+  const { feed, metrics, config } = app;
+  // This plugin is encapsulated: the hook guards its two routes only.
+  if (config.metricsToken !== undefined) app.addHook('onRequest', requireBearerToken(config.metricsToken, 'Metrics'));
   const feedInfo: FeedInfo = feed as FeedInfo;
   const registry = createPrometheusRegistry(metrics, feedInfo);
   const startedAt = performance.now();

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
+import rateLimit from '@fastify/rate-limit';
 import fp from 'fastify-plugin';
 import { Type } from '@sinclair/typebox';
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { HttpError } from './errors.ts';
 
@@ -10,13 +11,37 @@ export const SESSION_COOKIE = 'sid';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The session's user once read: null without a valid session, undefined before anyone asked. */
-    sessionUserId: string | null | undefined;
+    /** The session once read: null without a valid session, undefined before anyone asked. */
+    verifiedSession: VerifiedSession | null | undefined;
   }
   interface FastifyInstance {
-    /** The user id of a signed `sid` value, or null when the signature is wrong. */
-    verifySessionCookie(raw: string): string | null;
+    /** The session of a signed `sid` value, or null when the signature is wrong or the session expired. */
+    verifySessionCookie(raw: string): VerifiedSession | null;
   }
+}
+
+/** A session whose cookie checked out: who it is, and until when (ms since the epoch) it holds. */
+export interface VerifiedSession {
+  userId: string;
+  expiresAt: number;
+}
+
+export interface SessionOptions {
+  secret: string;
+  /** A session holds this long after it was made; its cookie carries the same Max-Age. */
+  ttlS: number;
+  /** New sessions per IP address per minute; 0 = no limit. */
+  perMinutePerIp: number;
+}
+
+/**
+ * The signed part of the cookie: `<userId>.<issued at, seconds since the epoch>`. The issue time is inside
+ * the signature, so a client cannot extend its session; a cookie of any other form is no session.
+ */
+const SESSION_VALUE = /^(u_[A-Za-z0-9_-]+)\.([0-9]{1,12})$/;
+
+function sessionValue(userId: string, issuedAtS: number): string {
+  return `${userId}.${issuedAtS}`;
 }
 
 /** How many verified cookie values are remembered (a long poller sends the same one every time). */
@@ -38,68 +63,95 @@ const SessionReply = Type.Object({ userId: Type.String(), name: Type.String() })
 
 /**
  * The user of the request's signed `sid` cookie, or null. Read on demand and remembered: the polling
- * endpoint, the busiest of all, never pays for cookie parsing and an HMAC it does not need.
+ * endpoint, the busiest of all, never pays for cookie parsing and an HMAC it does not need. The expiry is
+ * checked on every call, as a WebSocket's upgrade request lives as long as the connection and its votes.
  */
 export function sessionUser(request: FastifyRequest): string | null {
-  if (request.sessionUserId !== undefined) return request.sessionUserId;
-  let userId: string | null = null;
-  const header = request.headers.cookie;
-  if (header !== undefined) {
-    const raw = request.server.parseCookie(header)[SESSION_COOKIE];
-    if (raw !== undefined) userId = request.server.verifySessionCookie(raw);
+  if (request.verifiedSession === undefined) {
+    let session: VerifiedSession | null = null;
+    const header = request.headers.cookie;
+    if (header !== undefined) {
+      const raw = request.server.parseCookie(header)[SESSION_COOKIE];
+      if (raw !== undefined) session = request.server.verifySessionCookie(raw);
+    }
+    request.verifiedSession = session;
   }
-  request.sessionUserId = userId;
-  return userId;
+  const session = request.verifiedSession;
+  return session !== null && Date.now() < session.expiresAt ? session.userId : null;
 }
 
 /** Throws 401 unless the request carries a valid session; returns the user id. */
 export function requireUser(request: FastifyRequest): string {
   const userId = sessionUser(request);
   if (userId === null) {
-    throw new HttpError(401, 'no_session', 'This needs a session: POST /api/session first (the sid cookie)');
+    throw new HttpError(401, 'no_session', 'This needs a session: POST /api/session first (the sid cookie; sessions expire)');
   }
   return userId;
 }
 
 /**
- * Sessions are a signed cookie holding a random user id: nothing is stored on the server, so any
- * process that shares SESSION_SECRET accepts them.
+ * Sessions are a signed cookie holding a random user id and the time it was made: nothing is stored on
+ * the server, so any process that shares SESSION_SECRET accepts them, until SESSION_TTL_S has passed.
  */
-const sessionPlugin: FastifyPluginAsyncTypebox<{ secret: string }> = async (app, options) => {
+const sessionPlugin: FastifyPluginAsyncTypebox<SessionOptions> = async (app, options) => {
+  const ttlMs = options.ttlS * 1000;
   // hook: false — no cookie parsing on every request; sessionUser() parses when a route needs it.
   await app.register(fastifyCookie, { secret: options.secret, hook: false });
-  app.decorateRequest('sessionUserId', undefined);
+  app.decorateRequest('verifiedSession', undefined);
 
   // An HMAC per long poll was a tenth of the server's CPU under load. Only values whose signature
   // checked out are remembered, so a forged cookie still pays for (and fails) the HMAC every time.
-  const verified = new Map<string, string>();
-  app.decorate('verifySessionCookie', function verifySessionCookie(raw: string): string | null {
+  // A remembered session keeps its expiry and is forgotten once that has passed.
+  const verified = new Map<string, VerifiedSession>();
+  app.decorate('verifySessionCookie', function verifySessionCookie(raw: string): VerifiedSession | null {
+    const now = Date.now();
     const known = verified.get(raw);
-    if (known !== undefined) return known;
+    if (known !== undefined) {
+      if (now < known.expiresAt) return known;
+      verified.delete(raw);
+      return null;
+    }
     const unsigned = app.unsignCookie(raw);
     if (!unsigned.valid || unsigned.value === null) return null;
+    const parts = SESSION_VALUE.exec(unsigned.value);
+    if (parts === null) return null;
+    const session: VerifiedSession = { userId: parts[1]!, expiresAt: Number(parts[2]) * 1000 + ttlMs };
+    if (now >= session.expiresAt) return null;
     if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value!);
-    verified.set(raw, unsigned.value);
-    return unsigned.value;
+    verified.set(raw, session);
+    return session;
   });
 
-  app.post(
-    '/api/session',
-    {
-      schema: { body: SessionBody, response: { 200: SessionReply } },
-      // `curl -X POST /api/session` with no body at all asks for a guest: validate it as {}.
-      preValidation: async function defaultEmptyBody(request) {
-        request.body ??= {};
+  // Its own scope: the per-IP limit applies to this route only, with a store of its own.
+  await app.register(async function sessionRoutes(scope) {
+    if (options.perMinutePerIp > 0) {
+      await scope.register(rateLimit, {
+        global: false,
+        errorResponseBuilder: (_request, context) =>
+          new HttpError(429, 'rate_limited', `At most ${options.perMinutePerIp} new sessions per minute from one address; try again in ${context.after}`),
+      });
+    }
+    const typed = scope.withTypeProvider<TypeBoxTypeProvider>();
+    typed.post(
+      '/api/session',
+      {
+        schema: { body: SessionBody, response: { 200: SessionReply } },
+        config: options.perMinutePerIp > 0 ? { rateLimit: { max: options.perMinutePerIp, timeWindow: 60_000 } } : {},
+        // `curl -X POST /api/session` with no body at all asks for a guest: validate it as {}.
+        preValidation: async function defaultEmptyBody(request) {
+          request.body ??= {};
+        },
       },
-    },
-    async function createSession(request, reply) {
-      const userId = `u_${randomBytes(9).toString('base64url')}`;
-      const name = request.body.name ?? guestName();
-      reply.setCookie(SESSION_COOKIE, userId, { signed: true, httpOnly: true, sameSite: 'lax', path: '/' });
-      reply.header('cache-control', 'no-store');
-      return { userId, name };
-    },
-  );
+      async function createSession(request, reply) {
+        const userId = `u_${randomBytes(9).toString('base64url')}`;
+        const name = request.body.name ?? guestName();
+        const value = sessionValue(userId, Math.floor(Date.now() / 1000));
+        reply.setCookie(SESSION_COOKIE, value, { signed: true, httpOnly: true, sameSite: 'lax', path: '/', maxAge: options.ttlS });
+        reply.header('cache-control', 'no-store');
+        return { userId, name };
+      },
+    );
+  });
 };
 
 export default fp(sessionPlugin, { name: 'votewire-session' });

@@ -5,6 +5,10 @@
  * It does not copy events: the feed's log already holds them in order, so a queue is a cursor into
  * that log (the last seq it handed out) plus at most one parked request. Its depth is how far the log
  * has run ahead of the cursor; past `maxDepth` the queue is reset and its next poll gets a snapshot.
+ *
+ * Queues are bounded per user (`maxPerUser`) and in total (`maxQueues`), since sessions cost nothing to
+ * make. Losing a queue loses no event: every poll carries its client's `since`, and a poll without a
+ * queue simply makes a new one from it.
  */
 
 /** A long-poll answer ready to write to any number of responses: raw header list and body bytes. */
@@ -45,11 +49,20 @@ export interface PollQueuesOptions {
   idleMs: number;
   /** Queues one user may hold; a new one beyond it replaces the user's least recently polled. @default 32 */
   maxPerUser: number;
+  /**
+   * Queues of all users together, 0 = no cap. A new one beyond it replaces the queue idle the longest
+   * (nothing parked on it); when every queue has a poll parked, the longest parked one is answered
+   * 204 and replaced. @default 50000
+   */
+  maxQueues: number;
 }
 
 export class PollQueues {
   readonly #queues = new Map<string, PollQueue>();
+  /** Queues with a poll parked, longest parked first. */
   readonly #parked = new Set<PollQueue>();
+  /** Queues without a poll parked, idle the longest first: the first to go when the total cap is reached. */
+  readonly #idle = new Set<PollQueue>();
   /** Each user's queues, so one user (or a hostile script inventing client ids) stays within maxPerUser. */
   readonly #byUser = new Map<string, Set<PollQueue>>();
   readonly #options: PollQueuesOptions;
@@ -78,28 +91,40 @@ export class PollQueues {
         own = new Set();
         this.#byUser.set(userId, own);
       }
-      if (own.size >= this.#options.maxPerUser) this.#evictLeastRecent(own);
+      if (own.size >= this.#options.maxPerUser) this.#evict(leastRecentlyPolled(own));
+      if (this.#options.maxQueues > 0 && this.#queues.size >= this.#options.maxQueues) this.#evictForRoom();
       queue = new PollQueue(key, userId, since, now);
       this.#queues.set(key, queue);
       own.add(queue);
+      this.#idle.add(queue);
+    } else if (queue.parked === undefined) {
+      // Polled again: to the back of the idle order.
+      this.#idle.delete(queue);
+      this.#idle.add(queue);
     }
     queue.lastSeen = now;
     return queue;
   }
 
-  #evictLeastRecent(own: Set<PollQueue>): void {
-    let oldest: PollQueue | undefined;
-    for (const queue of own) if (oldest === undefined || queue.lastSeen < oldest.lastSeen) oldest = queue;
-    if (oldest === undefined) return;
-    const parked = oldest.parked;
-    if (parked !== undefined) this.unpark(oldest, parked);
-    this.#remove(oldest);
+  /** The total cap is reached: the queue idle the longest goes, or, if every queue waits, the longest parked. */
+  #evictForRoom(): void {
+    const victim = first(this.#idle) ?? first(this.#parked);
+    if (victim !== undefined) this.#evict(victim);
+  }
+
+  #evict(queue: PollQueue | undefined): void {
+    if (queue === undefined) return;
+    const parked = queue.parked;
+    if (parked !== undefined) this.unpark(queue, parked);
+    this.#remove(queue);
     // Answered after removal: its client's next poll makes a fresh queue from its own `since`.
     parked?.answer(null);
   }
 
   #remove(queue: PollQueue): void {
     this.#queues.delete(queue.key);
+    this.#idle.delete(queue);
+    this.#parked.delete(queue);
     const own = this.#byUser.get(queue.userId);
     own?.delete(queue);
     if (own?.size === 0) this.#byUser.delete(queue.userId);
@@ -119,6 +144,8 @@ export class PollQueues {
   park(queue: PollQueue, poll: ParkedPoll): ParkedPoll | undefined {
     const older = queue.parked;
     queue.parked = poll;
+    this.#idle.delete(queue);
+    this.#parked.delete(queue);
     this.#parked.add(queue);
     return older;
   }
@@ -128,6 +155,7 @@ export class PollQueues {
     if (queue.parked !== poll) return false;
     queue.parked = undefined;
     this.#parked.delete(queue);
+    this.#idle.add(queue);
     return true;
   }
 
@@ -137,6 +165,7 @@ export class PollQueues {
     for (const queue of this.#parked) {
       if (queue.parked !== undefined) taken.push([queue, queue.parked]);
       queue.parked = undefined;
+      this.#idle.add(queue);
     }
     this.#parked.clear();
     return taken;
@@ -145,8 +174,8 @@ export class PollQueues {
   /** Removes queues nobody polled for `idleMs`; returns how many went. */
   sweep(now: number): number {
     let removed = 0;
-    for (const queue of this.#queues.values()) {
-      if (queue.parked === undefined && now - queue.lastSeen >= this.#options.idleMs) {
+    for (const queue of this.#idle) {
+      if (now - queue.lastSeen >= this.#options.idleMs) {
         this.#remove(queue);
         removed++;
       }
@@ -162,4 +191,14 @@ export class PollQueues {
     }
     return total;
   }
+}
+
+function leastRecentlyPolled(queues: Iterable<PollQueue>): PollQueue | undefined {
+  let oldest: PollQueue | undefined;
+  for (const queue of queues) if (oldest === undefined || queue.lastSeen < oldest.lastSeen) oldest = queue;
+  return oldest;
+}
+
+function first<T>(set: Set<T>): T | undefined {
+  return set.values().next().value;
 }

@@ -58,6 +58,7 @@ const longPollingTransport: FastifyPluginAsyncTypebox = async (app) => {
     maxDepth: config.longPollQueueMax,
     idleMs: config.longPollQueueIdleMs,
     maxPerUser: config.longPollQueuesPerUser,
+    maxQueues: config.longPollQueuesMax,
   });
 
   metrics.addGaugeSource(function refreshQueueGauges() {

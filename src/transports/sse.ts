@@ -67,7 +67,7 @@ const sseTransport: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: { querystring: SseQuery },
       config: { transport: 'sse' },
-      preValidation: refuseForeignOrigin(config.allowedOrigins),
+      preValidation: refuseForeignOrigin(app.originPolicy),
     },
     async function openStream(request, reply) {
       const since = parseLastEventId(request.headers['last-event-id']) ?? parseCursor(request.query.since);

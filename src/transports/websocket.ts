@@ -123,7 +123,7 @@ const websocketTransport: FastifyPluginAsyncTypebox = async (app) => {
       websocket: true,
       schema: { querystring: WsQuery },
       config: { transport: 'websocket' },
-      preValidation: refuseForeignOrigin(config.allowedOrigins),
+      preValidation: refuseForeignOrigin(app.originPolicy),
       // With a shared feed the client may hold a seq another process accepted a moment ago.
       preHandler: async function catchUpWithClient(request) {
         await catchUpTo(feed, parseCursor(request.query.since));

@@ -157,4 +157,54 @@ describe('long polling', () => {
     await castVote(url, bystander, { candidateId: 'push' });
     expect((await parkedBystander).body?.events?.map((e) => e.seq)).toEqual([1]);
   });
+
+  it('keeps at most LONG_POLL_QUEUES_MAX queues across users: the one idle the longest goes, and its client still gets its events from its own since', async () => {
+    server = await startServer({ longPollQueuesMax: 2 });
+    const { url } = server;
+    const [first, second, third] = [await createSession(url), await createSession(url), await createSession(url)];
+    expect((await poll(url, first, { client: 'tab' })).body?.snapshot?.seq).toBe(0);
+    expect((await poll(url, second, { client: 'tab' })).body?.snapshot?.seq).toBe(0);
+    expect((await poll(url, third, { client: 'tab' })).body?.snapshot?.seq).toBe(0);
+    expect(longPollMetrics(server).queues).toBe(2);
+    await castVote(url, third, { candidateId: 'push', voteId: 'after-eviction' });
+    // The first client's queue is gone; its next poll from its own `since` still gets exactly the missed event.
+    const resumed = await poll(url, first, { client: 'tab', since: '0' });
+    expect(resumed.body?.events?.map((e) => [e.seq, e.voteId])).toEqual([[1, 'after-eviction']]);
+    expect(longPollMetrics(server).queues).toBe(2);
+  });
+
+  it('spares a parked poll when the queue cap is reached while an idle queue can go', async () => {
+    server = await startServer({ longPollQueuesMax: 2 });
+    const { url } = server;
+    const [waiting, idle, newcomer] = [await createSession(url), await createSession(url), await createSession(url)];
+    // The oldest queue has a poll parked; the younger one is idle.
+    const parked = poll(url, waiting, { client: 'tab', since: '0', timeout: '20000' });
+    const s = server;
+    await waitFor(() => (longPollMetrics(s).open === 1 ? true : undefined), 5000, 'the poll to park');
+    await poll(url, idle, { client: 'tab' });
+    await poll(url, newcomer, { client: 'tab' });
+    expect(longPollMetrics(server).queues).toBe(2);
+    expect(longPollMetrics(server).open).toBe(1);
+    await castVote(url, newcomer, { candidateId: 'push' });
+    expect((await parked).body?.events?.map((e) => e.seq)).toEqual([1]);
+  });
+
+  it('answers the longest parked poll 204 to make room when every queue under the cap has a poll parked', async () => {
+    server = await startServer({ longPollQueuesMax: 1 });
+    const { url } = server;
+    const [early, late] = [await createSession(url), await createSession(url)];
+    const earlyPoll = poll(url, early, { client: 'tab', since: '0', timeout: '20000' });
+    const s = server;
+    await waitFor(() => (longPollMetrics(s).open === 1 ? true : undefined), 5000, 'the first poll to park');
+    let earlyAnswer: PollResult | undefined;
+    void earlyPoll.then((result) => (earlyAnswer = result));
+    const latePoll = poll(url, late, { client: 'tab', since: '0', timeout: '20000' });
+    // Answered to make room, long before its own 20 s timeout.
+    expect((await waitFor(() => earlyAnswer, 5000, 'the first poll to be answered')).status).toBe(204);
+    await waitFor(() => (longPollMetrics(s).open === 1 ? true : undefined), 5000, 'the second poll to park');
+    await castVote(url, late, { candidateId: 'push' });
+    expect((await latePoll).body?.events?.map((e) => e.seq)).toEqual([1]);
+    // The client answered 204 polls again from its own since and misses nothing.
+    expect((await poll(url, early, { client: 'tab', since: '0' })).body?.events?.map((e) => e.seq)).toEqual([1]);
+  });
 });

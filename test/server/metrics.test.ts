@@ -108,4 +108,21 @@ describe('metrics', () => {
     const pollingBytes = Number(/votewire_sent_bytes_total\{transport="polling"\} (\d+)/.exec(text)?.[1]);
     expect(pollingBytes).toBe(json.transports.polling!.bytesOut);
   });
+
+  it('answers 401 unauthorized on /api/metrics and /metrics without the METRICS_TOKEN bearer token, and the figures with it', async () => {
+    server = await startServer({ metricsToken: 's3cret-token' });
+    for (const path of ['/api/metrics', '/metrics']) {
+      for (const authorization of [undefined, 'Bearer wrong', 'Bearer s3cret-token-and-more', 's3cret-token', 'Basic czNjcmV0LXRva2Vu']) {
+        const response = await fetch(`${server.url}${path}`, { headers: authorization === undefined ? {} : { authorization } });
+        expect(response.status, `${path} with ${authorization}`).toBe(401);
+        expect(response.headers.get('www-authenticate')).toBe('Bearer');
+        expect(await response.json()).toEqual({ error: 'unauthorized', message: expect.stringContaining('token') });
+      }
+      const allowed = await fetch(`${server.url}${path}`, { headers: { authorization: 'Bearer s3cret-token' } });
+      expect(allowed.status, path).toBe(200);
+      expect(await allowed.text()).toMatch(path === '/metrics' ? /votewire_feed_head_seq/ : /"transports"/);
+    }
+    // Everything else stays public.
+    expect((await fetch(`${server.url}/api/ballot`)).status).toBe(200);
+  });
 });

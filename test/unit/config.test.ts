@@ -28,8 +28,25 @@ describe('loadConfig', () => {
     [{ FEED: 'postgres://x' }, /FEED must be "memory" or a redis:\/\/ URL/],
     [{ CANDIDATES: '[oops' }, /CANDIDATES is not valid JSON/],
     [{ WORKERS: '2' }, /needs a shared feed/],
+    [{ PUBLIC_ORIGIN: 'vote.example.com' }, /PUBLIC_ORIGIN must name origins like https:\/\/vote\.example\.com/],
+    [{ PUBLIC_ORIGIN: 'https://vote.example.com/demo' }, /PUBLIC_ORIGIN must name origins/],
+    [{ ALLOWED_ORIGINS: 'https://a.example, ftp://b.example' }, /ALLOWED_ORIGINS must name origins .*"ftp:\/\/b\.example"/],
+    [{ SESSION_TTL_S: '0' }, /SESSION_TTL_S must be an integer >= 1/],
   ])('refuses %o with a message that names the variable', (env, message) => {
     expect(() => loadConfig(env, [])).toThrow(message);
+  });
+
+  it('reads the abuse limits, 0 turning the session and queue limits off', () => {
+    expect(loadConfig({}, [])).toMatchObject({ sessionsPerMinutePerIp: 60, longPollQueuesMax: 50_000, sessionTtlS: 86_400 });
+    expect(loadConfig({}, []).metricsToken).toBeUndefined();
+    const config = loadConfig({ SESSIONS_PER_MINUTE_PER_IP: '0', LONG_POLL_QUEUES_MAX: '0', SESSION_TTL_S: '3600', METRICS_TOKEN: 't0ken' }, []);
+    expect(config).toMatchObject({ sessionsPerMinutePerIp: 0, longPollQueuesMax: 0, sessionTtlS: 3600, metricsToken: 't0ken' });
+  });
+
+  it('writes PUBLIC_ORIGIN and ALLOWED_ORIGINS the way browsers send Origin', () => {
+    const config = loadConfig({ PUBLIC_ORIGIN: 'HTTPS://Vote.Example.com:443/', ALLOWED_ORIGINS: 'http://friend.example:80,http://[::1]:3000' }, []);
+    expect(config.publicOrigin).toBe('https://vote.example.com');
+    expect(config.allowedOrigins).toEqual(['http://friend.example', 'http://[::1]:3000']);
   });
 
   it('refuses an unknown flag', () => {

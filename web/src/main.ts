@@ -153,7 +153,7 @@ function runApp(root: HTMLElement, sessions: SessionKeeper): void {
       log.render(live.log);
     }
     connection.render(live.connection, t, live.subscription.tracker.seq);
-    wire.render({ transport: live.transport, page: live.totals, server: metrics.delta(), own: live.own, others: live.others, seconds: (t - selectedAt) / 1000 });
+    wire.render({ transport: live.transport, page: live.totals, server: metrics.delta(), serverNeedsToken: metrics.needsToken, own: live.own, others: live.others, seconds: (t - selectedAt) / 1000 });
     // The race redraws every frame while it runs: its runners move with time, not only with events.
     if (race.running || race.version !== raceVersion) {
       raceVersion = race.version;

@@ -1,5 +1,5 @@
 import type { TransportName } from '../../src/client/types.ts';
-import { fetchMetrics, type TransportCounters } from './api.ts';
+import { ApiError, fetchMetrics, type TransportCounters } from './api.ts';
 
 const COUNTER_KEYS = ['requests', 'deliveries', 'emptyResponses', 'bytesIn', 'bytesOut'] as const;
 
@@ -13,6 +13,7 @@ export class MetricsPoller {
   #transport: TransportName;
   #timer: ReturnType<typeof setInterval> | undefined;
   #inFlight = false;
+  #needsToken = false;
   readonly #paused: () => boolean;
 
   /** `paused`: while it says so (the feed's connection is lost), no reads — they would only fail too. */
@@ -39,6 +40,14 @@ export class MetricsPoller {
     void this.#read();
   }
 
+  /**
+   * True once the server refused with 401: it was started with METRICS_TOKEN, which a page has no way to
+   * know. Reading stops; the panel says why its server column stays empty.
+   */
+  get needsToken(): boolean {
+    return this.#needsToken;
+  }
+
   /** Growth since selection, or undefined until a baseline exists. */
   delta(): TransportCounters | undefined {
     const base = this.#baseline;
@@ -50,7 +59,7 @@ export class MetricsPoller {
   }
 
   async #read(): Promise<void> {
-    if (this.#inFlight || this.#paused()) return;
+    if (this.#inFlight || this.#needsToken || this.#paused()) return;
     this.#inFlight = true;
     const transport = this.#transport;
     try {
@@ -60,8 +69,12 @@ export class MetricsPoller {
       // A restarted server starts its counters at zero: take a new baseline rather than go negative.
       if (this.#baseline === undefined || counters.requests < this.#baseline.requests) this.#baseline = counters;
       this.#latest = counters;
-    } catch {
-      // The connection banner already says when the server is gone; the numbers simply stop moving.
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) {
+        this.#needsToken = true;
+        this.stop();
+      }
+      // Otherwise the connection banner already says when the server is gone; the numbers simply stop moving.
     } finally {
       this.#inFlight = false;
     }

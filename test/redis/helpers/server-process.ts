@@ -41,7 +41,7 @@ export class ServerProcess {
     this.#child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts', ...(options.args ?? [])], {
       cwd: ROOT,
       env: {
-        ...withoutSessionSecret(process.env),
+        ...withoutSecrets(process.env),
         PORT: String(port),
         HOST: '127.0.0.1',
         FEED: options.feed,
@@ -130,9 +130,11 @@ process.once('exit', () => {
   }
 });
 
-function withoutSessionSecret(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+/** The runner's environment without what would change how the test talks to the server (its own secret, a metrics token). */
+function withoutSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const copy = { ...env };
   delete copy.SESSION_SECRET;
+  delete copy.METRICS_TOKEN;
   return copy;
 }
 

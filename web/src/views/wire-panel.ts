@@ -11,6 +11,8 @@ export interface WireSnapshot {
   page: PageTotals;
   /** Counter increases since this transport was selected; undefined until two metric reads exist. */
   server: TransportCounters | undefined;
+  /** The server keeps its metrics behind METRICS_TOKEN: its column cannot be filled. */
+  serverNeedsToken: boolean;
   own: RunningPercentiles;
   others: RunningPercentiles;
   /** Seconds since this transport was selected. */
@@ -29,6 +31,7 @@ export class WirePanelView {
   readonly #title: HTMLElement;
   readonly #cells = new Map<string, Cell>();
   readonly #pollingNote: HTMLElement;
+  readonly #tokenNote: HTMLElement;
 
   constructor() {
     this.#title = h('h2', { id: 'wire-title' }, 'On the wire');
@@ -66,6 +69,11 @@ export class WirePanelView {
       ),
     );
     this.#pollingNote = h('p', { class: 'hint', hidden: true }, 'Polling snapshots carry no per-vote time, so others’ votes cannot be timed one by one here; the race view times them against the push lanes.');
+    this.#tokenNote = h(
+      'p',
+      { class: 'hint', hidden: true, 'data-testid': 'wire-token-note' },
+      'Server counters: this server keeps its metrics behind a token (METRICS_TOKEN), so this page cannot read them. The page’s own column still counts.',
+    );
     const latency = h(
       'table',
       { class: 'latency-table' },
@@ -77,7 +85,7 @@ export class WirePanelView {
         h('tr', {}, h('th', { scope: 'row', title: 'From the server accepting the vote (votedAt) to it arriving here' }, 'others’ votes: votedAt → update'), this.#cell('others-last'), this.#cell('others-p50'), this.#cell('others-p95'), this.#cell('others-n')),
       ),
     );
-    this.element = h('section', { class: 'card wire', 'aria-labelledby': 'wire-title' }, this.#title, table, latency, this.#pollingNote);
+    this.element = h('section', { class: 'card wire', 'aria-labelledby': 'wire-title' }, this.#title, table, this.#tokenNote, latency, this.#pollingNote);
   }
 
   #cell(key: string): Cell {
@@ -94,18 +102,20 @@ export class WirePanelView {
   render(wire: WireSnapshot): void {
     setText(this.#title, `On the wire — ${TRANSPORT_LABELS[wire.transport]}, last ${Math.floor(wire.seconds)} s`);
     const { page, server } = wire;
+    // '…' while the first reads are due; 'token needed' when they will never come.
+    const pending = wire.serverNeedsToken ? 'token needed' : '…';
     this.#set('page-requests', formatCount(page.requests));
     this.#set('page-messages', formatCount(page.messages));
     this.#set('page-empty', formatCount(page.emptyResponses));
     this.#set('page-events', formatCount(page.events));
     this.#set('page-bytesIn', formatBytes(page.bytesIn));
     this.#set('page-bytesOut', formatBytes(page.bytesOut));
-    this.#set('server-requests', server === undefined ? '…' : formatCount(server.requests));
+    this.#set('server-requests', server === undefined ? pending : formatCount(server.requests));
     this.#set('server-messages', '–');
-    this.#set('server-empty', server === undefined ? '…' : formatCount(server.emptyResponses));
-    this.#set('server-events', server === undefined ? '…' : formatCount(server.deliveries));
-    this.#set('server-bytesIn', server === undefined ? '…' : formatBytes(server.bytesOut));
-    this.#set('server-bytesOut', server === undefined ? '…' : formatBytes(server.bytesIn));
+    this.#set('server-empty', server === undefined ? pending : formatCount(server.emptyResponses));
+    this.#set('server-events', server === undefined ? pending : formatCount(server.deliveries));
+    this.#set('server-bytesIn', server === undefined ? pending : formatBytes(server.bytesOut));
+    this.#set('server-bytesOut', server === undefined ? pending : formatBytes(server.bytesIn));
     for (const [kind, stats] of [['own', wire.own], ['others', wire.others]] as const) {
       this.#set(`${kind}-last`, formatMs(stats.last()));
       this.#set(`${kind}-p50`, formatMs(stats.percentile(50)));
@@ -113,5 +123,6 @@ export class WirePanelView {
       this.#set(`${kind}-n`, formatCount(stats.total));
     }
     this.#pollingNote.hidden = wire.transport !== 'polling';
+    this.#tokenNote.hidden = !wire.serverNeedsToken;
   }
 }

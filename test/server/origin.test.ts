@@ -1,0 +1,53 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { Agent, request } from 'undici';
+import { startServer, type RunningServer } from '../helpers/server.ts';
+import { upgradeStatus } from '../helpers/ws-client.ts';
+
+let server: RunningServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+/** Opens GET /api/sse with the given headers and returns the status (and the Error code of a refusal). */
+async function sseStatus(url: string, headers: Record<string, string>): Promise<{ status: number; error?: unknown }> {
+  // A connection of its own, destroyed after: the stream must not outlive the check.
+  const dispatcher = new Agent();
+  try {
+    const response = await request(`${url}/api/sse`, { headers, dispatcher });
+    if (response.statusCode !== 200) return { status: response.statusCode, error: ((await response.body.json()) as { error: unknown }).error };
+    return { status: 200 };
+  } finally {
+    await dispatcher.destroy();
+  }
+}
+
+describe('the Origin check of WebSocket and SSE', () => {
+  it('refuses a foreign Origin with 403 forbidden_origin even when the Host header names that origin', async () => {
+    server = await startServer();
+    const headers = { origin: 'http://evil.example', host: 'evil.example' };
+    expect(await upgradeStatus(server.url, '/api/ws', { headers })).toBe(403);
+    expect(await sseStatus(server.url, headers)).toEqual({ status: 403, error: 'forbidden_origin' });
+  });
+
+  it('accepts its own page opened by localhost, 127.0.0.1 or [::1] at its port on a loopback HOST', async () => {
+    server = await startServer({ host: '127.0.0.1' });
+    const { port } = new URL(server.url);
+    for (const origin of [`http://localhost:${port}`, `http://127.0.0.1:${port}`, `http://[::1]:${port}`]) {
+      expect(await upgradeStatus(server.url, '/api/ws', { headers: { origin } }), origin).toBe(101);
+      expect(await sseStatus(server.url, { origin }), origin).toEqual({ status: 200 });
+    }
+    // The same names at another port are other servers.
+    const elsewhere = `http://localhost:${Number(port) === 65535 ? 65534 : Number(port) + 1}`;
+    expect(await upgradeStatus(server.url, '/api/ws', { headers: { origin: elsewhere } })).toBe(403);
+  });
+
+  it('accepts PUBLIC_ORIGIN and ALLOWED_ORIGINS entries, whatever the Host header says', async () => {
+    server = await startServer({ publicOrigin: 'https://vote.example.com', allowedOrigins: ['https://friend.example'] });
+    for (const origin of ['https://vote.example.com', 'https://friend.example']) {
+      expect(await upgradeStatus(server.url, '/api/ws', { headers: { origin, host: 'unrelated.example' } }), origin).toBe(101);
+      expect(await sseStatus(server.url, { origin, host: 'unrelated.example' }), origin).toEqual({ status: 200 });
+    }
+    expect(await upgradeStatus(server.url, '/api/ws', { headers: { origin: 'http://vote.example.com' } })).toBe(403);
+  });
+});

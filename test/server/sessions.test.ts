@@ -1,0 +1,94 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { Agent, request } from 'undici';
+import { castVote, createSession, startServer, waitFor, type RunningServer, type Session } from '../helpers/server.ts';
+
+let server: RunningServer | undefined;
+const agents: Agent[] = [];
+afterEach(async () => {
+  await Promise.all(agents.splice(0).map((agent) => agent.close()));
+  await server?.close();
+  server = undefined;
+});
+
+/** POST /api/session from a given loopback address (the whole 127.0.0.0/8 reaches a server on 127.0.0.1). */
+async function postSession(url: string, fromAddress = '127.0.0.1') {
+  const dispatcher = new Agent({ localAddress: fromAddress });
+  agents.push(dispatcher);
+  const response = await request(`${url}/api/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{}',
+    dispatcher,
+  });
+  return { status: response.statusCode, headers: response.headers, body: (await response.body.json()) as Record<string, unknown> };
+}
+
+/** A `sid` cookie signed with the server's own secret, as the server signs it. */
+function signedCookie(s: RunningServer, value: string): Session {
+  return { cookie: `sid=${encodeURIComponent(s.app.signCookie(value))}`, userId: value.split('.')[0]!, name: 'crafted' };
+}
+
+async function longPollStatus(url: string, session: Session): Promise<number> {
+  const response = await fetch(`${url}/api/long-poll?client=a&since=0&timeout=0`, { headers: { cookie: session.cookie } });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+describe('session creation limit', () => {
+  it('answers 429 rate_limited with Retry-After to the session past SESSIONS_PER_MINUTE_PER_IP from one address, not to another address', async () => {
+    server = await startServer({ sessionsPerMinutePerIp: 3 });
+    for (let i = 0; i < 3; i++) expect((await postSession(server.url)).status).toBe(200);
+    const refused = await postSession(server.url);
+    expect(refused.status).toBe(429);
+    expect(refused.body).toEqual({ error: 'rate_limited', message: expect.stringMatching(/At most 3 new sessions per minute/) });
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(60);
+    expect(refused.headers['set-cookie']).toBeUndefined();
+    // Another address has its own allowance.
+    expect((await postSession(server.url, '127.0.0.2')).status).toBe(200);
+  });
+
+  it('makes sessions without limit when SESSIONS_PER_MINUTE_PER_IP is 0', async () => {
+    server = await startServer({ sessionsPerMinutePerIp: 0 });
+    const statuses = [];
+    // More than the default allowance of 60.
+    for (let i = 0; i < 61; i++) statuses.push((await postSession(server.url)).status);
+    expect(statuses.every((status) => status === 200)).toBe(true);
+  });
+});
+
+describe('session expiry', () => {
+  it('sets Max-Age to SESSION_TTL_S on the session cookie', async () => {
+    server = await startServer({ sessionTtlS: 3600 });
+    const response = await postSession(server.url);
+    expect(String(response.headers['set-cookie'])).toMatch(/^sid=[^;]+;.*Max-Age=3600/);
+  });
+
+  it('answers 401 no_session to a correctly signed cookie issued longer ago than SESSION_TTL_S', async () => {
+    server = await startServer({ sessionTtlS: 3600 });
+    const nowS = Math.floor(Date.now() / 1000);
+    const fresh = signedCookie(server, `u_crafted.${nowS - 3500}`);
+    const stale = signedCookie(server, `u_crafted.${nowS - 3601}`);
+    expect(await longPollStatus(server.url, fresh)).toBe(204);
+    expect(await longPollStatus(server.url, stale)).toBe(401);
+    const vote = await castVote(server.url, stale, { candidateId: 'push' });
+    expect(vote).toEqual({ status: 401, body: { error: 'no_session', message: expect.any(String) } });
+    expect(server.feed.head()).toBe(0);
+  });
+
+  it('answers 401 no_session to a cookie of the old form, a signed user id without an issue time', async () => {
+    server = await startServer();
+    const old = signedCookie(server, 'u_oldstyle');
+    expect(await longPollStatus(server.url, old)).toBe(401);
+  });
+
+  it('stops accepting a session it already verified once its time is up', async () => {
+    server = await startServer({ sessionTtlS: 1 });
+    const session = await createSession(server.url);
+    // Verified (and remembered) while valid ...
+    expect(await longPollStatus(server.url, session)).toBe(204);
+    // ... and refused within the second after it expires, although the remembered value is the same.
+    const s = server;
+    await waitFor(async () => ((await longPollStatus(s.url, session)) === 401 ? true : undefined), 5000, 'the session to expire');
+  });
+});
