@@ -6,6 +6,7 @@
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
+import { OpenLoopVoter } from '../../bench/load/voter.ts';
 import { makeConfig } from '../../src/config.ts';
 import { RedisFeed } from '../../src/feed/redis-feed.ts';
 import { redisKeys, streamIdOf } from '../../src/feed/redis-schema.ts';
@@ -117,16 +118,22 @@ describe('a vote answered 503 while Redis stalled', { timeout: 60_000 }, () => {
     await redis?.dispose();
   });
 
-  it('may have been counted, and its retry with the same voteId gets the original event: counted once', async () => {
-    redis = await PrivateRedis.start();
-    // Votes time out after 300 ms here (2 s by default), so the stall answers quickly.
-    const feed = await RedisFeed.connect({ url: redis.url, candidates: makeConfig().candidates, keyPrefix: 'stall:', commandTimeoutMs: 300, logger: quiet });
+  /** A listening server on a Redis of the test's own, whose votes time out after 300 ms (2 s by default). */
+  async function startOnPrivateRedis(keyPrefix: string, overrides: Parameters<typeof startServer>[0] = {}): Promise<RunningServer> {
+    redis ??= await PrivateRedis.start();
+    const feed = await RedisFeed.connect({ url: redis.url, candidates: makeConfig().candidates, keyPrefix, commandTimeoutMs: 300, logger: quiet });
     cleanups.push(() => feed.close());
-    const server: RunningServer = await startServer({}, feed);
+    const server = await startServer(overrides, feed);
     cleanups.push(() => server.close());
+    return server;
+  }
+
+  it('may have been counted, and its retry with the same voteId gets the original event: counted once', async () => {
+    // The vote limit is on: while Redis stalls it steps aside, and the vote gets the feed's 503.
+    const server = await startOnPrivateRedis('stall:');
     const session: Session = await createSession(server.url);
     const watcher = await connect(server.url, session.cookie);
-    const admin = inspect(redis.url);
+    const admin = inspect(redis!.url);
 
     // Redis holds every write (the vote script, the vote limit's counter) until unpaused.
     await admin.call('CLIENT', 'PAUSE', '20000', 'WRITE');
@@ -150,6 +157,21 @@ describe('a vote answered 503 while Redis stalled', { timeout: 60_000 }, () => {
     expect(eventOf(next.body)).toMatchObject({ seq: 2, count: 2 });
     await waitFor('the watcher to see seq 2', () => (watcher.frames.some((f) => f.seq === 2) ? true : undefined));
     expect(watcher.frames.filter((f) => f.type === 'vote').map((f) => [f.seq, f.voteId])).toEqual([[1, 'in-doubt'], [2, 'after']]);
+  });
+  it('is sent again by the bench voter with the same voteId until it is confirmed, and counts once', async () => {
+    const server = await startOnPrivateRedis('stall-bench:', { votesPerSecond: 0 });
+    const session = await createSession(server.url);
+    // Writes wait 1.2 s: the vote's first tries get 503 after 300 ms each, and the voter keeps trying
+    // (five tries with backoff take well over 1.2 s) until Redis runs the held scripts.
+    await inspect(redis!.url).call('CLIENT', 'PAUSE', '1200', 'WRITE');
+    const voter = new OpenLoopVoter({ baseUrl: server.url, cookie: session.cookie, rate: 1000, count: 1, candidateIds: ['push'], idPrefix: 'bench' });
+    cleanups.push(() => voter.close());
+    await voter.run();
+    expect(voter.votes).toEqual([expect.objectContaining({ voteId: 'bench-0', seq: 1 })]);
+    expect(voter.votes[0]?.error).toBeUndefined();
+    const snapshot = await ballot(server.url);
+    expect(snapshot.seq).toBe(1);
+    expect(snapshot.candidates.find((c) => c.id === 'push')?.count).toBe(1);
   });
 });
 

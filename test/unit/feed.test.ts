@@ -56,6 +56,18 @@ describe('MemoryFeed', () => {
     expect(feed.head()).toBe(0);
   });
 
+  it('remembers at most voteIdCapacity voteIds: the oldest is forgotten first', async () => {
+    const feed = new MemoryFeed({ candidates, voteIdCapacity: 2 });
+    const first = await feed.vote({ userId: 'u', candidateId: 'a', voteId: 'v1' });
+    await feed.vote({ userId: 'u', candidateId: 'a', voteId: 'v2' });
+    expect(await feed.vote({ userId: 'u', candidateId: 'a', voteId: 'v1' })).toBe(first);
+    await feed.vote({ userId: 'u', candidateId: 'a', voteId: 'v3' });
+    // v1 made room for v3; v2 and v3 are still known.
+    expect((await feed.vote({ userId: 'u', candidateId: 'a', voteId: 'v3' })).event.seq).toBe(3);
+    expect((await feed.vote({ userId: 'u', candidateId: 'a', voteId: 'v1' })).event.seq).toBe(4);
+    expect(feed.head()).toBe(4);
+  });
+
   it('resumes with events, or a snapshot when too far behind or ahead', async () => {
     const feed = new MemoryFeed({ candidates, logSize: 3 });
     for (let i = 0; i < 6; i++) await feed.vote({ userId: 'tester', candidateId: 'a' });
