@@ -33,10 +33,6 @@ export class RecentVotes {
     this.#capacity = capacity;
   }
 
-  get size(): number {
-    return this.#byKey.size;
-  }
-
   /** The entry of this user's earlier vote with this voteId, while it is remembered. */
   find(userId: string, voteId: string): FeedEntry | undefined {
     this.#forgetExpired(performance.now());
