@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { DEFAULT_CANDIDATES, validateCandidates } from './feed/ballot.ts';
+import { DEFAULT_VOTE_ID_WINDOW_MS } from './feed/feed.ts';
 import type { CandidateInfo } from './feed/types.ts';
 
 /** Everything the server can be told. Each field says its environment variable and default. */
@@ -59,6 +60,8 @@ export interface Config {
   workers: number;
   /** REDIS_KEY_PREFIX: prefix of the Redis feed's keys; processes with the same FEED and prefix share one feed @default "votewire:" */
   redisKeyPrefix: string;
+  /** VOTE_ID_WINDOW_MS: how long a user's voteId is remembered; a vote repeating it within this counts once @default 600000 */
+  voteIdWindowMs: number;
 }
 
 /** Settings whose default is not a fixed value: what `--help` says instead. */
@@ -91,6 +94,7 @@ export const DEFAULTS: Omit<Config, keyof typeof DERIVED_DEFAULTS> = Object.free
   sseHeartbeatMs: 15_000,
   workers: 1,
   redisKeyPrefix: 'votewire:',
+  voteIdWindowMs: DEFAULT_VOTE_ID_WINDOW_MS,
 });
 
 /** A complete config from defaults and the given overrides (what tests and the bench use). */
@@ -130,6 +134,7 @@ const FIELDS: Record<Exclude<keyof Config, never>, { env: string; kind: Kind; mi
   sseHeartbeatMs: { env: 'SSE_HEARTBEAT_MS', kind: 'int', min: 1 },
   workers: { env: 'WORKERS', kind: 'int', min: 1 },
   redisKeyPrefix: { env: 'REDIS_KEY_PREFIX', kind: 'string' },
+  voteIdWindowMs: { env: 'VOTE_ID_WINDOW_MS', kind: 'int', min: 1 },
 };
 
 /** "LONG_POLL_TIMEOUT_MS" -> "long-poll-timeout-ms": the flag spelling of an environment variable. */

@@ -1,5 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import { Pool } from 'undici';
+import { setTimeout as delay } from 'node:timers/promises';
+import { Pool, type Dispatcher } from 'undici';
+import { Backoff } from '../../src/client/backoff.ts';
 import { browserHeaders } from './browser-headers.ts';
 import type { VoteStats } from '../results/types.ts';
 import { percentile } from '../measure/percentile.ts';
@@ -31,9 +33,17 @@ export interface CastVote {
 }
 
 /**
+ * A vote without an answer (a network error) or with a 503 may or may not have been counted: it is sent
+ * again with the same voteId, which the server counts once, at most this many times.
+ */
+const MAX_RETRIES = 4;
+const RETRY_BACKOFF = { initialMs: 100, maxMs: 2000 } as const;
+
+/**
  * Casts votes on an open-loop schedule: vote i is due at start + i / rate whatever happened to the
  * ones before it, so a slow server cannot slow the arrival of work (no coordinated omission).
  * Requests go over a pool of connections so a slow response never holds the next vote back.
+ * A vote's latency runs from its slot, so the time its retries took is in it.
  */
 export class OpenLoopVoter {
   readonly votes: CastVote[] = [];
@@ -101,31 +111,49 @@ export class OpenLoopVoter {
     const vote: CastVote = { voteId: `${idPrefix}-${index}`, dueAt: this.#dueAt(index), sentAt: now };
     this.votes.push(vote);
     const candidateId = candidateIds[index % candidateIds.length]!;
-    const sending = this.#pools[index % this.#pools.length]!
-      .request({
-        method: 'POST',
-        path: '/api/votes',
-        headers: { ...browserHeaders(baseUrl), origin: baseUrl, cookie, 'content-type': 'application/json' },
-        body: JSON.stringify({ candidateId, voteId: vote.voteId }),
-      })
-      .then(async (response) => {
-        const text = await response.body.text();
-        if (response.statusCode !== 201) {
-          vote.error = `HTTP ${response.statusCode}: ${text.slice(0, 200)}`;
-          return;
-        }
-        const { event } = JSON.parse(text) as { event: { seq: number; voteId?: string } };
-        if (event.voteId !== vote.voteId) vote.error = `the server echoed voteId ${event.voteId}, not ${vote.voteId}`;
-        else {
-          vote.seq = event.seq;
-          vote.eventJsonBytes = Buffer.byteLength(JSON.stringify(event));
-        }
-      })
-      .catch((error: unknown) => {
-        vote.error = (error as Error).message;
-      })
-      .finally(() => this.#inFlight.delete(sending));
+    const sending = this.#deliver(vote, this.#pools[index % this.#pools.length]!, {
+      method: 'POST',
+      path: '/api/votes',
+      headers: { ...browserHeaders(baseUrl), origin: baseUrl, cookie, 'content-type': 'application/json' },
+      body: JSON.stringify({ candidateId, voteId: vote.voteId }),
+    }).finally(() => this.#inFlight.delete(sending));
     this.#inFlight.add(sending);
+  }
+
+  /** Sends one vote until it gets an answer other than 503 (or the retries run out), and records it. */
+  async #deliver(vote: CastVote, pool: Pool, request: Dispatcher.RequestOptions): Promise<void> {
+    const backoff = new Backoff(RETRY_BACKOFF);
+    for (;;) {
+      let status: number;
+      let text: string;
+      try {
+        const response = await pool.request(request);
+        status = response.statusCode;
+        text = await response.body.text();
+      } catch (error) {
+        if (backoff.attempt < MAX_RETRIES) {
+          await delay(backoff.next());
+          continue;
+        }
+        vote.error = `${(error as Error).message} (after ${backoff.attempt} retries)`;
+        return;
+      }
+      if (status === 503 && backoff.attempt < MAX_RETRIES) {
+        await delay(backoff.next());
+        continue;
+      }
+      if (status !== 201) {
+        vote.error = `HTTP ${status}: ${text.slice(0, 200)}`;
+        return;
+      }
+      const { event } = JSON.parse(text) as { event: { seq: number; voteId?: string } };
+      if (event.voteId !== vote.voteId) vote.error = `the server echoed voteId ${event.voteId}, not ${vote.voteId}`;
+      else {
+        vote.seq = event.seq;
+        vote.eventJsonBytes = Buffer.byteLength(JSON.stringify(event));
+      }
+      return;
+    }
   }
 
   stats(): VoteStats {

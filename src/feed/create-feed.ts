@@ -10,13 +10,14 @@ import { RedisFeed, type FeedLogger } from './redis-feed.ts';
  */
 export async function createFeed(config: Config, logger: FeedLogger = levelledConsole(config.logLevel)): Promise<Feed> {
   if (config.feed === 'memory') {
-    return new MemoryFeed({ candidates: config.candidates, logSize: config.logSize });
+    return new MemoryFeed({ candidates: config.candidates, logSize: config.logSize, voteIdWindowMs: config.voteIdWindowMs });
   }
   return RedisFeed.connect({
     url: config.feed,
     candidates: config.candidates,
     logSize: config.logSize,
     keyPrefix: config.redisKeyPrefix,
+    voteIdWindowMs: config.voteIdWindowMs,
     logger,
   });
 }

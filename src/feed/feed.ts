@@ -1,19 +1,53 @@
+import type { Redis } from 'ioredis';
+import type { RedisKeys } from './redis-schema.ts';
 import type { CandidateInfo, FeedEntry, Snapshot } from './types.ts';
 
 /** What a voter asks for. Validation of shape happens at the edge; the feed checks meaning. */
 export interface VoteInput {
   candidateId: string;
+  /** The voter (the session's user): a `voteId` is only ever compared with the same user's. */
+  userId: string;
+  /**
+   * The voter's idempotency key: the same user and `voteId` again within the feed's window (VOTE_ID_WINDOW_MS)
+   * counts once and gets the original event back. Without one, every call is a new vote.
+   */
   voteId?: string;
 }
 
+/** How long a feed remembers a voteId when nothing else is configured (VOTE_ID_WINDOW_MS). */
+export const DEFAULT_VOTE_ID_WINDOW_MS = 10 * 60_000;
+
 /** An error of the domain, with a stable code that the edge maps to a status or an error frame. */
 export class FeedError extends Error {
-  readonly code: 'unknown_candidate' | 'feed_unavailable';
+  readonly code: 'unknown_candidate' | 'feed_unavailable' | 'vote_id_reused';
   constructor(code: FeedError['code'], message: string) {
     super(message);
     this.name = 'FeedError';
     this.code = code;
   }
+}
+
+/**
+ * The answer to a repeated voteId: the original entry, unless the repeat names another candidate. Then it is
+ * not a retry but a client reusing an id for a new vote; counting it would break the promise and answering
+ * with the old event would hide the mistake, so it is refused (nothing changes).
+ */
+export function replayOf(original: FeedEntry, input: VoteInput): FeedEntry {
+  if (original.event.candidateId !== input.candidateId) {
+    throw new FeedError(
+      'vote_id_reused',
+      `voteId "${input.voteId}" was already used for a vote for "${original.event.candidateId}"; a new vote needs a new voteId`,
+    );
+  }
+  return original;
+}
+
+/** Where a feed kept in Redis lives, lent to state every process must share as well (the vote limit). */
+export interface SharedRedis {
+  /** The feed's command connection: commands fail at once or after a timeout while Redis is unreachable. */
+  readonly connection: Redis;
+  /** The feed's key names; anything else stored for it goes under these too. */
+  readonly keys: RedisKeys;
 }
 
 /** What a resuming client gets: the events it missed, or a snapshot because it is too far behind. */
@@ -57,8 +91,15 @@ export interface Feed {
    */
   catchUp?(seq: number): Promise<void>;
 
-  /** Records a vote. Rejects with FeedError("unknown_candidate") or FeedError("feed_unavailable"). */
+  /**
+   * Records a vote and resolves with its entry; a repeated `voteId` of the same user within the window
+   * resolves with the original entry and counts nothing. Rejects with FeedError("unknown_candidate"),
+   * FeedError("vote_id_reused") (a repeated voteId naming another candidate) or FeedError("feed_unavailable").
+   */
   vote(input: VoteInput): Promise<FeedEntry>;
+
+  /** Optional: the Redis a shared feed lives in. The memory feed has none. */
+  readonly sharedRedis?: SharedRedis;
 
   /**
    * Calls `listener` for every event from now on, in seq order, exactly once.

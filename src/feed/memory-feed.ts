@@ -1,6 +1,7 @@
 import { now } from './clock.ts';
 import { FeedMirror } from './feed-mirror.ts';
-import { FeedError, type Feed, type FeedListener, type Resume, type VoteInput } from './feed.ts';
+import { DEFAULT_VOTE_ID_WINDOW_MS, FeedError, replayOf, type Feed, type FeedListener, type Resume, type VoteInput } from './feed.ts';
+import { RecentVotes } from './recent-votes.ts';
 import type { CandidateInfo, FeedEntry, Snapshot, VoteEvent } from './types.ts';
 
 export interface MemoryFeedOptions {
@@ -9,18 +10,30 @@ export interface MemoryFeedOptions {
   logSize?: number;
   /** Told when a listener throws (the others still get the event). @default console.error */
   onListenerError?: (error: unknown) => void;
+  /** How long a user's voteId is remembered (a repeat within it counts once). @default 600000 (10 minutes) */
+  voteIdWindowMs?: number;
+  /** At most this many voteIds are remembered; beyond, the oldest is forgotten early. @default 100000 */
+  voteIdCapacity?: number;
 }
+
+/** A few tens of MB at most (an entry, its JSON and its key each): ten minutes of about 160 votes per second. */
+const DEFAULT_VOTE_ID_CAPACITY = 100_000;
 
 /** The embedded feed: one process, nothing to install. Counts and the log live in this process. */
 export class MemoryFeed implements Feed {
   readonly kind = 'memory';
   readonly candidates: readonly CandidateInfo[];
   readonly #mirror: FeedMirror;
+  readonly #recentVotes: RecentVotes;
 
   constructor(options: MemoryFeedOptions) {
     this.candidates = options.candidates;
     const onListenerError = options.onListenerError ?? ((error: unknown) => console.error('votewire: a feed listener failed', error));
     this.#mirror = new FeedMirror(options.candidates, options.logSize ?? 1000, onListenerError);
+    this.#recentVotes = new RecentVotes(
+      options.voteIdWindowMs ?? DEFAULT_VOTE_ID_WINDOW_MS,
+      options.voteIdCapacity ?? DEFAULT_VOTE_ID_CAPACITY,
+    );
   }
 
   head(): number {
@@ -39,6 +52,10 @@ export class MemoryFeed implements Feed {
     if (!this.#mirror.has(input.candidateId)) {
       throw new FeedError('unknown_candidate', `There is no candidate "${input.candidateId}" on this ballot`);
     }
+    if (input.voteId !== undefined) {
+      const original = this.#recentVotes.find(input.userId, input.voteId);
+      if (original !== undefined) return replayOf(original, input);
+    }
     const event: VoteEvent = {
       type: 'vote',
       seq: this.#mirror.head + 1,
@@ -49,6 +66,7 @@ export class MemoryFeed implements Feed {
     if (input.voteId !== undefined) event.voteId = input.voteId;
     const entry: FeedEntry = { event, json: JSON.stringify(event) };
     this.#mirror.apply(entry);
+    if (input.voteId !== undefined) this.#recentVotes.remember(input.userId, input.voteId, entry);
     return entry;
   }
 

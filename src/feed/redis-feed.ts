@@ -3,7 +3,16 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { FeedMirror, type MirrorState } from './feed-mirror.ts';
 import { now } from './clock.ts';
-import { FeedError, type Feed, type FeedListener, type Resume, type VoteInput } from './feed.ts';
+import {
+  DEFAULT_VOTE_ID_WINDOW_MS,
+  FeedError,
+  replayOf,
+  type Feed,
+  type FeedListener,
+  type Resume,
+  type SharedRedis,
+  type VoteInput,
+} from './feed.ts';
 import { openConnection, redactUrl } from './redis-connection.ts';
 import {
   DEFAULT_KEY_PREFIX,
@@ -43,6 +52,8 @@ export interface RedisFeedOptions {
   catchUpTimeoutMs?: number;
   /** How often the Redis round-trip time is measured. @default 2000 */
   pingIntervalMs?: number;
+  /** How long a user's voteId is remembered in Redis (a repeat within it counts once). @default 600000 (10 minutes) */
+  voteIdWindowMs?: number;
   /** Ends the names of this feed's two connections in CLIENT LIST (votewire-follower:<label>). @default the pid */
   connectionLabel?: string;
   /**
@@ -57,17 +68,12 @@ export interface RedisFeedOptions {
 /** Entries read per XREAD; more are simply read by the next one. */
 const READ_BATCH = 1000;
 
-/** The typed shape of the script command that `defineCommand` adds to the connection. */
+/** The typed shape of the script command that `defineCommand` adds to the connection (KEYS and ARGV: see VOTE_SCRIPT). */
 interface VoteCommand {
   castVote(
-    counts: string,
-    seq: string,
-    events: string,
-    candidateId: string,
-    votedAt: string,
-    streamMaxLen: string,
-    ...voteId: string[]
-  ): Promise<[number, number]>;
+    numberOfKeys: number,
+    ...keysThenArgs: string[]
+  ): Promise<[seq: number, count: number, votedAt: string, candidateId: string, replayed: 0 | 1]>;
 }
 
 /** Counts and the recent log as one consistent view of Redis. */
@@ -100,6 +106,7 @@ export class RedisFeed implements Feed {
   readonly kind = 'redis';
   readonly candidates: readonly CandidateInfo[];
   readonly url: string;
+  readonly sharedRedis: SharedRedis;
 
   readonly #keys: RedisKeys;
   readonly #commands: Redis;
@@ -108,8 +115,8 @@ export class RedisFeed implements Feed {
   readonly #logger: FeedLogger;
   /** The local copy the follower moves forward; the Feed's reads come from it. */
   readonly #mirror: FeedMirror;
-  /** Votes of this process waiting for the follower, by seq. */
-  readonly #voteWaiters = new Map<number, VoteWaiter>();
+  /** Votes of this process waiting for the follower, by seq (a repeated voteId waits on its original's seq too). */
+  readonly #voteWaiters = new Map<number, VoteWaiter[]>();
   readonly #catchUpWaiters = new Set<Waiter>();
 
   #rttMs: number | undefined;
@@ -153,9 +160,12 @@ export class RedisFeed implements Feed {
       catchUpTimeoutMs: options.catchUpTimeoutMs ?? 2000,
       pingIntervalMs: options.pingIntervalMs ?? 2000,
       followBlockMs: options.followBlockMs ?? 5000,
+      voteIdWindowMs: options.voteIdWindowMs ?? DEFAULT_VOTE_ID_WINDOW_MS,
       logger: this.#logger,
     };
-    commands.defineCommand('castVote', { numberOfKeys: 3, lua: VOTE_SCRIPT });
+    this.sharedRedis = { connection: commands, keys };
+    // No fixed numberOfKeys: a vote with a voteId names one key more (every key a script touches is in KEYS).
+    commands.defineCommand('castVote', { lua: VOTE_SCRIPT });
     this.#mirror = new FeedMirror(this.candidates, logSize, (error, entry) => {
       // One broken subscriber must not stop the others, nor the follower.
       this.#logger.error(`feed listener failed on seq ${entry.event.seq}: ${(error as Error).stack ?? String(error)}`);
@@ -184,27 +194,26 @@ export class RedisFeed implements Feed {
       throw new FeedError('unknown_candidate', `There is no candidate "${input.candidateId}" on this ballot`);
     }
     if (this.#closed) throw unavailable(new Error('the feed is closed'));
-    const votedAt = now();
-    let seq: number;
-    let count: number;
+    const { candidateId, userId, voteId } = input;
+    const keys = [this.#keys.counts, this.#keys.seq, this.#keys.events];
+    const args = [candidateId, String(now()), String(this.#options.streamMaxLen), String(this.#options.voteIdWindowMs)];
+    if (voteId !== undefined) {
+      keys.push(this.#keys.vote(userId, voteId));
+      args.push(voteId);
+    }
+    let reply: Awaited<ReturnType<VoteCommand['castVote']>>;
     try {
-      const extra = input.voteId === undefined ? [] : [input.voteId];
       // defineCommand adds castVote at runtime; ioredis's types cannot know it.
-      const commands = this.#commands as unknown as VoteCommand;
-      [seq, count] = await commands.castVote(
-        this.#keys.counts,
-        this.#keys.seq,
-        this.#keys.events,
-        input.candidateId,
-        String(votedAt),
-        String(this.#options.streamMaxLen),
-        ...extra,
-      );
+      reply = await (this.#commands as unknown as VoteCommand).castVote(keys.length, ...keys, ...args);
     } catch (error) {
       throw unavailable(error);
     }
-    // The vote is in Redis: from here on it is acknowledged, whatever happens to the wait below.
-    return this.#whenApplied(seq, votedAt, () => makeEntry(seq, input.candidateId, count, votedAt, input.voteId));
+    // The vote is in Redis (or was, for a repeated voteId: then these are the original vote's fields):
+    // from here on it is acknowledged, whatever happens to the wait below.
+    const [seq, count, votedAtText, recordedCandidateId, replayed] = reply;
+    const recorded = makeEntry(seq, recordedCandidateId, count, Number(votedAtText), voteId);
+    if (replayed === 1) replayOf(recorded, input);
+    return this.#whenApplied(recorded);
   }
 
   subscribe(listener: FeedListener): () => void {
@@ -249,7 +258,7 @@ export class RedisFeed implements Feed {
     await this.#following;
     for (const waiter of this.#catchUpWaiters) waiter.settle();
     this.#catchUpWaiters.clear();
-    for (const waiter of this.#voteWaiters.values()) waiter.giveUp();
+    for (const waiters of this.#voteWaiters.values()) for (const waiter of waiters) waiter.giveUp();
     this.#voteWaiters.clear();
     this.#mirror.clearListeners();
     try {
@@ -265,10 +274,10 @@ export class RedisFeed implements Feed {
   #apply(entry: FeedEntry): void {
     const { event } = entry;
     this.#mirror.apply(entry);
-    const waiter = this.#voteWaiters.get(event.seq);
-    if (waiter !== undefined) {
+    const waiters = this.#voteWaiters.get(event.seq);
+    if (waiters !== undefined) {
       this.#voteWaiters.delete(event.seq);
-      waiter.applied(entry);
+      for (const waiter of waiters) waiter.applied(entry);
     }
   }
 
@@ -343,11 +352,11 @@ export class RedisFeed implements Feed {
   async #resync(reason: string): Promise<void> {
     this.#logger.error(`Redis feed: ${reason}; reloading counts and the recent log from ${this.url}`);
     this.#mirror.load(await loadSharedState(this.#follower, this.#keys, this.#options.logSize));
-    for (const [seq, waiter] of this.#voteWaiters) {
+    for (const [seq, waiters] of this.#voteWaiters) {
       const entry = this.#mirror.entryAt(seq);
       if (entry !== undefined) {
         this.#voteWaiters.delete(seq);
-        waiter.applied(entry);
+        for (const waiter of waiters) waiter.applied(entry);
       }
     }
     this.#settleCatchUps();
@@ -355,13 +364,17 @@ export class RedisFeed implements Feed {
 
   // --- waiting for the follower -----------------------------------------------------------------
 
-  /** The applied entry of `seq` (the very object the listeners got), or the fallback after the deadline. */
-  #whenApplied(seq: number, votedAt: number, fallback: () => FeedEntry): Promise<FeedEntry> {
+  /**
+   * The entry the listeners got for the vote Redis `recorded` (the very object, so one vote is one entry
+   * everywhere), once the follower has applied it; `recorded` itself after the deadline.
+   */
+  #whenApplied(recorded: FeedEntry): Promise<FeedEntry> {
+    const { seq, votedAt } = recorded.event;
     if (seq <= this.#mirror.head) {
       // Usually the follower was quicker than the script's reply. If Redis lost its history, our log may
       // hold an older vote under the same seq: only our own entry will do.
       const applied = this.#mirror.entryAt(seq);
-      return Promise.resolve(applied?.event.votedAt === votedAt ? applied : fallback());
+      return Promise.resolve(applied?.event.votedAt === votedAt ? applied : recorded);
     }
     return new Promise((resolve) => {
       const waiter: VoteWaiter = {
@@ -371,16 +384,20 @@ export class RedisFeed implements Feed {
         },
         giveUp: () => {
           clearTimeout(timer);
-          resolve(fallback());
+          resolve(recorded);
         },
       };
       // The follower is cut off from Redis; the vote is recorded there all the same and will be
       // emitted when the follower is back. Answer the voter rather than hold the request.
       const timer = setTimeout(() => {
-        this.#voteWaiters.delete(seq);
+        const waiters = this.#voteWaiters.get(seq)?.filter((other) => other !== waiter) ?? [];
+        if (waiters.length === 0) this.#voteWaiters.delete(seq);
+        else this.#voteWaiters.set(seq, waiters);
         waiter.giveUp();
       }, this.#options.catchUpTimeoutMs);
-      this.#voteWaiters.set(seq, waiter);
+      const waiters = this.#voteWaiters.get(seq);
+      if (waiters === undefined) this.#voteWaiters.set(seq, [waiter]);
+      else waiters.push(waiter);
     });
   }
 

@@ -15,13 +15,25 @@ declare module 'fastify' {
 /**
  * Per-user vote limit, VOTES_PER_SECOND in a one-second window (0 turns it off, as the bench does).
  * Keyed by the session's user, not the IP: many users may share one address behind a NAT.
+ *
+ * On a feed kept in Redis the counters live there too (under the feed's prefix, on the feed's command
+ * connection), so a user gets VOTES_PER_SECOND across all processes, not that many per process.
+ * When Redis cannot answer the limiter, the vote is not refused by the limit (`skipOnError`): it goes on
+ * to the feed, which answers 503 feed_unavailable while Redis is unreachable. A limiter that failed
+ * closed would refuse the same votes with a less truthful error; one that failed with a 500 would be worse.
  */
 const voteLimiterPlugin: FastifyPluginAsync<{ votesPerSecond: number }> = async (app, { votesPerSecond }) => {
   if (votesPerSecond === 0) {
     app.decorate('voteLimiter', async () => true);
     return;
   }
-  await app.register(rateLimit, { global: false });
+  const shared = app.feed.sharedRedis;
+  await app.register(
+    rateLimit,
+    shared === undefined
+      ? { global: false }
+      : { global: false, redis: shared.connection, nameSpace: shared.keys.voteLimit, skipOnError: true },
+  );
   const check = app.createRateLimit({
     max: votesPerSecond,
     timeWindow: 1000,
@@ -34,4 +46,4 @@ const voteLimiterPlugin: FastifyPluginAsync<{ votesPerSecond: number }> = async 
   });
 };
 
-export default fp(voteLimiterPlugin, { name: 'votewire-vote-limiter', dependencies: ['votewire-session'] });
+export default fp(voteLimiterPlugin, { name: 'votewire-vote-limiter', dependencies: ['votewire-context', 'votewire-session'] });

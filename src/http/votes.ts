@@ -12,26 +12,29 @@ export const VoteBody = Type.Object(
   { additionalProperties: false },
 );
 
+const FEED_ERROR_STATUS: Record<FeedError['code'], number> = {
+  unknown_candidate: 404,
+  vote_id_reused: 422,
+  feed_unavailable: 503,
+};
+
 /** Maps the feed's domain errors to HTTP. */
 export function httpErrorFromFeed(error: unknown): unknown {
-  if (error instanceof FeedError) {
-    return error.code === 'unknown_candidate'
-      ? new HttpError(404, error.code, error.message)
-      : new HttpError(503, error.code, error.message);
-  }
+  if (error instanceof FeedError) return new HttpError(FEED_ERROR_STATUS[error.code], error.code, error.message);
   return error;
 }
 
 const votesRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/api/votes', { schema: { body: VoteBody } }, async function castVote(request, reply) {
-    requireUser(request);
+    const userId = requireUser(request);
     if (!(await app.voteLimiter(request))) {
       // The window is one second: a client that honours Retry-After gets in on its next try.
       reply.header('retry-after', '1');
       throw new HttpError(429, 'rate_limited', `At most ${app.config.votesPerSecond} votes per second per user`);
     }
     try {
-      const entry = await app.feed.vote(request.body);
+      const entry = await app.feed.vote({ ...request.body, userId });
+      // A repeated voteId gets the same answer as its first try: 201 and the original event.
       // The event's JSON was made once by the feed; wrap it rather than serialize it again.
       return reply
         .code(201)

@@ -100,7 +100,8 @@ const websocketTransport: FastifyPluginAsyncTypebox = async (app) => {
       sendErrorFrame(socket, parsed.error, parsed.message);
       return;
     }
-    if (sessionUser(peer.request) === null) {
+    const userId = sessionUser(peer.request);
+    if (userId === null) {
       sendErrorFrame(socket, 'no_session', 'Voting needs a session: POST /api/session before connecting');
       return;
     }
@@ -110,7 +111,9 @@ const websocketTransport: FastifyPluginAsyncTypebox = async (app) => {
     }
     const { candidateId, voteId } = parsed.vote;
     try {
-      await feed.vote(voteId === undefined ? { candidateId } : { candidateId, voteId });
+      // An accepted vote gets no reply frame: its event comes to every peer, this one included. A repeated
+      // voteId gets none either (its event was already sent), and counts nothing.
+      await feed.vote(voteId === undefined ? { candidateId, userId } : { candidateId, userId, voteId });
     } catch (error) {
       if (!(error instanceof FeedError)) throw error;
       sendErrorFrame(socket, error.code, error.message);

@@ -81,6 +81,36 @@ describe.skipIf(!haveBrowser)('browser demo (Chromium)', () => {
     await page.close();
   });
 
+  it('sends a vote again with the same voteId when its answer is lost, and it counts once', async () => {
+    const context = await newContext();
+    const { page } = await openDemo(context, server.url, '?transport=websocket');
+    await join(page);
+    // The first vote reaches the server and is counted, but its answer never reaches the page, as when a
+    // connection drops mid-response. Every POST the page makes is recorded.
+    const posted: { voteId: string }[] = [];
+    await page.route('**/api/votes', async (route) => {
+      posted.push(JSON.parse(route.request().postData() ?? '{}') as { voteId: string });
+      if (posted.length === 1) {
+        await route.fetch();
+        await route.abort('connectionreset');
+      } else {
+        await route.continue();
+      }
+    });
+    const before = await serverBallot(server.url);
+    const confirmed = page.waitForResponse((response) => response.url().endsWith('/api/votes') && response.status() === 201, { timeout: 10_000 });
+    await page.getByTestId('vote-push').click();
+    // The retry's answer is the event the first try was counted as.
+    const { event } = (await (await confirmed).json()) as { event: { seq: number; voteId: string } };
+    expect(event.seq).toBe(before.seq + 1);
+    expect(posted.map((body) => body.voteId)).toEqual([event.voteId, event.voteId]);
+    await waitForText(page, 'count-push', String(before.candidates.find((c) => c.id === 'push')!.count + 1));
+    const after = await serverBallot(server.url);
+    expect(after.seq).toBe(before.seq + 1);
+    expect(await integrity(page)).toEqual({ gaps: 0, duplicates: 0, resyncs: 0 });
+    await page.close();
+  });
+
   it('switches transports live while another client votes steadily: nothing lost, nothing twice', async () => {
     const context = await newContext();
     const { page, problems } = await openDemo(context, server.url, '?transport=websocket&interval=200');

@@ -20,7 +20,7 @@ export interface RunningServer {
  */
 export async function startServer(overrides: Partial<Config> = {}, feed?: Feed): Promise<RunningServer> {
   const config = makeConfig({ port: 0, logLevel: 'warn', ...overrides });
-  const theFeed = feed ?? new MemoryFeed({ candidates: config.candidates, logSize: config.logSize });
+  const theFeed = feed ?? new MemoryFeed({ candidates: config.candidates, logSize: config.logSize, voteIdWindowMs: config.voteIdWindowMs });
   const app = await buildApp({ config, feed: theFeed, logger: false });
   await app.listen({ port: config.port, host: '127.0.0.1' });
   const address = app.server.address();

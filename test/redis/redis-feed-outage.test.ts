@@ -52,7 +52,7 @@ describe('RedisFeed when Redis goes away and comes back', { timeout: 60_000 }, (
     const voters = feeds.map(async (feed, f) => {
       for (let i = 0; running; i++) {
         try {
-          acknowledged.push(await feed.vote({ candidateId: ballot[i % ballot.length]!, voteId: `f${f}-${i}` }));
+          acknowledged.push(await feed.vote({ userId: 'tester', candidateId: ballot[i % ballot.length]!, voteId: `f${f}-${i}` }));
         } catch (error) {
           if (!(error instanceof FeedError)) throw error;
           rejections.push(error);

@@ -60,7 +60,7 @@ describe('RedisFeed on one shared Redis', () => {
     const perFeed = 60;
     const ballot = [A, B, C];
     const votes = [one, two].flatMap((feed, f) =>
-      range(0, perFeed - 1).map((i) => feed.vote({ candidateId: ballot[(i + f) % 3]!, voteId: `f${f}-v${i}` })),
+      range(0, perFeed - 1).map((i) => feed.vote({ userId: 'tester', candidateId: ballot[(i + f) % 3]!, voteId: `f${f}-v${i}` })),
     );
     const accepted = await Promise.all(votes);
 
@@ -90,7 +90,7 @@ describe('RedisFeed on one shared Redis', () => {
     const feed = await openFeed(newPrefix('own-vote'));
     const seen = record(feed);
     for (let i = 1; i <= 5; i++) {
-      const entry = await feed.vote({ candidateId: B, voteId: `own-${i}` });
+      const entry = await feed.vote({ userId: 'tester', candidateId: B, voteId: `own-${i}` });
       expect(entry.event.seq).toBe(i);
       expect(seen.at(-1)).toBe(entry);
       expect(feed.head()).toBe(i);
@@ -102,7 +102,7 @@ describe('RedisFeed on one shared Redis', () => {
   it('loads counts and the recent log at startup, and answers resumes from them', async () => {
     const prefix = newPrefix('startup');
     const first = await openFeed(prefix);
-    for (let i = 0; i < 7; i++) await first.vote({ candidateId: i % 2 === 0 ? A : C });
+    for (let i = 0; i < 7; i++) await first.vote({ userId: 'tester', candidateId: i % 2 === 0 ? A : C });
 
     const late = await openFeed(prefix, { logSize: 5 });
     expect(late.head()).toBe(7);
@@ -122,7 +122,7 @@ describe('RedisFeed on one shared Redis', () => {
     const prefix = newPrefix('catch-up');
     const voter = await openFeed(prefix);
     const reader = await openFeed(prefix);
-    const entry = await voter.vote({ candidateId: A });
+    const entry = await voter.vote({ userId: 'tester', candidateId: A });
     // The reader's follower may or may not have read it yet; after catchUp it must have.
     await reader.catchUp(entry.event.seq);
     expect(reader.head()).toBeGreaterThanOrEqual(entry.event.seq);
@@ -140,7 +140,7 @@ describe('RedisFeed on one shared Redis', () => {
     const voter = await openFeed(prefix);
     const reader = await openFeed(prefix, { connectionLabel: label });
     const readerSaw = record(reader);
-    const first = await voter.vote({ candidateId: A });
+    const first = await voter.vote({ userId: 'tester', candidateId: A });
     await reader.catchUp(first.event.seq);
 
     // Cut the reader's follower connection: it notices, backs off and reconnects, so for a moment it is
@@ -155,7 +155,7 @@ describe('RedisFeed on one shared Redis', () => {
     } finally {
       admin.disconnect();
     }
-    const second = await voter.vote({ candidateId: B });
+    const second = await voter.vote({ userId: 'tester', candidateId: B });
     expect(reader.head()).toBe(first.event.seq); // behind: without waiting, a resume would be a snapshot
     expect(reader.resume(second.event.seq).kind).toBe('snapshot');
 
@@ -171,19 +171,19 @@ describe('RedisFeed on one shared Redis', () => {
     const logger = { info() {}, warn() {}, error: (message: string) => errors.push(message) };
     const reader = await openFeed(prefix, { followBlockMs: 100, logger });
     const voter = await openFeed(prefix, { followBlockMs: 100 });
-    for (let i = 0; i < 3; i++) await voter.vote({ candidateId: A });
+    for (let i = 0; i < 3; i++) await voter.vote({ userId: 'tester', candidateId: A });
     await reader.catchUp(3);
     expect(reader.head()).toBe(3);
 
     await deleteKeys(REDIS_URL, prefix); // as a Redis restarted without persistence would be
     const readerSaw = record(reader);
-    const fresh = await voter.vote({ candidateId: C });
+    const fresh = await voter.vote({ userId: 'tester', candidateId: C });
     expect(fresh.event).toMatchObject({ seq: 1, candidateId: C, count: 1 });
     await waitFor('the reader to reload from the wiped Redis', () => (reader.head() === 1 ? true : undefined));
     expect(reader.snapshot().candidates.map((c) => c.count)).toEqual([0, 0, 1]);
     expect(errors.join('\n')).toMatch(/lost its data/);
     // From there it follows as usual.
-    const next = await voter.vote({ candidateId: B });
+    const next = await voter.vote({ userId: 'tester', candidateId: B });
     await waitFor('the next vote', () => (reader.head() === next.event.seq ? true : undefined));
     expect(seqs(readerSaw)).toContain(next.event.seq);
   });
@@ -191,7 +191,7 @@ describe('RedisFeed on one shared Redis', () => {
   it('rejects an unknown candidate without touching Redis', async () => {
     const prefix = newPrefix('unknown');
     const feed = await openFeed(prefix);
-    await expect(feed.vote({ candidateId: 'nobody' })).rejects.toMatchObject({ name: 'FeedError', code: 'unknown_candidate' });
+    await expect(feed.vote({ userId: 'tester', candidateId: 'nobody' })).rejects.toMatchObject({ name: 'FeedError', code: 'unknown_candidate' });
     const redis = new Redis(REDIS_URL);
     try {
       expect(await redis.exists(...Object.values(redisKeys(prefix)))).toBe(0);
@@ -204,8 +204,8 @@ describe('RedisFeed on one shared Redis', () => {
     const one = await openFeed(newPrefix('apart-1'));
     const two = await openFeed(newPrefix('apart-2'));
     const seenByTwo = record(two);
-    await one.vote({ candidateId: A });
-    const marker = await two.vote({ candidateId: C });
+    await one.vote({ userId: 'tester', candidateId: A });
+    const marker = await two.vote({ userId: 'tester', candidateId: C });
     expect(marker.event.seq).toBe(1);
     expect(seqs(seenByTwo)).toEqual([1]);
     expect(two.snapshot().candidates.find((c) => c.id === A)?.count).toBe(0);
@@ -243,7 +243,7 @@ describe('RedisFeed on one shared Redis', () => {
   it('is a FeedError of code feed_unavailable after close', async () => {
     const feed = await openFeed(newPrefix('closed'));
     await feed.close();
-    const error = await feed.vote({ candidateId: A }).catch((e: unknown) => e);
+    const error = await feed.vote({ userId: 'tester', candidateId: A }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FeedError);
     expect((error as FeedError).code).toBe('feed_unavailable');
   });

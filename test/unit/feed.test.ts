@@ -41,9 +41,9 @@ describe('MemoryFeed', () => {
     const feed = new MemoryFeed({ candidates });
     const seen: FeedEntry[] = [];
     feed.subscribe((e) => seen.push(e));
-    await feed.vote({ candidateId: 'a' });
-    await feed.vote({ candidateId: 'b', voteId: 'v2' });
-    await feed.vote({ candidateId: 'a' });
+    await feed.vote({ userId: 'tester', candidateId: 'a' });
+    await feed.vote({ userId: 'tester', candidateId: 'b', voteId: 'v2' });
+    await feed.vote({ userId: 'tester', candidateId: 'a' });
     expect(seen.map((e) => [e.event.seq, e.event.candidateId, e.event.count])).toEqual([[1, 'a', 1], [2, 'b', 1], [3, 'a', 2]]);
     expect(JSON.parse(seen[1]!.json)).toEqual(seen[1]!.event);
     expect(seen[1]!.event.voteId).toBe('v2');
@@ -52,13 +52,25 @@ describe('MemoryFeed', () => {
 
   it('rejects an unknown candidate without changing anything', async () => {
     const feed = new MemoryFeed({ candidates });
-    await expect(feed.vote({ candidateId: 'zz' })).rejects.toBeInstanceOf(FeedError);
+    await expect(feed.vote({ userId: 'tester', candidateId: 'zz' })).rejects.toBeInstanceOf(FeedError);
     expect(feed.head()).toBe(0);
+  });
+
+  it('remembers at most voteIdCapacity voteIds: the oldest is forgotten first', async () => {
+    const feed = new MemoryFeed({ candidates, voteIdCapacity: 2 });
+    const first = await feed.vote({ userId: 'u', candidateId: 'a', voteId: 'v1' });
+    await feed.vote({ userId: 'u', candidateId: 'a', voteId: 'v2' });
+    expect(await feed.vote({ userId: 'u', candidateId: 'a', voteId: 'v1' })).toBe(first);
+    await feed.vote({ userId: 'u', candidateId: 'a', voteId: 'v3' });
+    // v1 made room for v3; v2 and v3 are still known.
+    expect((await feed.vote({ userId: 'u', candidateId: 'a', voteId: 'v3' })).event.seq).toBe(3);
+    expect((await feed.vote({ userId: 'u', candidateId: 'a', voteId: 'v1' })).event.seq).toBe(4);
+    expect(feed.head()).toBe(4);
   });
 
   it('resumes with events, or a snapshot when too far behind or ahead', async () => {
     const feed = new MemoryFeed({ candidates, logSize: 3 });
-    for (let i = 0; i < 6; i++) await feed.vote({ candidateId: 'a' });
+    for (let i = 0; i < 6; i++) await feed.vote({ userId: 'tester', candidateId: 'a' });
     expect(feed.resume(4)).toMatchObject({ kind: 'events', entries: [{ event: { seq: 5 } }, { event: { seq: 6 } }] });
     expect(feed.resume(3)).toMatchObject({ kind: 'events' });
     expect(feed.resume(2)).toMatchObject({ kind: 'snapshot', snapshot: { seq: 6 } });
@@ -87,7 +99,7 @@ describe('MemoryFeed listeners', () => {
       throw new Error('broken transport');
     });
     feed.subscribe((e) => seen.push(e.event.seq));
-    await feed.vote({ candidateId: 'a' });
+    await feed.vote({ userId: 'tester', candidateId: 'a' });
     expect(seen).toEqual([1]);
     expect(errors).toHaveLength(1);
   });

@@ -1,3 +1,4 @@
+import { Backoff } from '../../src/client/backoff.ts';
 import type { UpdateLatency } from '../../src/client/latency.ts';
 import { ApiError, postVote, type VoteResult } from './api.ts';
 import { now } from './environment.ts';
@@ -13,13 +14,20 @@ export interface VoterEvents {
 /** How often a rate-limited vote is retried before it is given up (the window is one second). */
 const MAX_RATE_LIMIT_RETRIES = 8;
 const RATE_LIMIT_WAIT_MS = 300;
+/**
+ * How often a vote that got no answer (a network error) or a 503 is sent again, with the same voteId, so
+ * it counts once whether or not the first try was recorded. The backoff below adds up to under 8 s.
+ */
+const MAX_UNAVAILABLE_RETRIES = 5;
+const UNAVAILABLE_BACKOFF = { initialMs: 250, maxMs: 4000 } as const;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * Casts votes over POST /api/votes on every transport (so the wire panel compares only how the feed
- * reaches the page). Each vote gets a voteId so its own round trip can be timed. A 401 re-joins once;
- * a 429 is shown and waited out.
+ * reaches the page). Each vote gets a voteId, which times its own round trip and makes retries safe: the
+ * server counts a user's voteId once. A 401 re-joins once; a 429 is shown and waited out; a network error
+ * or a 503 is retried with backoff, with the same voteId.
  */
 export class Voter {
   readonly #pageId: string;
@@ -44,12 +52,11 @@ export class Voter {
     for (const latency of this.#latency) latency.ownVoteClicked(voteId, clickedAt);
     let renewed = false;
     let rateLimitRetries = 0;
+    const unavailable = new Backoff(UNAVAILABLE_BACKOFF);
     for (;;) {
+      let result: VoteResult;
       try {
-        const result = await postVote(candidateId, voteId);
-        for (const latency of this.#latency) latency.ownVoteAccepted(voteId, result.event, result.sentAt, result.receivedAt);
-        this.#events.onAccepted?.(result, candidateId);
-        return true;
+        result = await postVote(candidateId, voteId);
       } catch (error) {
         if (error instanceof ApiError && error.status === 401 && !renewed) {
           renewed = true;
@@ -63,11 +70,25 @@ export class Voter {
           await sleep(RATE_LIMIT_WAIT_MS);
           continue;
         }
+        // No answer, or 503: the vote may or may not have been recorded. Only a retry with the same voteId settles it.
+        const inDoubt = !(error instanceof ApiError) || error.status === 503;
+        const why = error instanceof ApiError ? `${error.status} ${error.code}: ${error.message}` : `no answer: ${String(error)}`;
+        if (inDoubt && unavailable.attempt < MAX_UNAVAILABLE_RETRIES) {
+          const waitMs = Math.round(unavailable.next());
+          this.#events.onNotice?.(`Vote not confirmed (${why}); sending it again in ${waitMs} ms, it counts once either way`, 'info');
+          await sleep(waitMs);
+          continue;
+        }
         for (const latency of this.#latency) latency.ownVoteFailed(voteId);
-        const text = error instanceof ApiError ? `${error.status} ${error.code}: ${error.message}` : String(error);
-        this.#events.onNotice?.(`Vote not recorded — ${text}`, 'error');
+        this.#events.onNotice?.(
+          inDoubt ? `Vote not confirmed — ${why} (if it was recorded, the feed shows it)` : `Vote not recorded — ${why}`,
+          'error',
+        );
         return false;
       }
+      for (const latency of this.#latency) latency.ownVoteAccepted(voteId, result.event, result.sentAt, result.receivedAt);
+      this.#events.onAccepted?.(result, candidateId);
+      return true;
     }
   }
 }
