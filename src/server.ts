@@ -6,6 +6,7 @@ import { buildApp } from './app.ts';
 import { runPrimary, shouldRunPrimary } from './cluster.ts';
 import { HelpRequested, loadConfig, type Config } from './config.ts';
 import { createFeed } from './feed/create-feed.ts';
+import { explainListenError } from './listen-error.ts';
 
 async function main(config: Config): Promise<void> {
   const feed = await createFeed(config);
@@ -61,7 +62,8 @@ if (shouldRunPrimary(config)) {
   runPrimary(config);
 } else {
   main(config).catch((error: unknown) => {
-    console.error(`votewire: ${(error as Error).message}`);
-    process.exit(1);
+    const explained = explainListenError(error, config);
+    console.error(`votewire: ${explained ?? (error as Error).message}`);
+    process.exit(explained === undefined ? 1 : 2);
   });
 }
