@@ -31,8 +31,10 @@ async function main(config: Config): Promise<void> {
       process.exit(1);
     }
   }
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
+  // `on`, not `once`: Ctrl-C under `npm start` delivers SIGINT twice (from the terminal and forwarded by
+  // npm), and a second one with no listener left would kill the process in the middle of its shutdown.
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
 
   // One line says where we listen and on which feed (Fastify would otherwise log its own as well).
   await app.listen({
