@@ -4,7 +4,7 @@ import { sendError } from './errors.ts';
 /**
  * Browsers send `Origin` on WebSocket upgrades and cross-origin EventSource requests; a page from a
  * foreign site must not be able to ride the user's cookie into our feed. Requests without an Origin
- * (curl, the bench, other non-browser clients) are allowed, as DESIGN.md says.
+ * (curl, the bench, other non-browser clients) are allowed, as docs/protocol.md says.
  */
 export function isOriginAllowed(request: FastifyRequest, allowedOrigins: readonly string[]): boolean {
   const origin = request.headers.origin;
