@@ -62,8 +62,9 @@ export function runPrimary(config: Config, log: (message: string) => void = (m) 
     for (const worker of workers) worker.process.kill('SIGTERM');
   }
 
-  process.once('SIGINT', () => stop(0));
-  process.once('SIGTERM', () => stop(0));
+  // `on`, not `once`: under `npm start` Ctrl-C arrives twice (terminal and npm); see src/server.ts.
+  process.on('SIGINT', () => stop(0));
+  process.on('SIGTERM', () => stop(0));
 
   log(`votewire: starting ${config.workers} workers on port ${config.port} sharing ${redactUrl(config.feed)}`);
   for (let i = 0; i < config.workers; i++) fork();

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { DEFAULT_CANDIDATES, validateCandidates } from './feed/ballot.ts';
@@ -108,8 +108,8 @@ export function makeConfig(overrides: Partial<Config> = {}): Config {
 }
 
 type Kind = 'int' | 'string' | 'list' | 'origin' | 'origins' | 'candidates';
-const FIELDS: Record<Exclude<keyof Config, never>, { env: string; kind: Kind; min?: number }> = {
-  port: { env: 'PORT', kind: 'int', min: 0 },
+const FIELDS: Record<Exclude<keyof Config, never>, { env: string; kind: Kind; min?: number; max?: number }> = {
+  port: { env: 'PORT', kind: 'int', min: 0, max: 65_535 },
   host: { env: 'HOST', kind: 'string' },
   feed: { env: 'FEED', kind: 'string' },
   candidates: { env: 'CANDIDATES', kind: 'candidates' },
@@ -147,8 +147,10 @@ function parseValue(key: keyof Config, raw: string): Config[keyof Config] {
   switch (field.kind) {
     case 'int': {
       const value = Number(raw);
-      if (!Number.isInteger(value) || value < (field.min ?? 0)) {
-        throw new Error(`${field.env} must be an integer >= ${field.min ?? 0}, got "${raw}"`);
+      const min = field.min ?? 0;
+      if (!Number.isInteger(value) || value < min || (field.max !== undefined && value > field.max)) {
+        const range = field.max === undefined ? `>= ${min}` : `from ${min} to ${field.max}`;
+        throw new Error(`${field.env} must be an integer ${range}, got "${raw}"`);
       }
       return value;
     }
@@ -158,16 +160,8 @@ function parseValue(key: keyof Config, raw: string): Config[keyof Config] {
       return parseOrigin(raw, field.env);
     case 'origins':
       return splitList(raw).map((item) => parseOrigin(item, field.env));
-    case 'candidates': {
-      const text = raw.trim().startsWith('[') ? raw : readFileSync(raw, 'utf8');
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch (error) {
-        throw new Error(`CANDIDATES is not valid JSON: ${(error as Error).message}`);
-      }
-      return validateCandidates(parsed);
-    }
+    case 'candidates':
+      return readCandidates(raw);
     case 'string':
       if (raw.length === 0) throw new Error(`${field.env} must not be empty`);
       return raw;
@@ -194,6 +188,42 @@ function parseOrigin(raw: string, envName: string): string {
     throw new Error(`${envName} must name origins like https://vote.example.com (scheme, host and port only), got "${raw}"`);
   }
   return url.origin;
+}
+
+const CANDIDATES_EXPECTED = 'a JSON array of {"id","name"} objects, or the path of a file holding one';
+
+/** CANDIDATES: inline JSON when it looks like an array, else the path of an existing file. */
+function readCandidates(raw: string): readonly CandidateInfo[] {
+  if (raw.trim().startsWith('[')) return validateCandidates(parseJson(raw, 'CANDIDATES'));
+  if (isFile(raw)) {
+    let text: string;
+    try {
+      text = readFileSync(raw, 'utf8');
+    } catch (error) {
+      throw new Error(`CANDIDATES file "${raw}" could not be read: ${(error as Error).message}`);
+    }
+    return validateCandidates(parseJson(text, `CANDIDATES file "${raw}"`));
+  }
+  // Neither: say what is expected rather than fail to open a "file" named after the value.
+  const hint = raw.trim().startsWith('{') ? ' (a single candidate still needs the brackets: [{"id":"a","name":"A"}])' : '';
+  const shown = raw.length > 80 ? `${raw.slice(0, 77)}...` : raw;
+  throw new Error(`CANDIDATES must be ${CANDIDATES_EXPECTED}; got '${shown}', which is neither a JSON array nor an existing file${hint}`);
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${what} is not valid JSON (expected ${CANDIDATES_EXPECTED}): ${(error as Error).message}`);
+  }
 }
 
 /**

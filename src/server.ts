@@ -6,6 +6,7 @@ import { buildApp } from './app.ts';
 import { runPrimary, shouldRunPrimary } from './cluster.ts';
 import { HelpRequested, loadConfig, type Config } from './config.ts';
 import { createFeed } from './feed/create-feed.ts';
+import { explainListenError } from './listen-error.ts';
 
 async function main(config: Config): Promise<void> {
   const feed = await createFeed(config);
@@ -30,8 +31,10 @@ async function main(config: Config): Promise<void> {
       process.exit(1);
     }
   }
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
+  // `on`, not `once`: Ctrl-C under `npm start` delivers SIGINT twice (from the terminal and forwarded by
+  // npm), and a second one with no listener left would kill the process in the middle of its shutdown.
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
 
   // One line says where we listen and on which feed (Fastify would otherwise log its own as well).
   await app.listen({
@@ -61,7 +64,8 @@ if (shouldRunPrimary(config)) {
   runPrimary(config);
 } else {
   main(config).catch((error: unknown) => {
-    console.error(`votewire: ${(error as Error).message}`);
-    process.exit(1);
+    const explained = explainListenError(error, config);
+    console.error(`votewire: ${explained ?? (error as Error).message}`);
+    process.exit(explained === undefined ? 1 : 2);
   });
 }

@@ -75,11 +75,11 @@ function median(values: number[]): number {
   return finite.length === 0 ? Number.NaN : finite[Math.floor((finite.length - 1) / 2)]!;
 }
 
-/** Issue 2's performance targets, checked against this run's rows: ratio, limit, and met or not (red). */
+/** The performance targets (targets.ts), checked against this run's rows: ratio, limit, and met or not (red). */
 export function targetsTable(results: BenchResults, rows: readonly ScenarioRow[]): Table {
   return {
     id: 'targets',
-    title: 'Targets (issue 2)',
+    title: 'Performance targets',
     intro: 'Each target is a ratio of our figure to a reference\'s, at the headline and at 1,000 subscribers where that was run (medians over repetitions). A target not met is red; one whose scenarios flagged the load generator is not judged (red if it misses as measured).',
     columns: ['target', 'at', 'figure', 'ours', 'reference', 'measured ratio', 'target', 'verdict'],
     rows: checkTargets(results, rows).map((c) => {
@@ -137,7 +137,7 @@ export function scenariosTable(rows: readonly ScenarioRow[]): Table {
   };
 }
 
-/** The Redis scenario (issue 5): memory feed vs Redis feed vs two processes sharing Redis. */
+/** The Redis scenario: memory feed vs Redis feed vs two processes sharing Redis. */
 export function feedsTable(results: BenchResults): Table | undefined {
   const feeds = results.feeds;
   if (feeds === undefined) return undefined;

@@ -1,19 +1,19 @@
 import type { BenchResults, VariantName } from '../results/types.ts';
 import type { ScenarioRow } from './derive.ts';
 
-/** The subscriber count issue 2 names for its targets ("at 1,000 subscribers and 20 votes/s"). */
+/** The subscriber count the targets are stated at ("at 1,000 subscribers and 20 votes/s"). */
 export const TARGET_CLIENTS = 1000;
 
 type TargetFigure = 'cpu' | 'p50' | 'p99' | 'bytes';
 
-/** One performance target of issue 2: `ours` / `reference` on `figure` must be at most `maxRatio`. */
+/** One performance target: `ours` / `reference` on `figure` must be at most `maxRatio`. */
 export interface TargetSpec {
   id: string;
   ours: VariantName;
   reference: VariantName;
   figure: TargetFigure;
   maxRatio: number;
-  /** How the issue says it. */
+  /** The target in words, as the report shows it. */
   wording: string;
 }
 
@@ -115,7 +115,7 @@ export function targetsConclusion(checks: readonly TargetCheck[]): string | unde
   const missed = measured.filter((c) => c.verdict === 'not met');
   const flagged = measured.filter((c) => c.verdict === 'flagged');
   const where = (c: TargetCheck): string => `${c.spec.wording} at ${c.clients} subscribers (${ratioText(c.ratio!)} against ${limitText(c.spec.maxRatio)})`;
-  const parts = [`Issue 2 targets: ${met.length} of ${measured.length} checks met`];
+  const parts = [`Performance targets: ${met.length} of ${measured.length} checks met`];
   if (missed.length > 0) parts.push(`Not met: ${missed.map(where).join('; ')}`);
   if (flagged.length > 0) parts.push(`Not judged because the load generator was flagged: ${flagged.map(where).join('; ')}`);
   const notMeasured = checks.length - measured.length;

@@ -1,6 +1,6 @@
 /**
  * The client-side transport layer, shared by the browser demo (web/) and the bench (bench/).
- * It speaks only the wire contract of ../shared/DESIGN.md and imports nothing from Node or the DOM
+ * It speaks only the protocol of docs/protocol.md and imports nothing from Node or the DOM
  * directly: the environment (fetch, WebSocket, EventSource, clock) is injected, so the same code runs
  * in Chromium and, with `ws`/undici/eventsource, in Node.
  */

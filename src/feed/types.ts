@@ -1,5 +1,5 @@
 /**
- * The wire types of the vote feed (see ../shared/DESIGN.md, "Wire contract").
+ * The wire types of the vote feed (see docs/protocol.md, "Data types").
  * These are plain data: the domain, every transport, the demo and the bench share them.
  */
 

@@ -1,5 +1,5 @@
 /**
- * Shutdown in the order DESIGN.md asks: refuse new requests (503), then let every transport answer
+ * Shutdown in the order docs/protocol.md describes: refuse new requests (503), then let every transport answer
  * parked polls, close WebSockets with 1001 and end SSE streams. Transports register a drain step.
  */
 export class Lifecycle {

@@ -157,7 +157,7 @@ describe('writeReport', () => {
   });
 });
 
-describe('the issue-2 targets table', () => {
+describe('the performance targets table', () => {
   const targetsOf = (d: ReportDocument) => d.tables.before.find((t) => t.id === 'targets')!;
   const VERDICT = 7;
   const RATIO = 5;
@@ -181,7 +181,7 @@ describe('the issue-2 targets table', () => {
       expect(check.verdict).not.toBe('not measured');
       expect(table.rows[i]![VERDICT]!.bad === true, check.spec.id).toBe(check.ratio! > check.spec.maxRatio);
     }
-    expect(doc.conclusions.some((c) => c.startsWith('Issue 2 targets: '))).toBe(true);
+    expect(doc.conclusions.some((c) => c.startsWith('Performance targets: '))).toBe(true);
     expect(doc.conclusions.some((c) => c.startsWith('Against Socket.IO\'s polling transport at 2 subscribers and 5 votes/s'))).toBe(true);
   });
 
@@ -195,7 +195,7 @@ describe('the issue-2 targets table', () => {
     expect(row[VERDICT]).toEqual({ text: 'not met', bad: true });
     expect(renderMarkdown(missed)).toContain('| 🔴 **2.00×** | ≤ 0.25× | 🔴 **not met** |');
     expect(renderHtml(missed)).toContain('<td class="bad">2.00×</td><td>≤ 0.25×</td><td class="bad">not met</td>');
-    expect(missed.conclusions.find((c) => c.startsWith('Issue 2 targets'))).toContain('Not met: long polling p50 latency at most a quarter of Socket.IO polling at 2 subscribers (2.00× against ≤ 0.25×)');
+    expect(missed.conclusions.find((c) => c.startsWith('Performance targets'))).toContain('Not met: long polling p50 latency at most a quarter of Socket.IO polling at 2 subscribers (2.00× against ≤ 0.25×)');
 
     const fast = structuredClone(results);
     for (const s of fast.scenarios) if (s.variant === 'long-polling') s.latency.p50Us = 1_000;
@@ -249,7 +249,7 @@ describe('the Redis scenario in the report', () => {
     expect(table.rows[2]![col('Redis round trip ms (median, max)')]!.text).toContain(`(${rtt.at(-1)! >= 10 ? rtt.at(-1)!.toFixed(1) : rtt.at(-1)!.toFixed(2)})`);
     expect(table.rows[0]![col('Redis round trip ms (median, max)')]!.text).toBe('no Redis');
     expect(doc.conclusions.some((c) => c.startsWith('Sharing the feed through Redis (WebSocket, 4 subscribers at 20 votes/s)'))).toBe(true);
-    expect(doc.method.some((p) => p.startsWith('Redis scenario (issue 5)') && p.includes(feeds.keyPrefix))).toBe(true);
+    expect(doc.method.some((p) => p.startsWith('Redis scenario: ') && p.includes(feeds.keyPrefix))).toBe(true);
     expect(markdown).toContain('### Shared feed: memory vs Redis vs two processes');
   });
 

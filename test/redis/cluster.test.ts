@@ -4,6 +4,7 @@
 import { request } from 'node:http';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { REDIS_URL, deleteKeys, freePort, uniquePrefix } from './helpers/redis.ts';
+import { sharedRedisAvailable } from './helpers/needs-redis.ts';
 import { ServerProcess, killAllServerProcesses, newSecret } from './helpers/server-process.ts';
 
 const prefixes: string[] = [];
@@ -43,7 +44,7 @@ function isAlive(pid: number): boolean {
 
 // Real processes start with tsx (seconds each on a busy CI machine): more room than the default 30 s.
 describe('npm start -- --workers N', { timeout: 90_000 }, () => {
-  it('spreads connections over the workers, which share sessions and one feed, and stops them all on SIGTERM', async () => {
+  it.runIf(sharedRedisAvailable())('spreads connections over the workers, which share sessions and one feed, and stops them all on SIGTERM', async () => {
     const prefix = uniquePrefix('workers');
     prefixes.push(prefix);
     // No SESSION_SECRET: the primary makes one and hands it to every worker.

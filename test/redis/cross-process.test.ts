@@ -8,6 +8,7 @@ import type { Snapshot, VoteEvent } from '../../src/feed/types.ts';
 import { createSession, type Session } from '../helpers/server.ts';
 import { PUSH_TRANSPORTS, coherence, subscribe, type TestSubscriber } from '../helpers/subscribers.ts';
 import { REDIS_URL, deleteKeys, uniquePrefix, waitFor } from './helpers/redis.ts';
+import { sharedRedisAvailable } from './helpers/needs-redis.ts';
 import { ServerProcess, killAllServerProcesses, newSecret } from './helpers/server-process.ts';
 import { ballot, countsOf, emptyResult, tallyOf, vote, type VoterResult } from './helpers/voters.ts';
 
@@ -81,7 +82,7 @@ afterAll(async () => {
 });
 
 // Real processes start with tsx (seconds each on a busy CI machine): more room than the default 30 s.
-describe('several server processes on one Redis', { timeout: 90_000 }, () => {
+describe.runIf(sharedRedisAvailable())('several server processes on one Redis', { timeout: 90_000 }, () => {
   it('delivers votes cast concurrently on both processes to every transport on both, exactly once and in order', async () => {
     const { processes } = await startProcesses(2, 'fan-out');
     const [a, b] = processes as [ServerProcess, ServerProcess];

@@ -3,6 +3,7 @@ import { DEFAULT_CANDIDATES } from '../../src/feed/ballot.ts';
 import { FeedError } from '../../src/feed/feed.ts';
 import { RedisFeed } from '../../src/feed/redis-feed.ts';
 import type { FeedEntry } from '../../src/feed/types.ts';
+import { redisServerAvailable } from './helpers/needs-redis.ts';
 import { PrivateRedis, waitFor } from './helpers/redis.ts';
 
 const quiet = { info() {}, warn() {}, error() {} };
@@ -12,7 +13,7 @@ const ballot = DEFAULT_CANDIDATES.map((c) => c.id);
  * Redis dies (SIGKILL) while two feeds are voting, and comes back on the same port and data folder.
  * This runs against a redis-server of its own, so it may kill it.
  */
-describe('RedisFeed when Redis goes away and comes back', { timeout: 60_000 }, () => {
+describe.runIf(redisServerAvailable())('RedisFeed when Redis goes away and comes back', { timeout: 60_000 }, () => {
   let redis: PrivateRedis;
   const feeds: RedisFeed[] = [];
 

@@ -5,6 +5,7 @@ import { FeedError } from '../../src/feed/feed.ts';
 import { RedisFeed, type RedisFeedOptions } from '../../src/feed/redis-feed.ts';
 import { redisKeys } from '../../src/feed/redis-schema.ts';
 import type { FeedEntry } from '../../src/feed/types.ts';
+import { sharedRedisAvailable } from './helpers/needs-redis.ts';
 import { REDIS_URL, deleteKeys, freePort, uniquePrefix, waitFor } from './helpers/redis.ts';
 
 const [A, B, C] = DEFAULT_CANDIDATES.map((c) => c.id) as [string, string, string];
@@ -49,7 +50,7 @@ afterAll(async () => {
   for (const prefix of prefixes) await deleteKeys(REDIS_URL, prefix);
 });
 
-describe('RedisFeed on one shared Redis', () => {
+describe.runIf(sharedRedisAvailable())('RedisFeed on one shared Redis', () => {
   it('delivers concurrent votes of two processes to both, in seq order, exactly once, with matching counts', async () => {
     const prefix = newPrefix('concurrent');
     const one = await openFeed(prefix);

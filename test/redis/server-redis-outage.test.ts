@@ -7,6 +7,7 @@ import WebSocket from 'ws';
 import { DEFAULT_CANDIDATES } from '../../src/feed/ballot.ts';
 import { createSession } from '../helpers/server.ts';
 import { coherence, subscribe, type TestSubscriber } from '../helpers/subscribers.ts';
+import { redisServerAvailable } from './helpers/needs-redis.ts';
 import { PrivateRedis, waitFor } from './helpers/redis.ts';
 import { ServerProcess, killAllServerProcesses, newSecret } from './helpers/server-process.ts';
 import { ballot, countsOf, emptyResult, tallyOf, vote } from './helpers/voters.ts';
@@ -14,7 +15,7 @@ import { ballot, countsOf, emptyResult, tallyOf, vote } from './helpers/voters.t
 const candidates = DEFAULT_CANDIDATES.map((c) => c.id);
 
 // Real processes start with tsx (seconds each on a busy CI machine): more room than the default 30 s.
-describe('server processes when Redis goes away and comes back', { timeout: 90_000 }, () => {
+describe.runIf(redisServerAvailable())('server processes when Redis goes away and comes back', { timeout: 90_000 }, () => {
   let redis: PrivateRedis;
   const subscribers: TestSubscriber[] = [];
 

@@ -1,5 +1,17 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULTS, loadConfig } from '../../src/config.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'votewire-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function file(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
 
 describe('loadConfig', () => {
   it('uses the documented defaults with an empty environment', () => {
@@ -47,6 +59,48 @@ describe('loadConfig', () => {
     const config = loadConfig({ PUBLIC_ORIGIN: 'HTTPS://Vote.Example.com:443/', ALLOWED_ORIGINS: 'http://friend.example:80,http://[::1]:3000' }, []);
     expect(config.publicOrigin).toBe('https://vote.example.com');
     expect(config.allowedOrigins).toEqual(['http://friend.example', 'http://[::1]:3000']);
+  });
+
+  it.each([['99999'], ['65536'], ['-1'], ['3000.5']])('refuses PORT=%s, saying the range 0 to 65535', (port) => {
+    expect(() => loadConfig({ PORT: port }, [])).toThrow(`PORT must be an integer from 0 to 65535, got "${port}"`);
+  });
+
+  it('accepts PORT 0 (any free port) and 65535', () => {
+    expect(loadConfig({ PORT: '0' }, []).port).toBe(0);
+    expect(loadConfig({}, ['--port', '65535']).port).toBe(65_535);
+  });
+
+  it.each([['{"id":"a"}'], ['not json'], ['./no-such-ballot.json']])(
+    'refuses CANDIDATES=%s by saying what is expected, not by failing to open it as a file',
+    (value) => {
+      let message = '';
+      try {
+        loadConfig({ CANDIDATES: value }, []);
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toContain(`CANDIDATES must be a JSON array of {"id","name"} objects, or the path of a file holding one; got '${value}'`);
+      expect(message).toContain('neither a JSON array nor an existing file');
+      expect(message).not.toMatch(/ENOENT/);
+    },
+  );
+
+  it('hints at the missing brackets when CANDIDATES is a single object', () => {
+    expect(() => loadConfig({ CANDIDATES: '{"id":"a","name":"A"}' }, [])).toThrow('a single candidate still needs the brackets');
+  });
+
+  it('reads CANDIDATES from a file, and names the file when its JSON is broken', () => {
+    const good = file('ballot.json', '[{"id":"tea","name":"Tea"},{"id":"coffee","name":"Coffee"}]');
+    expect(loadConfig({ CANDIDATES: good }, []).candidates).toEqual([
+      { id: 'tea', name: 'Tea' },
+      { id: 'coffee', name: 'Coffee' },
+    ]);
+    const broken = file('broken.json', '[{"id":"tea",');
+    expect(() => loadConfig({ CANDIDATES: broken }, [])).toThrow(`CANDIDATES file "${broken}" is not valid JSON`);
+  });
+
+  it('refuses a directory given as CANDIDATES like any other non-file', () => {
+    expect(() => loadConfig({ CANDIDATES: dir }, [])).toThrow('neither a JSON array nor an existing file');
   });
 
   it('refuses an unknown flag', () => {

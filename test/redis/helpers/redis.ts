@@ -4,11 +4,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { redisUrlFromEnv } from '../../../bench/measure/feed-comparison.ts';
 import { freePort } from '../../../bench/process/free-port.ts';
 import { waitUntil } from '../../helpers/wait.ts';
 
-/** The shared Redis the suites run against (`.ci/run` makes sure one is up). */
-export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** The shared Redis the suites run against (`.ci/run` makes sure one is up; needs-redis.ts skips without). */
+export const REDIS_URL = redisUrlFromEnv();
 
 /** A key prefix no other test (or run) uses. */
 export function uniquePrefix(label: string): string {
