@@ -16,6 +16,8 @@ async function sseStatus(url: string, headers: Record<string, string>): Promise<
   try {
     const response = await request(`${url}/api/sse`, { headers, dispatcher });
     if (response.statusCode !== 200) return { status: response.statusCode, error: ((await response.body.json()) as { error: unknown }).error };
+    // The stream would otherwise fail with "client destroyed" when its connection goes below.
+    response.body.on('error', () => {}).destroy();
     return { status: 200 };
   } finally {
     await dispatcher.destroy();
