@@ -3,7 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { FeedMirror, type MirrorState } from './feed-mirror.ts';
 import { now } from './clock.ts';
-import { FeedError, type Feed, type FeedListener, type Resume, type VoteInput } from './feed.ts';
+import { FeedError, type Feed, type FeedListener, type FeedResetListener, type Resume, type VoteInput } from './feed.ts';
 import { openConnection, redactUrl } from './redis-connection.ts';
 import {
   DEFAULT_KEY_PREFIX,
@@ -156,9 +156,10 @@ export class RedisFeed implements Feed {
       logger: this.#logger,
     };
     commands.defineCommand('castVote', { numberOfKeys: 3, lua: VOTE_SCRIPT });
-    this.#mirror = new FeedMirror(this.candidates, logSize, (error, entry) => {
+    this.#mirror = new FeedMirror(this.candidates, logSize, (error, delivery) => {
       // One broken subscriber must not stop the others, nor the follower.
-      this.#logger.error(`feed listener failed on seq ${entry.event.seq}: ${(error as Error).stack ?? String(error)}`);
+      const what = 'event' in delivery ? `seq ${delivery.event.seq}` : `the snapshot at seq ${delivery.seq}`;
+      this.#logger.error(`feed listener failed on ${what}: ${(error as Error).stack ?? String(error)}`);
     });
     this.#mirror.load(state);
     this.#following = this.#follow();
@@ -209,6 +210,11 @@ export class RedisFeed implements Feed {
 
   subscribe(listener: FeedListener): () => void {
     return this.#mirror.subscribe(listener);
+  }
+
+  /** Told after a reload: Redis lost its data, or this process fell behind the stream cap. */
+  onReset(listener: FeedResetListener): () => void {
+    return this.#mirror.onReset(listener);
   }
 
   /**
@@ -329,19 +335,36 @@ export class RedisFeed implements Feed {
   }
 
   /**
-   * Redis may have lost its data (restarted without persistence, flushed, keys deleted). Then the seq it
-   * hands out starts below ours and XREAD from our head would wait forever; reload instead, loudly.
-   * Checked after every outage and whenever a blocking read comes back empty.
+   * Redis may have lost its data (restarted without persistence, flushed, keys deleted) and started a new
+   * history. Two signs tell: the seq it hands out is below ours (XREAD from our head would wait forever),
+   * or the new history already went past our head and holds another vote under our head's seq (XREAD
+   * would splice the two histories together). Either way, reload instead, loudly, and tell the listeners.
+   * Checked after every outage, before reading on, and whenever a blocking read comes back empty.
    */
   async #checkHistory(): Promise<void> {
-    const shared = Number((await this.#follower.get(this.#keys.seq)) ?? 0);
-    if (shared < this.#mirror.head) {
-      await this.#resync(`Redis has seq ${shared}, below this process's ${this.#mirror.head}: it lost its data (run it with persistence)`);
+    const head = this.#mirror.head;
+    const results = await this.#follower
+      .multi()
+      .get(this.#keys.seq)
+      .xrange(this.#keys.events, streamIdOf(head), streamIdOf(head))
+      .exec();
+    if (results === null) throw new Error('the transaction that checks the feed history was aborted');
+    for (const [error] of results) if (error !== null) throw error;
+    const shared = Number((results[0]?.[1] as string | null) ?? 0);
+    if (shared < head) {
+      await this.#resync(`Redis has seq ${shared}, below this process's ${head}: it lost its data (run it with persistence)`);
+      return;
+    }
+    const [atHead] = (results[1]?.[1] ?? []) as StreamEntry[];
+    const applied = this.#mirror.entryAt(head);
+    if (atHead !== undefined && applied !== undefined && entryFromStream(...atHead).json !== applied.json) {
+      await this.#resync(`Redis holds another vote under seq ${head} than the one this process applied: it lost its data and took new votes since (run it with persistence)`);
     }
   }
 
+  /** Reloads the mirror from Redis; the mirror tells the reset listeners (every transport's clients get a snapshot). */
   async #resync(reason: string): Promise<void> {
-    this.#logger.error(`Redis feed: ${reason}; reloading counts and the recent log from ${this.url}`);
+    this.#logger.error(`Redis feed: ${reason}; reloading counts and the recent log from ${this.url}; every subscriber gets a fresh snapshot`);
     this.#mirror.load(await loadSharedState(this.#follower, this.#keys, this.#options.logSize));
     for (const [seq, waiter] of this.#voteWaiters) {
       const entry = this.#mirror.entryAt(seq);
