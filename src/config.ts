@@ -26,7 +26,7 @@ export interface Config {
   logLevel: string;
   /** LOG_SIZE: recent events kept for resuming clients @default 1000 */
   logSize: number;
-  /** LONG_POLL_QUEUE_MAX: events a long-poll queue may hold before it is reset @default 500 */
+  /** LONG_POLL_QUEUE_MAX: most events in one long-poll answer; a client further behind gets the rest on its next poll @default 500 */
   longPollQueueMax: number;
   /** LONG_POLL_QUEUE_IDLE_MS: a queue nobody polled for this long is removed @default 60000 */
   longPollQueueIdleMs: number;
