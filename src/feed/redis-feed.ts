@@ -329,7 +329,15 @@ export class RedisFeed implements Feed {
         await this.#resync(`the follower fell behind the stream cap (expected seq ${this.#mirror.head + 1}, got ${seq})`);
         return;
       }
-      this.#apply(entryFromStream(id, fields));
+      const entry = entryFromStream(id, fields);
+      const { candidateId, count } = entry.event;
+      if (this.#mirror.has(candidateId) && count !== this.#mirror.count(candidateId) + 1) {
+        // Every vote adds one to its candidate's count. One that does not continue ours belongs to another
+        // history: Redis lost its data and a new history passed our head while the follower was blocked.
+        await this.#resync(`seq ${seq} gives "${candidateId}" ${count} votes, not ${this.#mirror.count(candidateId) + 1}: Redis lost its data and started over (run it with persistence)`);
+        return;
+      }
+      this.#apply(entry);
     }
     this.#settleCatchUps();
   }

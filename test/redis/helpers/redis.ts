@@ -43,26 +43,36 @@ export function waitFor<T>(what: string | (() => string), check: () => T | undef
   return waitUntil(check, { timeoutMs, what, retryOnError: true, intervalMs: 20 });
 }
 
+export interface PrivateRedisOptions {
+  /**
+   * Append-only persistence with fsync on every write, so a restart keeps everything Redis acknowledged.
+   * Off: no persistence at all, so every restart starts empty (a Redis that lost its data). @default true
+   */
+  persistence?: boolean;
+}
+
 /**
- * A redis-server of the test's own, on its own port, with append-only persistence (fsync on every
- * write) in a temporary folder, so a test may kill it and start it again without losing anything
- * Redis acknowledged.
+ * A redis-server of the test's own, on its own port, in a temporary folder, so a test may kill it and
+ * start it again: by default with append-only persistence (nothing acknowledged is lost), or without
+ * any (it comes back empty).
  */
 export class PrivateRedis {
   readonly port: number;
   readonly url: string;
   readonly #dir: string;
+  readonly #persistence: boolean;
   #process: ChildProcess | undefined;
 
-  private constructor(port: number, dir: string) {
+  private constructor(port: number, dir: string, persistence: boolean) {
     this.port = port;
     this.url = `redis://127.0.0.1:${port}`;
     this.#dir = dir;
+    this.#persistence = persistence;
   }
 
-  static async start(): Promise<PrivateRedis> {
+  static async start(options: PrivateRedisOptions = {}): Promise<PrivateRedis> {
     const dir = await mkdtemp(join(tmpdir(), 'votewire-redis-'));
-    const server = new PrivateRedis(await freePort(), dir);
+    const server = new PrivateRedis(await freePort(), dir, options.persistence ?? true);
     await server.restart();
     return server;
   }
@@ -74,9 +84,10 @@ export class PrivateRedis {
   /** Starts the server (again) on the same port and folder, and waits until it answers PING. */
   async restart(): Promise<void> {
     if (this.#process !== undefined) throw new Error('redis-server is already running');
+    const persistence = this.#persistence ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
     const child = spawn(
       'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.#dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''],
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.#dir, ...persistence, '--save', ''],
       { stdio: ['ignore', 'ignore', 'inherit'] },
     );
     this.#process = child;
