@@ -87,6 +87,13 @@ describe('a server whose Redis restarts empty', { timeout: 60_000 }, () => {
     const afterReset = await pollBallot(theServer.url, 12);
     expect(afterReset.status).toBe(200);
     expect(afterReset.snapshot?.seq).toBe(0);
+    // So does a client that resumes with the old seq on any push transport.
+    const latecomers = PUSH_TRANSPORTS.map((t) => subscribe(t, theServer.url, session, { since: 12, timeoutMs: 500 }));
+    subscribers.push(...latecomers);
+    for (const latecomer of latecomers) {
+      const first = await waitFor(`${latecomer.transport} resuming from the old seq 12`, () => latecomer.deliveries[0]);
+      expect(shape([first]), latecomer.transport).toEqual(['s0']);
+    }
 
     // The new history: 15 votes for "polling", so seqs 1..12 come again, now naming other votes.
     for (let i = 1; i <= 15; i++) {
@@ -95,12 +102,13 @@ describe('a server whose Redis restarts empty', { timeout: 60_000 }, () => {
     }
     await waitFor(() => `everyone at seq 15 of the new history (${state()})`, everyoneAt(15), 10_000);
 
-    const expected = [...range(1, 12).map((seq) => `v${seq}`), 's0', ...range(1, 15).map((seq) => `v${seq}`)];
+    const newHistory = ['s0', ...range(1, 15).map((seq) => `v${seq}`)];
     for (const subscriber of subscribers) {
+      const expected = latecomers.includes(subscriber) ? newHistory : [...range(1, 12).map((seq) => `v${seq}`), ...newHistory];
       expect(subscriber.errors, subscriber.transport).toEqual([]);
       expect(shape(subscriber.deliveries), subscriber.transport).toEqual(expected);
       expect(subscriber.snapshots[0]?.candidates.every((c) => c.count === 0), subscriber.transport).toBe(true);
-      expect(subscriber.events.slice(12).every((e) => e.candidateId === 'polling' && e.voteId === `new-${e.seq}`), subscriber.transport).toBe(true);
+      expect(subscriber.events.slice(-15).every((e) => e.candidateId === 'polling' && e.voteId === `new-${e.seq}`), subscriber.transport).toBe(true);
     }
     const counts = { polling: 15, 'long-polling': 0, push: 0 };
     for (const subscription of subscriptions) {
