@@ -10,7 +10,7 @@ export interface Config {
   port: number;
   /** HOST @default "127.0.0.1" */
   host: string;
-  /** FEED: "memory" or a redis:// URL @default "memory" */
+  /** FEED: "memory", a redis:// URL, or redis+cluster://host:port[,host:port...] for a Redis Cluster @default "memory" */
   feed: string;
   /** CANDIDATES: a JSON array of {id, name} or a path to such a file @default three built-in names */
   candidates: readonly CandidateInfo[];
@@ -155,8 +155,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     if (raw !== undefined && raw !== '') overrides[key] = parseValue(key, raw);
   }
   const config = makeConfig(overrides as Partial<Config>);
-  if (config.feed !== 'memory' && !/^rediss?:\/\//.test(config.feed)) {
-    throw new Error(`FEED must be "memory" or a redis:// URL, got "${config.feed}"`);
+  if (config.feed !== 'memory' && !/^rediss?(\+cluster)?:\/\//.test(config.feed)) {
+    throw new Error(`FEED must be "memory" or a redis:// URL (redis+cluster://host:port,... for a Redis Cluster), got "${config.feed}"`);
   }
   if (config.workers > 1 && config.feed === 'memory') {
     throw new Error(

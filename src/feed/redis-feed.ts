@@ -1,10 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
 import { FeedMirror, type MirrorState } from './feed-mirror.ts';
 import { now } from './clock.ts';
 import { FeedError, type Feed, type FeedListener, type FeedResetListener, type Resume, type VoteInput } from './feed.ts';
-import { openConnection, redactUrl } from './redis-connection.ts';
+import { openConnection, redactUrl, type RedisClient } from './redis-connection.ts';
 import {
   DEFAULT_KEY_PREFIX,
   VOTE_SCRIPT,
@@ -102,8 +101,8 @@ export class RedisFeed implements Feed {
   readonly url: string;
 
   readonly #keys: RedisKeys;
-  readonly #commands: Redis;
-  readonly #follower: Redis;
+  readonly #commands: RedisClient;
+  readonly #follower: RedisClient;
   readonly #options: Required<Omit<RedisFeedOptions, 'url' | 'candidates' | 'keyPrefix' | 'connectionLabel'>>;
   readonly #logger: FeedLogger;
   /** The local copy the follower moves forward; the Feed's reads come from it. */
@@ -123,7 +122,7 @@ export class RedisFeed implements Feed {
     const commandTimeoutMs = options.commandTimeoutMs ?? 2000;
     const label = options.connectionLabel ?? String(process.pid);
     const commands = await openConnection({ url: options.url, name: `votewire-commands:${label}`, connectTimeoutMs, commandTimeoutMs });
-    let follower: Redis | undefined;
+    let follower: RedisClient | undefined;
     try {
       follower = await openConnection({ url: options.url, name: `votewire-follower:${label}`, connectTimeoutMs });
       const keys = redisKeys(options.keyPrefix ?? DEFAULT_KEY_PREFIX);
@@ -137,7 +136,7 @@ export class RedisFeed implements Feed {
     }
   }
 
-  private constructor(options: RedisFeedOptions, keys: RedisKeys, commands: Redis, follower: Redis, state: SharedState) {
+  private constructor(options: RedisFeedOptions, keys: RedisKeys, commands: RedisClient, follower: RedisClient, state: SharedState) {
     const logSize = options.logSize ?? 1000;
     this.candidates = options.candidates;
     this.url = redactUrl(options.url);
@@ -455,7 +454,7 @@ function unavailable(cause: unknown): FeedError {
  * script cannot run in between). The entries kept are the contiguous run ending at the head, because
  * EventLog answers resumes by offset and must not hold holes.
  */
-async function loadSharedState(redis: Redis, keys: RedisKeys, logSize: number): Promise<SharedState> {
+async function loadSharedState(redis: RedisClient, keys: RedisKeys, logSize: number): Promise<SharedState> {
   const results = await redis
     .multi()
     .hgetall(keys.counts)

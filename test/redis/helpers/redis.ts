@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { keyPattern } from '../../../src/feed/redis-schema.ts';
 import { freePort } from '../../../bench/process/free-port.ts';
 import { waitUntil } from '../../helpers/wait.ts';
 
@@ -15,7 +16,7 @@ export function uniquePrefix(label: string): string {
   return `votewire-test:${label}:${randomUUID()}:`;
 }
 
-/** Deletes every key under `prefix` (SCAN, not KEYS, so a busy shared Redis is not blocked). */
+/** Deletes every key of the feed under `prefix` (SCAN, not KEYS, so a busy shared Redis is not blocked). */
 export async function deleteKeys(url: string, prefix: string): Promise<void> {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   redis.on('error', () => {}); // reported through the rejected command instead
@@ -23,7 +24,7 @@ export async function deleteKeys(url: string, prefix: string): Promise<void> {
     await redis.connect();
     let cursor = '0';
     do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      const [next, keys] = await redis.scan(cursor, 'MATCH', keyPattern(prefix), 'COUNT', 500);
       cursor = next;
       if (keys.length > 0) await redis.del(...keys);
     } while (cursor !== '0');
@@ -49,6 +50,8 @@ export interface PrivateRedisOptions {
    * Off: no persistence at all, so every restart starts empty (a Redis that lost its data). @default true
    */
   persistence?: boolean;
+  /** More redis-server arguments, e.g. to make it a cluster node. */
+  args?: readonly string[];
 }
 
 /**
@@ -61,18 +64,20 @@ export class PrivateRedis {
   readonly url: string;
   readonly #dir: string;
   readonly #persistence: boolean;
+  readonly #args: readonly string[];
   #process: ChildProcess | undefined;
 
-  private constructor(port: number, dir: string, persistence: boolean) {
+  private constructor(port: number, dir: string, options: PrivateRedisOptions) {
     this.port = port;
     this.url = `redis://127.0.0.1:${port}`;
     this.#dir = dir;
-    this.#persistence = persistence;
+    this.#persistence = options.persistence ?? true;
+    this.#args = options.args ?? [];
   }
 
   static async start(options: PrivateRedisOptions = {}): Promise<PrivateRedis> {
     const dir = await mkdtemp(join(tmpdir(), 'votewire-redis-'));
-    const server = new PrivateRedis(await freePort(), dir, options.persistence ?? true);
+    const server = new PrivateRedis(await freePort(), dir, options);
     await server.restart();
     return server;
   }
@@ -87,7 +92,7 @@ export class PrivateRedis {
     const persistence = this.#persistence ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
     const child = spawn(
       'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.#dir, ...persistence, '--save', ''],
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.#dir, ...persistence, '--save', '', ...this.#args],
       { stdio: ['ignore', 'ignore', 'inherit'] },
     );
     this.#process = child;
