@@ -15,7 +15,7 @@ import { RedisFeed } from '../../src/feed/redis-feed.ts';
 import type { Snapshot, VoteEvent } from '../../src/feed/types.ts';
 import { castVote, createSession, startServer, type RunningServer, type Session } from '../helpers/server.ts';
 import { PUSH_TRANSPORTS, subscribe, type TestSubscriber } from '../helpers/subscribers.ts';
-import { PrivateRedis, waitFor } from './helpers/redis.ts';
+import { PrivateRedis, REDIS_URL, deleteKeys, uniquePrefix, waitFor } from './helpers/redis.ts';
 
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
@@ -115,6 +115,45 @@ describe('a server whose Redis restarts empty', { timeout: 60_000 }, () => {
       // One resync (the snapshot below the seq held), nothing dropped as a duplicate, no gap.
       expect(subscription.tracker.counters, subscription.transport).toEqual({ gaps: 0, missedEvents: 0, duplicates: 0, resyncs: 1 });
       expect(Object.fromEntries(subscription.tracker.candidates.map((c) => [c.id, c.count])), subscription.transport).toEqual(counts);
+    }
+  });
+
+  it('answers the next poll of a long-poll queue with a snapshot after the feed started over, even when its since is inside the new history', async () => {
+    const prefix = uniquePrefix('reset-queue');
+    const quiet = { info() {}, warn() {}, error() {} };
+    const served = await RedisFeed.connect({ url: REDIS_URL, candidates: DEFAULT_CANDIDATES, keyPrefix: prefix, logger: quiet, followBlockMs: 100 });
+    const voter = await RedisFeed.connect({ url: REDIS_URL, candidates: DEFAULT_CANDIDATES, keyPrefix: prefix, logger: quiet });
+    const local = await startServer({ votesPerSecond: 0 }, served);
+    try {
+      const session = await createSession(local.url);
+      const poll = async (client: string, since: number) => {
+        const response = await fetch(`${local.url}/api/long-poll?client=${client}&since=${since}&timeout=0`, { headers: { cookie: session.cookie } });
+        return (await response.json()) as { events?: VoteEvent[]; snapshot?: Snapshot };
+      };
+      for (let i = 0; i < 3; i++) await voter.vote({ candidateId: 'push' });
+      await served.catchUp(3);
+      expect((await poll('tab', 0)).events?.map((e) => e.seq)).toEqual([1, 2, 3]);
+
+      const resets: Snapshot[] = [];
+      served.onReset((snapshot) => resets.push(snapshot));
+      await deleteKeys(REDIS_URL, prefix); // as a Redis restarted without persistence would be
+      for (let i = 0; i < 5; i++) await voter.vote({ candidateId: 'polling' });
+      await waitFor('the served feed to start over and reach seq 5', () => (resets.length > 0 && served.head() === 5 ? true : undefined));
+
+      // The tab holds seq 3 of the old history; seqs 4 and 5 of the new one would not continue it.
+      const answer = await poll('tab', 3);
+      expect(answer.events).toBeUndefined();
+      expect(answer.snapshot?.seq).toBe(5);
+      expect(answer.snapshot?.candidates.find((c) => c.id === 'polling')?.count).toBe(5);
+      // From the snapshot on, the queue follows the new history as usual.
+      await voter.vote({ candidateId: 'polling' });
+      await served.catchUp(6);
+      expect((await poll('tab', 5)).events?.map((e) => [e.seq, e.candidateId])).toEqual([[6, 'polling']]);
+    } finally {
+      await local.close();
+      await served.close();
+      await voter.close();
+      await deleteKeys(REDIS_URL, prefix);
     }
   });
 });
