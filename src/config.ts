@@ -11,7 +11,7 @@ export interface Config {
   port: number;
   /** HOST @default "127.0.0.1" */
   host: string;
-  /** FEED: "memory" or a redis:// URL @default "memory" */
+  /** FEED: "memory", a redis:// URL, or redis+cluster://host:port[,host:port...] for a Redis Cluster @default "memory" */
   feed: string;
   /** CANDIDATES: a JSON array of {id, name} or a path to such a file @default three built-in names */
   candidates: readonly CandidateInfo[];
@@ -38,7 +38,7 @@ export interface Config {
   logLevel: string;
   /** LOG_SIZE: recent events kept for resuming clients @default 1000 */
   logSize: number;
-  /** LONG_POLL_QUEUE_MAX: events a long-poll queue may hold before it is reset @default 500 */
+  /** LONG_POLL_QUEUE_MAX: most events in one long-poll answer; a client further behind gets the rest on its next poll @default 500 */
   longPollQueueMax: number;
   /** LONG_POLL_QUEUE_IDLE_MS: a queue nobody polled for this long is removed @default 60000 */
   longPollQueueIdleMs: number;
@@ -245,8 +245,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     if (raw !== undefined && raw !== '') overrides[key] = parseValue(key, raw);
   }
   const config = makeConfig(overrides as Partial<Config>);
-  if (config.feed !== 'memory' && !/^rediss?:\/\//.test(config.feed)) {
-    throw new Error(`FEED must be "memory" or a redis:// URL, got "${config.feed}"`);
+  if (config.feed !== 'memory' && !/^rediss?(\+cluster)?:\/\//.test(config.feed)) {
+    throw new Error(`FEED must be "memory" or a redis:// URL (redis+cluster://host:port,... for a Redis Cluster), got "${config.feed}"`);
   }
   if (config.workers > 1 && config.feed === 'memory') {
     throw new Error(

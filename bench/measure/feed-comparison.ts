@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { redactUrl } from '../../src/feed/redis-connection.ts';
+import { keyPattern } from '../../src/feed/redis-schema.ts';
 import type { FeedSetupName } from '../results/types.ts';
 
 /** Where the Redis scenario looks for Redis: REDIS_URL, or the default local port. */
@@ -45,7 +46,7 @@ export async function redisUnreachable(url: string): Promise<string | undefined>
   }
 }
 
-/** Deletes every key under `prefix` (the run's own prefix only); returns how many. */
+/** Deletes every key of the feed under `prefix` (the run's own prefix only); returns how many. */
 export async function deleteKeys(url: string, prefix: string): Promise<number> {
   if (!prefix.startsWith('bench:')) throw new Error(`refusing to delete keys outside bench:*, got prefix "${prefix}"`);
   const client = connect(url);
@@ -55,7 +56,7 @@ export async function deleteKeys(url: string, prefix: string): Promise<number> {
     await client.connect();
     let cursor = '0';
     do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      const [next, keys] = await client.scan(cursor, 'MATCH', keyPattern(prefix), 'COUNT', 1000);
       cursor = next;
       if (keys.length > 0) deleted += await client.del(...keys);
     } while (cursor !== '0');

@@ -1,7 +1,7 @@
 import { Tally } from './ballot.ts';
 import { now } from './clock.ts';
 import { EventLog } from './event-log.ts';
-import type { FeedListener, Resume } from './feed.ts';
+import type { FeedListener, FeedResetListener, Resume } from './feed.ts';
 import type { CandidateInfo, FeedEntry, Snapshot } from './types.ts';
 
 /** Counts, head and recent log as loaded from a shared store. */
@@ -21,7 +21,8 @@ export class FeedMirror {
   readonly #candidates: readonly CandidateInfo[];
   readonly #logSize: number;
   readonly #listeners = new Set<FeedListener>();
-  readonly #onListenerError: (error: unknown, entry: FeedEntry) => void;
+  readonly #resetListeners = new Set<FeedResetListener>();
+  readonly #onListenerError: (error: unknown, entry: FeedEntry | Snapshot) => void;
   #tally: Tally;
   #log: EventLog;
   #head = 0;
@@ -29,9 +30,9 @@ export class FeedMirror {
 
   /**
    * @param logSize recent entries kept for resuming clients
-   * @param onListenerError told when a listener throws (the others still get the entry)
+   * @param onListenerError told when a listener throws (the others still get the entry or the snapshot)
    */
-  constructor(candidates: readonly CandidateInfo[], logSize: number, onListenerError: (error: unknown, entry: FeedEntry) => void) {
+  constructor(candidates: readonly CandidateInfo[], logSize: number, onListenerError: (error: unknown, delivery: FeedEntry | Snapshot) => void) {
     this.#candidates = candidates;
     this.#logSize = logSize;
     this.#onListenerError = onListenerError;
@@ -77,8 +78,14 @@ export class FeedMirror {
     return () => this.#listeners.delete(listener);
   }
 
+  onReset(listener: FeedResetListener): () => void {
+    this.#resetListeners.add(listener);
+    return () => this.#resetListeners.delete(listener);
+  }
+
   clearListeners(): void {
     this.#listeners.clear();
+    this.#resetListeners.clear();
   }
 
   /** Moves the mirror one entry forward and tells every listener. */
@@ -97,7 +104,10 @@ export class FeedMirror {
     }
   }
 
-  /** Replaces everything by a state loaded from a shared store (listeners stay). */
+  /**
+   * Replaces everything by a state loaded from a shared store. The listeners stay, and the reset
+   * listeners are told with the new snapshot: whatever they handed out before belongs to the old history.
+   */
   load(state: MirrorState): void {
     this.#tally = new Tally(this.#candidates);
     for (const [candidateId, count] of Object.entries(state.counts)) this.#tally.set(candidateId, Number(count));
@@ -105,5 +115,14 @@ export class FeedMirror {
     for (const entry of state.entries) this.#log.append(entry);
     this.#head = state.head;
     this.#snapshotCache = undefined;
+    if (this.#resetListeners.size === 0) return;
+    const snapshot = this.snapshot();
+    for (const listener of this.#resetListeners) {
+      try {
+        listener(snapshot);
+      } catch (error) {
+        this.#onListenerError(error, snapshot);
+      }
+    }
   }
 }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.ts';
 import type { RedisKeys } from './redis-schema.ts';
 import type { CandidateInfo, FeedEntry, Snapshot } from './types.ts';
 
@@ -45,7 +45,7 @@ export function replayOf(original: FeedEntry, input: VoteInput): FeedEntry {
 /** Where a feed kept in Redis lives, lent to state every process must share as well (the vote limit). */
 export interface SharedRedis {
   /** The feed's command connection: commands fail at once or after a timeout while Redis is unreachable. */
-  readonly connection: Redis;
+  readonly connection: RedisClient;
   /** The feed's key names; anything else stored for it goes under these too. */
   readonly keys: RedisKeys;
 }
@@ -56,6 +56,9 @@ export type Resume =
   | { kind: 'snapshot'; snapshot: Snapshot };
 
 export type FeedListener = (entry: FeedEntry) => void;
+
+/** Told the feed started over, with the snapshot of the history that replaced the old one. */
+export type FeedResetListener = (snapshot: Snapshot) => void;
 
 /**
  * The vote feed: a ballot, its counts and a strictly increasing sequence of vote events.
@@ -106,6 +109,16 @@ export interface Feed {
    * Transports subscribe once each and fan out to their own clients. Returns an unsubscribe function.
    */
   subscribe(listener: FeedListener): () => void;
+
+  /**
+   * Calls `listener` whenever the feed's history was replaced rather than continued: the shared store
+   * lost its data (a Redis restarted empty), or this process fell so far behind that it had to reload.
+   * The seqs clients hold may then name events that are gone (the new history may even start below
+   * them), so each transport hands its live clients the snapshot instead of going on with events.
+   * `subscribe` listeners get the events after that snapshot, as usual. The memory feed never starts
+   * over. Returns a function that removes the listener.
+   */
+  onReset(listener: FeedResetListener): () => void;
 
   /** Stops following and releases connections. Idempotent. */
   close(): Promise<void>;

@@ -1,6 +1,6 @@
 import { now } from './clock.ts';
 import { FeedMirror } from './feed-mirror.ts';
-import { DEFAULT_VOTE_ID_WINDOW_MS, FeedError, replayOf, type Feed, type FeedListener, type Resume, type VoteInput } from './feed.ts';
+import { DEFAULT_VOTE_ID_WINDOW_MS, FeedError, replayOf, type Feed, type FeedListener, type FeedResetListener, type Resume, type VoteInput } from './feed.ts';
 import { RecentVotes } from './recent-votes.ts';
 import type { CandidateInfo, FeedEntry, Snapshot, VoteEvent } from './types.ts';
 
@@ -72,6 +72,11 @@ export class MemoryFeed implements Feed {
 
   subscribe(listener: FeedListener): () => void {
     return this.#mirror.subscribe(listener);
+  }
+
+  /** The memory feed is its own store: it never starts over while it runs. */
+  onReset(listener: FeedResetListener): () => void {
+    return this.#mirror.onReset(listener);
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,15 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+
+/**
+ * A connection to the shared feed's Redis: one server (`redis://`, `rediss://`) or a Redis Cluster
+ * (`redis+cluster://`, `rediss+cluster://`). Both speak the same commands; the feed keeps all its keys
+ * in one cluster slot (see redis-schema.ts), so its scripts and transactions work on either.
+ */
+export type RedisClient = Redis | Cluster;
 
 /** The URL as it may be shown in logs and errors: the password replaced. */
 export function redactUrl(url: string): string {
+  if (isClusterUrl(url)) return url.replace(/^([^:]+:\/\/[^:@/]*):[^@/]*@/, '$1:***@');
   try {
     const parsed = new URL(url);
     if (parsed.password !== '') parsed.password = '***';
@@ -9,6 +17,48 @@ export function redactUrl(url: string): string {
   } catch {
     return url;
   }
+}
+
+/** True for `redis+cluster://…` and `rediss+cluster://…`. */
+export function isClusterUrl(url: string): boolean {
+  return /^rediss?\+cluster:\/\//.test(url);
+}
+
+/** What a cluster URL names: the nodes to start from (the client learns the rest) and the credentials. */
+export interface ClusterAddress {
+  nodes: { host: string; port: number }[];
+  username?: string;
+  password?: string;
+  tls: boolean;
+}
+
+/**
+ * Parses `redis+cluster://[user:password@]host:port[,host:port...]` (`rediss+cluster://` for TLS).
+ * Any one reachable node is enough to find the cluster; listing several survives one being down.
+ * Throws with a message that says what is wrong.
+ */
+export function parseClusterUrl(url: string): ClusterAddress {
+  const match = /^(rediss?)\+cluster:\/\/(?:([^@/]*)@)?([^/?#@]+)\/?$/.exec(url);
+  if (match === null) {
+    throw new Error(`FEED "${redactUrl(url)}" is not a cluster URL of the form redis+cluster://[user:password@]host:port[,host:port...]`);
+  }
+  const [, scheme, auth, hostList] = match as unknown as [string, string, string | undefined, string];
+  const nodes = hostList.split(',').map((node) => {
+    const hostPort = /^(\[[0-9A-Fa-f:.]+\]|[^:[\]]+):([0-9]{1,5})$/.exec(node.trim());
+    const port = Number(hostPort?.[2]);
+    if (hostPort === null || !(port >= 1 && port <= 65535)) {
+      throw new Error(`FEED "${redactUrl(url)}": "${node}" is not host:port`);
+    }
+    return { host: hostPort[1]!.replace(/^\[(.*)\]$/, '$1'), port };
+  });
+  const address: ClusterAddress = { nodes, tls: scheme === 'rediss' };
+  if (auth !== undefined && auth !== '') {
+    const colon = auth.indexOf(':');
+    const username = decodeURIComponent(colon === -1 ? auth : auth.slice(0, colon));
+    if (username !== '') address.username = username;
+    if (colon !== -1) address.password = decodeURIComponent(auth.slice(colon + 1));
+  }
+  return address;
 }
 
 export interface ConnectionOptions {
@@ -22,19 +72,23 @@ export interface ConnectionOptions {
 }
 
 /**
- * Opens one connection and waits until it is ready; rejects with a message that names the URL.
+ * Opens one connection (to a cluster: one client, with a connection per node) and waits until it is
+ * ready; rejects with a message that names the URL.
  *
  * Two policies differ before and after that first success:
  * - before: no retries, so an unreachable Redis fails startup at once instead of hanging in a retry loop;
  * - after: reconnect forever with a short capped backoff, so a Redis restart heals by itself.
  *
  * Commands never wait in a queue and are never resent after a reconnect (`enableOfflineQueue: false`,
- * `maxRetriesPerRequest: 0`, `autoResendUnfulfilledCommands: false`): a vote whose connection dropped
- * may already have been applied, and resending it could count it twice. The caller decides instead.
+ * `maxRetriesPerRequest: 0`, `autoResendUnfulfilledCommands: false`, and on a cluster no retry of a
+ * command whose connection closed, `retryDelayOnFailover: 0`): a vote whose connection dropped may
+ * already have been applied, and resending it could count it twice. The caller decides instead.
+ * (A cluster still follows MOVED/ASK redirections and retries on CLUSTERDOWN/TRYAGAIN: Redis ran nothing then.)
  */
-export async function openConnection(options: ConnectionOptions): Promise<Redis> {
+export async function openConnection(options: ConnectionOptions): Promise<RedisClient> {
   let connectedOnce = false;
   let lastError: Error | undefined;
+  const retry = (attempt: number): number | null => (connectedOnce ? Math.min(50 * attempt, 500) : null);
   const redisOptions: RedisOptions = {
     lazyConnect: true,
     connectionName: options.name,
@@ -42,10 +96,26 @@ export async function openConnection(options: ConnectionOptions): Promise<Redis>
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
-    retryStrategy: (attempt) => (connectedOnce ? Math.min(50 * attempt, 500) : null),
+    retryStrategy: retry,
   };
   if (options.commandTimeoutMs !== undefined) redisOptions.commandTimeout = options.commandTimeoutMs;
-  const redis = new Redis(options.url, redisOptions);
+  let redis: RedisClient;
+  if (isClusterUrl(options.url)) {
+    const { nodes, username, password, tls } = parseClusterUrl(options.url);
+    if (username !== undefined) redisOptions.username = username;
+    if (password !== undefined) redisOptions.password = password;
+    if (tls) redisOptions.tls = {};
+    const clusterOptions: ClusterOptions = {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      retryDelayOnFailover: 0,
+      clusterRetryStrategy: retry,
+      redisOptions,
+    };
+    redis = new Cluster(nodes, clusterOptions);
+  } else {
+    redis = new Redis(options.url, redisOptions);
+  }
   // Without a listener ioredis prints every reconnect error as "Unhandled error event"; the feed
   // reports outages itself (failed votes, the follower's warnings), so the events are only remembered.
   redis.on('error', (error: Error) => {

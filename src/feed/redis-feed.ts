@@ -1,6 +1,5 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
 import { FeedMirror, type MirrorState } from './feed-mirror.ts';
 import { now } from './clock.ts';
 import {
@@ -9,11 +8,12 @@ import {
   replayOf,
   type Feed,
   type FeedListener,
+  type FeedResetListener,
   type Resume,
   type SharedRedis,
   type VoteInput,
 } from './feed.ts';
-import { openConnection, redactUrl } from './redis-connection.ts';
+import { openConnection, redactUrl, type RedisClient } from './redis-connection.ts';
 import {
   DEFAULT_KEY_PREFIX,
   VOTE_SCRIPT,
@@ -109,8 +109,8 @@ export class RedisFeed implements Feed {
   readonly sharedRedis: SharedRedis;
 
   readonly #keys: RedisKeys;
-  readonly #commands: Redis;
-  readonly #follower: Redis;
+  readonly #commands: RedisClient;
+  readonly #follower: RedisClient;
   readonly #options: Required<Omit<RedisFeedOptions, 'url' | 'candidates' | 'keyPrefix' | 'connectionLabel'>>;
   readonly #logger: FeedLogger;
   /** The local copy the follower moves forward; the Feed's reads come from it. */
@@ -130,7 +130,7 @@ export class RedisFeed implements Feed {
     const commandTimeoutMs = options.commandTimeoutMs ?? 2000;
     const label = options.connectionLabel ?? String(process.pid);
     const commands = await openConnection({ url: options.url, name: `votewire-commands:${label}`, connectTimeoutMs, commandTimeoutMs });
-    let follower: Redis | undefined;
+    let follower: RedisClient | undefined;
     try {
       follower = await openConnection({ url: options.url, name: `votewire-follower:${label}`, connectTimeoutMs });
       const keys = redisKeys(options.keyPrefix ?? DEFAULT_KEY_PREFIX);
@@ -144,7 +144,7 @@ export class RedisFeed implements Feed {
     }
   }
 
-  private constructor(options: RedisFeedOptions, keys: RedisKeys, commands: Redis, follower: Redis, state: SharedState) {
+  private constructor(options: RedisFeedOptions, keys: RedisKeys, commands: RedisClient, follower: RedisClient, state: SharedState) {
     const logSize = options.logSize ?? 1000;
     this.candidates = options.candidates;
     this.url = redactUrl(options.url);
@@ -166,9 +166,10 @@ export class RedisFeed implements Feed {
     this.sharedRedis = { connection: commands, keys };
     // No fixed numberOfKeys: a vote with a voteId names one key more (every key a script touches is in KEYS).
     commands.defineCommand('castVote', { lua: VOTE_SCRIPT });
-    this.#mirror = new FeedMirror(this.candidates, logSize, (error, entry) => {
+    this.#mirror = new FeedMirror(this.candidates, logSize, (error, delivery) => {
       // One broken subscriber must not stop the others, nor the follower.
-      this.#logger.error(`feed listener failed on seq ${entry.event.seq}: ${(error as Error).stack ?? String(error)}`);
+      const what = 'event' in delivery ? `seq ${delivery.event.seq}` : `the snapshot at seq ${delivery.seq}`;
+      this.#logger.error(`feed listener failed on ${what}: ${(error as Error).stack ?? String(error)}`);
     });
     this.#mirror.load(state);
     this.#following = this.#follow();
@@ -218,6 +219,11 @@ export class RedisFeed implements Feed {
 
   subscribe(listener: FeedListener): () => void {
     return this.#mirror.subscribe(listener);
+  }
+
+  /** Told after a reload: Redis lost its data, or this process fell behind the stream cap. */
+  onReset(listener: FeedResetListener): () => void {
+    return this.#mirror.onReset(listener);
   }
 
   /**
@@ -332,25 +338,50 @@ export class RedisFeed implements Feed {
         await this.#resync(`the follower fell behind the stream cap (expected seq ${this.#mirror.head + 1}, got ${seq})`);
         return;
       }
-      this.#apply(entryFromStream(id, fields));
+      const entry = entryFromStream(id, fields);
+      const { candidateId, count } = entry.event;
+      if (this.#mirror.has(candidateId) && count !== this.#mirror.count(candidateId) + 1) {
+        // Every vote adds one to its candidate's count. One that does not continue ours belongs to another
+        // history: Redis lost its data and a new history passed our head while the follower was blocked.
+        await this.#resync(`seq ${seq} gives "${candidateId}" ${count} votes, not ${this.#mirror.count(candidateId) + 1}: Redis lost its data and started over (run it with persistence)`);
+        return;
+      }
+      this.#apply(entry);
     }
     this.#settleCatchUps();
   }
 
   /**
-   * Redis may have lost its data (restarted without persistence, flushed, keys deleted). Then the seq it
-   * hands out starts below ours and XREAD from our head would wait forever; reload instead, loudly.
-   * Checked after every outage and whenever a blocking read comes back empty.
+   * Redis may have lost its data (restarted without persistence, flushed, keys deleted) and started a new
+   * history. Two signs tell: the seq it hands out is below ours (XREAD from our head would wait forever),
+   * or the new history already went past our head and holds another vote under our head's seq (XREAD
+   * would splice the two histories together). Either way, reload instead, loudly, and tell the listeners.
+   * Checked after every outage, before reading on, and whenever a blocking read comes back empty.
    */
   async #checkHistory(): Promise<void> {
-    const shared = Number((await this.#follower.get(this.#keys.seq)) ?? 0);
-    if (shared < this.#mirror.head) {
-      await this.#resync(`Redis has seq ${shared}, below this process's ${this.#mirror.head}: it lost its data (run it with persistence)`);
+    const head = this.#mirror.head;
+    const results = await this.#follower
+      .multi()
+      .get(this.#keys.seq)
+      .xrange(this.#keys.events, streamIdOf(head), streamIdOf(head))
+      .exec();
+    if (results === null) throw new Error('the transaction that checks the feed history was aborted');
+    for (const [error] of results) if (error !== null) throw error;
+    const shared = Number((results[0]?.[1] as string | null) ?? 0);
+    if (shared < head) {
+      await this.#resync(`Redis has seq ${shared}, below this process's ${head}: it lost its data (run it with persistence)`);
+      return;
+    }
+    const [atHead] = (results[1]?.[1] ?? []) as StreamEntry[];
+    const applied = this.#mirror.entryAt(head);
+    if (atHead !== undefined && applied !== undefined && entryFromStream(...atHead).json !== applied.json) {
+      await this.#resync(`Redis holds another vote under seq ${head} than the one this process applied: it lost its data and took new votes since (run it with persistence)`);
     }
   }
 
+  /** Reloads the mirror from Redis; the mirror tells the reset listeners (every transport's clients get a snapshot). */
   async #resync(reason: string): Promise<void> {
-    this.#logger.error(`Redis feed: ${reason}; reloading counts and the recent log from ${this.url}`);
+    this.#logger.error(`Redis feed: ${reason}; reloading counts and the recent log from ${this.url}; every subscriber gets a fresh snapshot`);
     this.#mirror.load(await loadSharedState(this.#follower, this.#keys, this.#options.logSize));
     for (const [seq, waiters] of this.#voteWaiters) {
       const entry = this.#mirror.entryAt(seq);
@@ -441,7 +472,7 @@ function unavailable(cause: unknown): FeedError {
  * script cannot run in between). The entries kept are the contiguous run ending at the head, because
  * EventLog answers resumes by offset and must not hold holes.
  */
-async function loadSharedState(redis: Redis, keys: RedisKeys, logSize: number): Promise<SharedState> {
+async function loadSharedState(redis: RedisClient, keys: RedisKeys, logSize: number): Promise<SharedState> {
   const results = await redis
     .multi()
     .hgetall(keys.counts)

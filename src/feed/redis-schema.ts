@@ -2,21 +2,25 @@ import { voteIdKey } from './recent-votes.ts';
 import type { FeedEntry, VoteEvent } from './types.ts';
 
 /**
- * How the shared feed is laid out in Redis. Three keys per feed, all under one prefix:
+ * How the shared feed is laid out in Redis. Every key of a feed starts with its prefix in braces,
+ * `{<prefix>}`, a Redis Cluster hash tag: a cluster hashes only the part inside the first braces, so all
+ * keys of one feed land in one slot, as the vote script (several keys in one step) and the MULTI that
+ * loads the feed require. On a single Redis the braces are just part of the names.
  *
- * - `<prefix>counts`  hash: candidateId -> count
- * - `<prefix>seq`     string: the latest seq handed out
- * - `<prefix>events`  stream, capped: one entry per vote, its ID is `<seq>-0`
+ * - `{<prefix>}counts`  hash: candidateId -> count
+ * - `{<prefix>}seq`     string: the latest seq handed out
+ * - `{<prefix>}events`  stream, capped: one entry per vote, its ID is `<seq>-0`
  *
  * The stream ID *is* the seq, so stream order is seq order, a follower resumes from "the last seq I
  * applied" with no lookup, and a reader can tell a gap (trimmed entries) from a contiguous read.
+ * `redisKeys` is the one place that names keys: a key added there lands under the same hash tag.
  *
- * Beside them, short-lived keys under the same prefix:
+ * Beside them, short-lived keys under the same hash tag:
  *
- * - `<prefix>vote:<user>:<voteId>`  hash, expiring after the voteId window: the fields of the vote
+ * - `{<prefix>}vote:<user>:<voteId>`  hash, expiring after the voteId window: the fields of the vote
  *   (seq `s`, candidate `c`, count `n`, votedAt `t`), so a repeat gets the original event back even
  *   once the stream no longer holds it
- * - `<prefix>vote-limit:…`  the shared vote limit's counters (@fastify/rate-limit's Redis store)
+ * - `{<prefix>}vote-limit:…`  the shared vote limit's counters (@fastify/rate-limit's Redis store)
  */
 export interface RedisKeys {
   readonly counts: string;
@@ -30,7 +34,15 @@ export interface RedisKeys {
 
 export const DEFAULT_KEY_PREFIX = 'votewire:';
 
-export function redisKeys(prefix: string): RedisKeys {
+/** The start of every key of the feed under `prefix`: the prefix as a hash tag (see above). */
+export function keyBase(prefix: string): string {
+  // Empty braces are no hash tag: the cluster would hash each whole key, to different slots.
+  if (prefix.length === 0) throw new RangeError('the Redis key prefix must not be empty');
+  return `{${prefix}}`;
+}
+
+export function redisKeys(keyPrefix: string): RedisKeys {
+  const prefix = keyBase(keyPrefix);
   return {
     counts: `${prefix}counts`,
     seq: `${prefix}seq`,
@@ -38,6 +50,11 @@ export function redisKeys(prefix: string): RedisKeys {
     vote: (userId, voteId) => `${prefix}vote:${voteIdKey(userId, voteId)}`,
     voteLimit: `${prefix}vote-limit:`,
   };
+}
+
+/** A SCAN MATCH pattern for every key of the feed under `prefix` (glob characters in it escaped). */
+export function keyPattern(prefix: string): string {
+  return `${keyBase(prefix).replace(/[*?[\]\\]/g, '\\$&')}*`;
 }
 
 /**

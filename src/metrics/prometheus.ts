@@ -10,7 +10,7 @@ const COUNTERS: readonly [CounterField, string, string][] = [
   ['emptyResponses', 'votewire_empty_responses_total', 'Responses without news (304 polling, 204 long polling)'],
   ['bytesIn', 'votewire_received_bytes_total', 'Bytes read from sockets, headers and framing included'],
   ['bytesOut', 'votewire_sent_bytes_total', 'Bytes written to sockets, headers and framing included'],
-  ['resets', 'votewire_queue_resets_total', 'Long-poll queues reset because they overflowed'],
+  ['resets', 'votewire_queue_resets_total', 'Long polls answered with a snapshot because their since had fallen out of the log'],
   ['drops', 'votewire_drops_total', 'Clients dropped as too slow or dead'],
 ];
 const GAUGES: readonly [GaugeField, string, string][] = [

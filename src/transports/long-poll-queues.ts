@@ -4,7 +4,9 @@
  * A queue belongs to one (user, client id) pair, so two tabs of one person each get every event.
  * It does not copy events: the feed's log already holds them in order, so a queue is a cursor into
  * that log (the last seq it handed out) plus at most one parked request. Its depth is how far the log
- * has run ahead of the cursor; past `maxDepth` the queue is reset and its next poll gets a snapshot.
+ * has run ahead of the cursor. The cursor is only this server's memory of the client: the `since` of
+ * each poll is the client's truth and wins, so a queue that fell far behind (or was removed, or lives
+ * on another process) costs nothing as long as `since` is still in the log.
  *
  * Queues are bounded per user (`maxPerUser`) and in total (`maxQueues`), since sessions cost nothing to
  * make. Losing a queue loses no event: every poll carries its client's `since`, and a poll without a
@@ -31,19 +33,22 @@ export class PollQueue {
   readonly userId: string;
   /** The last seq handed to this queue's client. */
   cursor: number;
+  /** The feed history (see `PollQueues.startOver`) the cursor belongs to. */
+  history: number;
   lastSeen: number;
   parked: ParkedPoll | undefined;
 
-  constructor(key: string, userId: string, cursor: number, now: number) {
+  constructor(key: string, userId: string, cursor: number, history: number, now: number) {
     this.key = key;
     this.userId = userId;
     this.cursor = cursor;
+    this.history = history;
     this.lastSeen = now;
   }
 }
 
 export interface PollQueuesOptions {
-  /** Events a queue may fall behind before it is reset. @default 500 */
+  /** Most events in one answer; a client further behind gets the rest on its next poll. @default 500 */
   maxDepth: number;
   /** A queue with no poll for this long (and none parked) is removed. @default 60000 */
   idleMs: number;
@@ -66,7 +71,9 @@ export class PollQueues {
   /** Each user's queues, so one user (or a hostile script inventing client ids) stays within maxPerUser. */
   readonly #byUser = new Map<string, Set<PollQueue>>();
   readonly #options: PollQueuesOptions;
-  /** Queues reset because they overflowed, since start. */
+  /** Bumped when the feed started over: a queue from an older history holds cursors of events that are gone. */
+  #history = 0;
+  /** Polls answered with a snapshot because their `since` had fallen out of the feed's log, since start. */
   resets = 0;
 
   constructor(options: PollQueuesOptions) {
@@ -93,7 +100,7 @@ export class PollQueues {
       }
       if (own.size >= this.#options.maxPerUser) this.#evict(leastRecentlyPolled(own));
       if (this.#options.maxQueues > 0 && this.#queues.size >= this.#options.maxQueues) this.#evictForRoom();
-      queue = new PollQueue(key, userId, since, now);
+      queue = new PollQueue(key, userId, since, this.#history, now);
       this.#queues.set(key, queue);
       own.add(queue);
       this.#idle.add(queue);
@@ -130,14 +137,29 @@ export class PollQueues {
     if (own?.size === 0) this.#byUser.delete(queue.userId);
   }
 
+  /** Most events one answer may carry. */
+  get maxEventsPerAnswer(): number {
+    return this.#options.maxDepth;
+  }
+
   /**
-   * True when the queue fell more than maxDepth events behind `head` since its last poll; it then
-   * counts as reset and the caller answers with a snapshot.
+   * The feed started over (its store lost its data, or this process had to reload it): every seq a
+   * client holds may now name a different event. Each queue's next poll gets a snapshot, whatever its
+   * `since`; the caller answers the parked ones with a snapshot at once.
    */
-  overflowed(queue: PollQueue, head: number): boolean {
-    if (head - queue.cursor <= this.#options.maxDepth) return false;
-    this.resets++;
-    return true;
+  startOver(): void {
+    this.#history++;
+  }
+
+  /** True when the feed started over since this queue's last answer. */
+  isStale(queue: PollQueue): boolean {
+    return queue.history !== this.#history;
+  }
+
+  /** Records what the queue's client holds after an answer. */
+  answered(queue: PollQueue, cursor: number): void {
+    queue.cursor = cursor;
+    queue.history = this.#history;
   }
 
   /** Parks a request on the queue. A request parked there before is returned so the caller answers it. */

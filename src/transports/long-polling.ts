@@ -38,12 +38,17 @@ function snapshotAnswer(snapshot: Snapshot): PreparedAnswer {
   return prepareAnswer({ body: snapshotBody(snapshot), events: 0, cursor: snapshot.seq });
 }
 
-/** What a poll from `since` gets right now, or null to wait. */
-function answerFor(feed: Feed, since: number): PreparedAnswer | null {
+/**
+ * What a poll from `since` gets right now, or null to wait: the events after `since` (the first
+ * `maxEvents` of them; the client's next poll gets the rest), or a snapshot when `since` is not in the log.
+ */
+function answerFor(feed: Feed, since: number, maxEvents: number): PreparedAnswer | null {
   const resume = feed.resume(since);
   if (resume.kind === 'snapshot') return snapshotAnswer(resume.snapshot);
-  if (resume.entries.length === 0) return null;
-  return prepareAnswer({ body: eventsBody(resume.entries), events: resume.entries.length, cursor: resume.entries.at(-1)!.event.seq });
+  const { entries } = resume;
+  if (entries.length === 0) return null;
+  const page = entries.length > maxEvents ? entries.slice(0, maxEvents) : entries;
+  return prepareAnswer({ body: eventsBody(page), events: page.length, cursor: page.at(-1)!.event.seq });
 }
 
 /**
@@ -94,7 +99,7 @@ const longPollingTransport: FastifyPluginAsyncTypebox = async (app) => {
     for (const [queue, poll] of parked) {
       let answer = answers.get(queue.cursor);
       if (answer === undefined) {
-        answer = answerFor(feed, queue.cursor);
+        answer = answerFor(feed, queue.cursor, queues.maxEventsPerAnswer);
         answers.set(queue.cursor, answer);
       }
       if (answer === null) {
@@ -102,7 +107,18 @@ const longPollingTransport: FastifyPluginAsyncTypebox = async (app) => {
         queues.park(queue, poll);
         continue;
       }
-      queue.cursor = answer.cursor;
+      queues.answered(queue, answer.cursor);
+      poll.answer(answer);
+    }
+  });
+
+  // The feed started over: the seqs clients hold name events that are gone. Parked polls get the new
+  // snapshot now; every other queue's next poll gets it too, whatever its `since` (see isStale).
+  const stopResetListener = feed.onReset(function answerParkedWithSnapshot(snapshot) {
+    queues.startOver();
+    const answer = snapshotAnswer(snapshot);
+    for (const [queue, poll] of queues.takeParked()) {
+      queues.answered(queue, answer.cursor);
       poll.answer(answer);
     }
   });
@@ -113,6 +129,7 @@ const longPollingTransport: FastifyPluginAsyncTypebox = async (app) => {
   app.lifecycle.onShutdown(function answerParkedPolls() {
     clearInterval(sweeper);
     unsubscribe();
+    stopResetListener();
     for (const [, poll] of queues.takeParked()) poll.answer(null);
   });
 
@@ -125,22 +142,28 @@ const longPollingTransport: FastifyPluginAsyncTypebox = async (app) => {
       const timeout = Math.min(parseCursor(request.query.timeout) ?? config.longPollTimeoutMs, config.longPollTimeoutMs);
       // With a shared feed the client may hold a seq another process accepted a moment ago.
       await catchUpTo(feed, since);
-      const head = feed.head();
-      const queue = queues.touch(userId, request.query.client, since ?? head, Date.now());
+      const queue = queues.touch(userId, request.query.client, since ?? feed.head(), Date.now());
 
-      if (since === undefined || queues.overflowed(queue, head)) {
+      if (since === undefined || queues.isStale(queue)) {
         return answerNow(queue, reply, snapshotAnswer(feed.snapshot()));
       }
-      const answer = answerFor(feed, since);
-      if (answer !== null) return answerNow(queue, reply, answer);
-      queue.cursor = since;
-      park(queue, reply, timeout);
-      return reply;
+      // `since` is the client's truth, not the queue's cursor: whatever this process remembers of the
+      // queue, a `since` still in the log gets exactly the events after it.
+      const answer = answerFor(feed, since, queues.maxEventsPerAnswer);
+      if (answer === null) {
+        queue.cursor = since;
+        park(queue, reply, timeout);
+        return reply;
+      }
+      // A snapshot for a `since` behind the head: the client fell out of the log (one ahead of the head
+      // is from before the feed started over, and not this queue's fault).
+      if (answer.events === 0 && since < feed.head()) queues.resets++;
+      return answerNow(queue, reply, answer);
     },
   );
 
   function answerNow(queue: PollQueue, reply: FastifyReply, answer: PreparedAnswer): FastifyReply {
-    queue.cursor = answer.cursor;
+    queues.answered(queue, answer.cursor);
     writeAnswer(reply, answer);
     return reply;
   }

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Snapshot } from '../feed/types.ts';
 
 /** Reads the seq out of an If-None-Match header: `"12"`, `W/"12"` or a list of them. */
 export function seqFromIfNoneMatch(header: string | undefined): number | undefined {
@@ -13,20 +14,24 @@ export function seqFromIfNoneMatch(header: string | undefined): number | undefin
 
 /**
  * Interval polling: GET /api/ballot returns the snapshot with `ETag: "<seq>"`, or 304 when the
- * client's If-None-Match already names the current seq. The body for a seq is built once and shared
- * by every poller until the next vote.
+ * client's If-None-Match already names the current seq. Any other seq, one ahead of the feed too (a
+ * client from before the feed started over), gets the snapshot. The body of a snapshot is built once and
+ * shared by every poller until the next vote.
  */
 const pollingTransport: FastifyPluginAsyncTypebox = async (app) => {
   const counters = app.metrics.counters.polling;
-  let cachedSeq = -1;
+  // Keyed by the snapshot object, not its seq: a feed that started over may reach the same seq again
+  // with other counts, and the feed hands out a new snapshot object then.
+  let cachedSnapshot: Snapshot | undefined;
   let cachedBody = '';
   let cachedEtag = '';
 
   app.get('/api/ballot', { config: { transport: 'polling' } }, async function getBallot(request, reply) {
-    const head = app.feed.head();
-    if (head !== cachedSeq) {
-      cachedSeq = head;
-      cachedBody = JSON.stringify(app.feed.snapshot());
+    const snapshot = app.feed.snapshot();
+    const head = snapshot.seq;
+    if (snapshot !== cachedSnapshot) {
+      cachedSnapshot = snapshot;
+      cachedBody = JSON.stringify(snapshot);
       cachedEtag = `"${head}"`;
     }
     reply.header('cache-control', 'no-store').header('etag', cachedEtag);

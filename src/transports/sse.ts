@@ -49,6 +49,20 @@ const sseTransport: FastifyPluginAsyncTypebox = async (app) => {
     }
   });
 
+  // The feed started over: the seqs the streams hold name events that are gone. A snapshot event (with
+  // its id, so a reconnect resumes from the new history) puts each of them on the new history.
+  const stopResetListener = feed.onReset(function sendFreshSnapshot(snapshot) {
+    if (streams.size === 0) return;
+    const message = Buffer.from(snapshotMessage(snapshot));
+    for (const stream of streams) {
+      if (stream.writableLength > config.wsMaxBufferedBytes) {
+        dropSlowStream(stream);
+        continue;
+      }
+      stream.write(message);
+    }
+  });
+
   // A comment line keeps proxies and load balancers from closing a quiet stream.
   const heartbeat = setInterval(function sendComment() {
     for (const stream of streams) stream.write(': keep-alive\n\n');
@@ -58,6 +72,7 @@ const sseTransport: FastifyPluginAsyncTypebox = async (app) => {
   app.lifecycle.onShutdown(function endStreams() {
     clearInterval(heartbeat);
     unsubscribe();
+    stopResetListener();
     for (const stream of streams) stream.end();
     streams.clear();
   });

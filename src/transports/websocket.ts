@@ -69,6 +69,20 @@ const websocketTransport: FastifyPluginAsyncTypebox = async (app) => {
     counters.deliveries += sent;
   });
 
+  // The feed started over: the seqs the peers hold name events that are gone. A snapshot frame on the
+  // same connection puts each of them on the new history; the events after it follow as usual.
+  const stopResetListener = feed.onReset(function sendFreshSnapshot(snapshot) {
+    if (peers.size === 0) return;
+    const frame = Buffer.from(JSON.stringify(snapshot));
+    for (const socket of peers.keys()) {
+      if (socket.bufferedAmount > config.wsMaxBufferedBytes) {
+        dropSlowPeer(socket);
+        continue;
+      }
+      socket.send(frame, TEXT_FRAME);
+    }
+  });
+
   const heartbeat = setInterval(function pingPeers() {
     for (const [socket, peer] of peers) {
       if (!peer.alive) {
@@ -86,6 +100,7 @@ const websocketTransport: FastifyPluginAsyncTypebox = async (app) => {
   app.lifecycle.onShutdown(function closePeers() {
     clearInterval(heartbeat);
     unsubscribe();
+    stopResetListener();
     for (const socket of peers.keys()) socket.close(CloseCode.GOING_AWAY, 'server shutting down');
     peers.clear();
   });

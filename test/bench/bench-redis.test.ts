@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisUnreachable, redisUrlFromEnv } from '../../bench/measure/feed-comparison.ts';
 import type { BenchResults } from '../../bench/results/types.ts';
 import { sharedRedisAvailable } from '../redis/helpers/needs-redis.ts';
+import { keyPattern } from '../../src/feed/redis-schema.ts';
 import { runBench } from './helpers/run-bench.ts';
 
 /**
@@ -74,7 +75,7 @@ describe.runIf(unreachable === undefined)('the Redis scenario (Redis reachable)'
     const client = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
     try {
       await client.connect();
-      const [, keys] = await client.scan('0', 'MATCH', `${keyPrefix}*`, 'COUNT', 10_000);
+      const [, keys] = await client.scan('0', 'MATCH', keyPattern(keyPrefix), 'COUNT', 10_000);
       expect(keys).toEqual([]);
     } finally {
       client.disconnect();

@@ -99,6 +99,25 @@ describe('WebSocketClient', () => {
     expect(FakeSocket.made[1]?.closedWith).toBe(1000);
   });
 
+  it('takes a snapshot below its seq on the open socket (the feed started over) as a resync, and follows the new history from it', () => {
+    FakeSocket.made = [];
+    const timers = new ManualTimers();
+    const { got, handlers } = recorder();
+    const env = fakeEnvironment(timers, { WebSocket: FakeSocket as unknown as ClientEnvironment['WebSocket'] });
+    const client = new WebSocketClient(env, handlers, { backoff: { random: () => 0 } });
+    client.start(1276);
+    FakeSocket.made[0]?.open();
+    FakeSocket.made[0]?.frame(vote(1277, 'a', 700));
+    FakeSocket.made[0]?.frame(snapshot(39, { a: 20, b: 19 }));
+    FakeSocket.made[0]?.frame(vote(40, 'b', 20));
+    expect(got).toEqual(['vote 1277', 'snapshot 39 resync', 'vote 40']);
+    // Its own reconnect resumes from the new history, not from the seq it held before.
+    FakeSocket.made[0]?.drop(1006);
+    timers.advance(125);
+    expect(FakeSocket.made[1]?.url).toBe('ws://votewire.test/api/ws?since=40');
+    client.stop();
+  });
+
   it('without a cursor, the first frame is the baseline snapshot; votes can go out on the socket', () => {
     FakeSocket.made = [];
     const { got, handlers } = recorder();

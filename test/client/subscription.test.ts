@@ -76,6 +76,21 @@ describe('FeedSubscription', () => {
     expect(subscription.tracker.counters).toMatchObject({ gaps: 1, missedEvents: 2, resyncs: 1 });
   });
 
+  it('takes a snapshot below the seq it holds (the feed started over) as one resync, then applies the new history, none of it a duplicate', () => {
+    const { subscription, clients, current } = setup();
+    subscription.switchTo('websocket');
+    current().handlers.onSnapshot(snapshot(1270, { a: 700, b: 570 }), 'websocket', 'initial');
+    for (let seq = 1271; seq <= 1277; seq++) current().handlers.onEvent(vote(seq, 'a', seq - 570), 'websocket');
+    current().handlers.onSnapshot(snapshot(39, { a: 20, b: 19 }), 'websocket', 'resync');
+    current().handlers.onEvent(vote(40, 'b', 20), 'websocket');
+    current().handlers.onEvent(vote(41, 'a', 21), 'websocket');
+    expect(subscription.tracker.counters).toEqual({ gaps: 0, missedEvents: 0, duplicates: 0, resyncs: 1 });
+    expect(subscription.tracker.seq).toBe(41);
+    expect(subscription.tracker.count('a')).toBe(21);
+    expect(subscription.tracker.count('b')).toBe(20);
+    expect(clients).toHaveLength(1); // no restart: the same transport goes on
+  });
+
   it('reconfigure keeps the transport and the cursor', () => {
     const { subscription, current } = setup();
     subscription.switchTo('polling', { intervalMs: 1000 });

@@ -15,6 +15,8 @@ export interface TestSubscriber {
   readonly transport: PushTransport;
   readonly events: VoteEvent[];
   readonly snapshots: Snapshot[];
+  /** Events and snapshots together, in the order they arrived. */
+  readonly deliveries: (VoteEvent | Snapshot)[];
   readonly errors: unknown[];
   close(): Promise<void>;
 }
@@ -40,6 +42,7 @@ export function subscribe(transport: PushTransport, url: string, session: Sessio
 function longPollSubscriber(url: string, session: Session, options: SubscribeOptions): TestSubscriber {
   const events: VoteEvent[] = [];
   const snapshots: Snapshot[] = [];
+  const deliveries: (VoteEvent | Snapshot)[] = [];
   const errors: unknown[] = [];
   const controller = new AbortController();
   const clientId = options.clientId ?? `t${Math.random().toString(36).slice(2, 10)}`;
@@ -58,10 +61,12 @@ function longPollSubscriber(url: string, session: Session, options: SubscribeOpt
         }
         if (body.snapshot !== undefined) {
           snapshots.push(body.snapshot);
+          deliveries.push(body.snapshot);
           since = body.snapshot.seq;
         }
         for (const event of body.events ?? []) {
           events.push(event);
+          deliveries.push(event);
           since = event.seq;
         }
       } catch (error) {
@@ -74,6 +79,7 @@ function longPollSubscriber(url: string, session: Session, options: SubscribeOpt
     transport: 'long-polling',
     events,
     snapshots,
+    deliveries,
     errors,
     async close() {
       controller.abort();
@@ -85,6 +91,7 @@ function longPollSubscriber(url: string, session: Session, options: SubscribeOpt
 function wsSubscriber(url: string, session: Session, options: SubscribeOptions): TestSubscriber {
   const events: VoteEvent[] = [];
   const snapshots: Snapshot[] = [];
+  const deliveries: (VoteEvent | Snapshot)[] = [];
   const errors: unknown[] = [];
   const query = options.since === undefined ? '' : `?since=${options.since}`;
   const socket = new WebSocket(`${url.replace('http', 'ws')}/api/ws${query}`, { headers: { cookie: session.cookie } });
@@ -93,12 +100,14 @@ function wsSubscriber(url: string, session: Session, options: SubscribeOptions):
     if (frame.type === 'vote') events.push(frame);
     else if (frame.type === 'snapshot') snapshots.push(frame);
     else errors.push(frame);
+    if (frame.type === 'vote' || frame.type === 'snapshot') deliveries.push(frame);
   });
   socket.on('error', (error) => errors.push(error));
   return {
     transport: 'websocket',
     events,
     snapshots,
+    deliveries,
     errors,
     async close() {
       if (socket.readyState === WebSocket.CLOSED) return;
@@ -144,6 +153,7 @@ export function parseSseChunk(buffer: string): { messages: SseMessage[]; rest: s
 function sseSubscriber(url: string, session: Session, options: SubscribeOptions & { lastEventId?: string } = {}): TestSubscriber {
   const events: VoteEvent[] = [];
   const snapshots: Snapshot[] = [];
+  const deliveries: (VoteEvent | Snapshot)[] = [];
   const errors: unknown[] = [];
   const controller = new AbortController();
   const headers: Record<string, string> = { cookie: session.cookie, accept: 'text/event-stream' };
@@ -165,8 +175,11 @@ function sseSubscriber(url: string, session: Session, options: SubscribeOptions 
           if (message.event === 'vote' && data.type === 'vote') {
             if (message.id !== String(data.seq)) errors.push(`id ${message.id} != seq ${data.seq}`);
             events.push(data);
-          } else if (message.event === 'snapshot' && data.type === 'snapshot') snapshots.push(data);
-          else errors.push(message);
+            deliveries.push(data);
+          } else if (message.event === 'snapshot' && data.type === 'snapshot') {
+            snapshots.push(data);
+            deliveries.push(data);
+          } else errors.push(message);
         }
       }
     } catch (error) {
@@ -177,6 +190,7 @@ function sseSubscriber(url: string, session: Session, options: SubscribeOptions 
     transport: 'sse',
     events,
     snapshots,
+    deliveries,
     errors,
     async close() {
       controller.abort();

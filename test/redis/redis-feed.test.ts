@@ -4,7 +4,7 @@ import { DEFAULT_CANDIDATES } from '../../src/feed/ballot.ts';
 import { FeedError } from '../../src/feed/feed.ts';
 import { RedisFeed, type RedisFeedOptions } from '../../src/feed/redis-feed.ts';
 import { redisKeys } from '../../src/feed/redis-schema.ts';
-import type { FeedEntry } from '../../src/feed/types.ts';
+import type { FeedEntry, Snapshot } from '../../src/feed/types.ts';
 import { sharedRedisAvailable } from './helpers/needs-redis.ts';
 import { REDIS_URL, deleteKeys, freePort, uniquePrefix, waitFor } from './helpers/redis.ts';
 
@@ -187,6 +187,52 @@ describe.runIf(sharedRedisAvailable())('RedisFeed on one shared Redis', () => {
     const next = await voter.vote({ userId: 'tester', candidateId: B });
     await waitFor('the next vote', () => (reader.head() === next.event.seq ? true : undefined));
     expect(seqs(readerSaw)).toContain(next.event.seq);
+  });
+
+  it('notices a new history that reached its head while it waited, and tells its reset listeners', async () => {
+    const prefix = newPrefix('same-seq');
+    const errors: string[] = [];
+    const logger = { info() {}, warn() {}, error: (message: string) => errors.push(message) };
+    const reader = await openFeed(prefix, { followBlockMs: 100, logger });
+    const voter = await openFeed(prefix, { followBlockMs: 100 });
+    for (let i = 0; i < 3; i++) await voter.vote({ userId: 'tester', candidateId: A });
+    await reader.catchUp(3);
+    const resets: Snapshot[] = [];
+    reader.onReset((snapshot) => resets.push(snapshot));
+    const readerSaw = record(reader);
+
+    await deleteKeys(REDIS_URL, prefix); // as a Redis restarted without persistence would be
+    // The new history reaches the reader's head with the very same seqs and counts: only the votes differ.
+    const fresh: FeedEntry[] = [];
+    for (let i = 0; i < 3; i++) fresh.push(await voter.vote({ userId: 'tester', candidateId: A }));
+    expect(fresh.map((e) => [e.event.seq, e.event.count])).toEqual([[1, 1], [2, 2], [3, 3]]);
+    await waitFor('the reader to notice the new history', () => (resets.length > 0 ? true : undefined));
+    expect(resets.map((s) => s.seq)).toEqual([3]);
+    expect(errors.join('\n')).toMatch(/another vote under seq 3/);
+    expect(reader.resume(2)).toMatchObject({ kind: 'events', entries: [{ json: fresh[2]!.json }] });
+    const next = await voter.vote({ userId: 'tester', candidateId: A });
+    await waitFor('the next vote', () => (reader.head() === 4 ? true : undefined));
+    expect(readerSaw.map((e) => e.json)).toEqual([next.json]);
+  });
+
+  it('notices a vote that does not continue its counts (a new history passed its head), and tells its reset listeners', async () => {
+    const prefix = newPrefix('spliced');
+    // The reader's follower stays blocked in one XREAD the whole time: only the new votes wake it.
+    const reader = await openFeed(prefix, { followBlockMs: 60_000 });
+    const voter = await openFeed(prefix);
+    for (let i = 0; i < 3; i++) await voter.vote({ userId: 'tester', candidateId: A });
+    await reader.catchUp(3);
+    const resets: Snapshot[] = [];
+    reader.onReset((snapshot) => resets.push(snapshot));
+    const readerSaw = record(reader);
+
+    await deleteKeys(REDIS_URL, prefix);
+    for (let i = 0; i < 5; i++) await voter.vote({ userId: 'tester', candidateId: B });
+    await waitFor('the reader to reach seq 5', () => (reader.head() === 5 ? true : undefined));
+    expect(resets).toHaveLength(1);
+    // Nothing of the new history was handed out as if it continued the old one: the snapshot came first.
+    expect(readerSaw.every((e) => e.event.seq > resets[0]!.seq)).toBe(true);
+    expect(reader.snapshot().candidates.map((c) => [c.id, c.count])).toEqual([[A, 0], [B, 5], [C, 0]]);
   });
 
   it('rejects an unknown candidate without touching Redis', async () => {

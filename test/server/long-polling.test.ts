@@ -106,19 +106,48 @@ describe('long polling', () => {
     expect(longPollMetrics(server).deliveries).toBe(0);
   });
 
-  it('resets an overflowing queue: its next poll gets a snapshot', async () => {
+  it('answers a poll whose since is inside the log with exactly the events after it, however far its queue fell behind', async () => {
+    server = await startServer({ votesPerSecond: 0 });
+    const { url } = server;
+    const session = await createSession(url);
+    expect((await poll(url, session, { client: 'tab1' })).body?.snapshot?.seq).toBe(0);
+    // Far more than LONG_POLL_QUEUE_MAX (500) behind the queue's own cursor, but within LOG_SIZE (1000).
+    for (let i = 1; i <= 600; i++) await castVote(url, session, { candidateId: 'push', voteId: `v${i}` });
+    const result = await poll(url, session, { client: 'tab1', since: '599' });
+    expect(result.body?.snapshot).toBeUndefined();
+    expect(result.body?.events?.map((e) => [e.seq, e.voteId])).toEqual([[600, 'v600']]);
+    expect(longPollMetrics(server).resets).toBe(0);
+  });
+
+  it('answers a client far behind in pages of LONG_POLL_QUEUE_MAX events, each once and in order', async () => {
     server = await startServer({ votesPerSecond: 0, longPollQueueMax: 5 });
     const { url } = server;
     const session = await createSession(url);
     await poll(url, session, { client: 'slow' });
     for (let i = 0; i < 8; i++) await castVote(url, session, { candidateId: 'push' });
     expect(longPollMetrics(server).queueDepth).toBe(5);
-    const result = await poll(url, session, { client: 'slow', since: '0' });
+    const first = await poll(url, session, { client: 'slow', since: '0' });
+    expect(first.body?.events?.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+    const second = await poll(url, session, { client: 'slow', since: '5' });
+    expect(second.body?.events?.map((e) => [e.seq, e.count])).toEqual([[6, 6], [7, 7], [8, 8]]);
+    expect(longPollMetrics(server).resets).toBe(0);
+  });
+
+  it('answers a client that fell out of the log with a snapshot and counts the reset', async () => {
+    server = await startServer({ votesPerSecond: 0, logSize: 5 });
+    const { url } = server;
+    const session = await createSession(url);
+    await poll(url, session, { client: 'slow' });
+    for (let i = 0; i < 8; i++) await castVote(url, session, { candidateId: 'push' });
+    const result = await poll(url, session, { client: 'slow', since: '1' });
     expect(result.body?.events).toBeUndefined();
     expect(result.body?.snapshot?.seq).toBe(8);
     expect(result.body?.snapshot?.candidates.find((c) => c.id === 'push')?.count).toBe(8);
     expect(longPollMetrics(server).resets).toBe(1);
-    // After the reset the queue follows from the snapshot as usual.
+    // A first poll without since is a snapshot too, but not a reset: nobody fell behind.
+    await poll(url, session, { client: 'new' });
+    expect(longPollMetrics(server).resets).toBe(1);
+    // After the snapshot the queue follows as usual.
     await castVote(url, session, { candidateId: 'push' });
     expect((await poll(url, session, { client: 'slow', since: '8' })).body?.events?.map((e) => e.seq)).toEqual([9]);
   });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { redisUrlFromEnv } from '../../../bench/measure/feed-comparison.ts';
+import { keyPattern } from '../../../src/feed/redis-schema.ts';
 import { freePort } from '../../../bench/process/free-port.ts';
 import { waitUntil } from '../../helpers/wait.ts';
 
@@ -16,7 +17,7 @@ export function uniquePrefix(label: string): string {
   return `votewire-test:${label}:${randomUUID()}:`;
 }
 
-/** Deletes every key under `prefix` (SCAN, not KEYS, so a busy shared Redis is not blocked). */
+/** Deletes every key of the feed under `prefix` (SCAN, not KEYS, so a busy shared Redis is not blocked). */
 export async function deleteKeys(url: string, prefix: string): Promise<void> {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
   redis.on('error', () => {}); // reported through the rejected command instead
@@ -24,7 +25,7 @@ export async function deleteKeys(url: string, prefix: string): Promise<void> {
     await redis.connect();
     let cursor = '0';
     do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      const [next, keys] = await redis.scan(cursor, 'MATCH', keyPattern(prefix), 'COUNT', 500);
       cursor = next;
       if (keys.length > 0) await redis.del(...keys);
     } while (cursor !== '0');
@@ -44,26 +45,40 @@ export function waitFor<T>(what: string | (() => string), check: () => T | undef
   return waitUntil(check, { timeoutMs, what, retryOnError: true, intervalMs: 20 });
 }
 
+export interface PrivateRedisOptions {
+  /**
+   * Append-only persistence with fsync on every write, so a restart keeps everything Redis acknowledged.
+   * Off: no persistence at all, so every restart starts empty (a Redis that lost its data). @default true
+   */
+  persistence?: boolean;
+  /** More redis-server arguments, e.g. to make it a cluster node. */
+  args?: readonly string[];
+}
+
 /**
- * A redis-server of the test's own, on its own port, with append-only persistence (fsync on every
- * write) in a temporary folder, so a test may kill it and start it again without losing anything
- * Redis acknowledged.
+ * A redis-server of the test's own, on its own port, in a temporary folder, so a test may kill it and
+ * start it again: by default with append-only persistence (nothing acknowledged is lost), or without
+ * any (it comes back empty).
  */
 export class PrivateRedis {
   readonly port: number;
   readonly url: string;
   readonly #dir: string;
+  readonly #persistence: boolean;
+  readonly #args: readonly string[];
   #process: ChildProcess | undefined;
 
-  private constructor(port: number, dir: string) {
+  private constructor(port: number, dir: string, options: PrivateRedisOptions) {
     this.port = port;
     this.url = `redis://127.0.0.1:${port}`;
     this.#dir = dir;
+    this.#persistence = options.persistence ?? true;
+    this.#args = options.args ?? [];
   }
 
-  static async start(): Promise<PrivateRedis> {
+  static async start(options: PrivateRedisOptions = {}): Promise<PrivateRedis> {
     const dir = await mkdtemp(join(tmpdir(), 'votewire-redis-'));
-    const server = new PrivateRedis(await freePort(), dir);
+    const server = new PrivateRedis(await freePort(), dir, options);
     await server.restart();
     return server;
   }
@@ -75,9 +90,10 @@ export class PrivateRedis {
   /** Starts the server (again) on the same port and folder, and waits until it answers PING. */
   async restart(): Promise<void> {
     if (this.#process !== undefined) throw new Error('redis-server is already running');
+    const persistence = this.#persistence ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
     const child = spawn(
       'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.#dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''],
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.#dir, ...persistence, '--save', '', ...this.#args],
       { stdio: ['ignore', 'ignore', 'inherit'] },
     );
     this.#process = child;

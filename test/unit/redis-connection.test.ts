@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { isClusterUrl, parseClusterUrl, redactUrl } from '../../src/feed/redis-connection.ts';
+import { keyPattern, redisKeys } from '../../src/feed/redis-schema.ts';
+
+describe('the FEED address of a Redis Cluster', () => {
+  it('reads every node, the credentials and TLS from redis+cluster:// and rediss+cluster://', () => {
+    expect(parseClusterUrl('redis+cluster://10.0.0.1:7000,10.0.0.2:7001')).toEqual({
+      nodes: [{ host: '10.0.0.1', port: 7000 }, { host: '10.0.0.2', port: 7001 }],
+      tls: false,
+    });
+    expect(parseClusterUrl('rediss+cluster://feed:p%40ss@redis.example:6380,[::1]:7000/')).toEqual({
+      nodes: [{ host: 'redis.example', port: 6380 }, { host: '::1', port: 7000 }],
+      username: 'feed',
+      password: 'p@ss',
+      tls: true,
+    });
+    expect(parseClusterUrl('redis+cluster://:secret@h:1')).toEqual({ nodes: [{ host: 'h', port: 1 }], password: 'secret', tls: false });
+  });
+
+  it('refuses a node without a port, a port out of range, and a database number, masking the password in the message', () => {
+    expect(() => parseClusterUrl('redis+cluster://:secret@h1:7000,h2')).toThrow('FEED "redis+cluster://:***@h1:7000,h2": "h2" is not host:port');
+    expect(() => parseClusterUrl('redis+cluster://h:70000')).toThrow('"h:70000" is not host:port');
+    expect(() => parseClusterUrl('redis+cluster://h:7000/2')).toThrow('is not a cluster URL of the form');
+  });
+
+  it('tells cluster URLs from single-server ones and masks passwords in both', () => {
+    expect(isClusterUrl('redis+cluster://h:1')).toBe(true);
+    expect(isClusterUrl('rediss+cluster://h:1')).toBe(true);
+    expect(isClusterUrl('redis://h:1')).toBe(false);
+    expect(redactUrl('redis+cluster://user:secret@h1:1,h2:2')).toBe('redis+cluster://user:***@h1:1,h2:2');
+    expect(redactUrl('redis://user:secret@h1:1')).toBe('redis://user:***@h1:1');
+  });
+});
+
+describe('the Redis key names of a feed', () => {
+  it('puts every key under the prefix as one hash tag, so a cluster keeps them in one slot', () => {
+    expect(redisKeys('votewire:')).toEqual({ counts: '{votewire:}counts', seq: '{votewire:}seq', events: '{votewire:}events' });
+    expect(() => redisKeys('')).toThrow('must not be empty');
+  });
+
+  it('matches exactly the keys of one prefix in SCAN, glob characters in the prefix included', () => {
+    expect(keyPattern('votewire:')).toBe('{votewire:}*');
+    expect(keyPattern('a*b?[c]\\:')).toBe('{a\\*b\\?\\[c\\]\\\\:}*');
+  });
+});
