@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isClusterUrl, parseClusterUrl, redactUrl } from '../../src/feed/redis-connection.ts';
 import { keyPattern, redisKeys } from '../../src/feed/redis-schema.ts';
+import { voteIdKey } from '../../src/feed/recent-votes.ts';
 
 describe('the FEED address of a Redis Cluster', () => {
   it('reads every node, the credentials and TLS from redis+cluster:// and rediss+cluster://', () => {
@@ -34,7 +35,14 @@ describe('the FEED address of a Redis Cluster', () => {
 
 describe('the Redis key names of a feed', () => {
   it('puts every key under the prefix as one hash tag, so a cluster keeps them in one slot', () => {
-    expect(redisKeys('votewire:')).toEqual({ counts: '{votewire:}counts', seq: '{votewire:}seq', events: '{votewire:}events' });
+    const keys = redisKeys('votewire:');
+    expect([keys.counts, keys.seq, keys.events, keys.vote('u_1', 'v1'), keys.voteLimit]).toEqual([
+      '{votewire:}counts',
+      '{votewire:}seq',
+      '{votewire:}events',
+      `{votewire:}vote:${voteIdKey('u_1', 'v1')}`,
+      '{votewire:}vote-limit:',
+    ]);
     expect(() => redisKeys('')).toThrow('must not be empty');
   });
 
