@@ -58,14 +58,11 @@ export function nodeClientEnvironment(options: NodeEnvironmentOptions): CountedE
 
   const headers = browserHeaders(baseUrl);
   const countedFetch = async (input: string | URL, init: RequestInit = {}): Promise<Response> => {
-    const merged = new Headers(headers);
-    new Headers(init.headers).forEach((value, name) => merged.set(name, value));
-    merged.set('cookie', cookie);
     requests.requests++;
     // undici's fetch and the DOM's have the same behaviour but distinct TypeScript types.
     const response = (await undiciFetch(input, {
       ...(init as Record<string, unknown>),
-      headers: merged,
+      headers: { ...headers, ...headerRecord(init.headers), cookie },
       dispatcher: agent,
     } as Parameters<typeof undiciFetch>[1])) as unknown as Response;
     if (response.status === 304 || response.status === 204) requests.emptyStatus++;
@@ -149,11 +146,11 @@ export function nodeClientEnvironment(options: NodeEnvironmentOptions): CountedE
 }
 
 /** A RequestInit's headers (a record, a list of pairs or a Headers object) as a plain record, names in lower case. */
-function headerRecord(init: HeadersInit | undefined): Record<string, string> {
+function headerRecord(init: RequestInit['headers']): Record<string, string> {
   const record: Record<string, string> = {};
   if (init === undefined) return record;
-  const entries: Iterable<[string, string]> =
-    init instanceof Headers ? init.entries() : Array.isArray(init) ? (init as [string, string][]) : Object.entries(init);
-  for (const [name, value] of entries) record[name.toLowerCase()] = value;
+  // The client layer passes plain records (read directly, no Headers object per request); the rest go through Headers.
+  const entries = init instanceof Headers || Array.isArray(init) ? new Headers(init) : Object.entries(init);
+  for (const [name, value] of entries) record[name.toLowerCase()] = String(value);
   return record;
 }

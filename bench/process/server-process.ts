@@ -17,7 +17,7 @@ export interface ServerProcess {
 }
 
 export interface StartOptions {
-  /** Script to run with Node through the tsx loader, relative to the repo root. */
+  /** TypeScript file for Node to run (it strips the types itself), relative to the repo root. */
   script: string;
   port: number;
   env: Record<string, string>;
@@ -28,12 +28,12 @@ export interface StartOptions {
 }
 
 /**
- * Starts a server in its own process (`node --import tsx <script>`: the same entry point as
- * `npm start` without the npm and tsx wrapper processes, so the pid is the server's) and waits until
+ * Starts a server in its own process (`node <script>`: the same entry point as `npm start`
+ * without the npm wrapper process, so the pid is the server's) and waits until
  * GET /api/metrics answers.
  */
 export async function startServerProcess(options: StartOptions): Promise<ServerProcess> {
-  const argv = [...options.commandPrefix, process.execPath, '--import', 'tsx', options.script];
+  const argv = [...options.commandPrefix, process.execPath, options.script];
   const [command, ...args] = argv as [string, ...string[]];
   const child = spawn(command, args, {
     cwd: options.cwd,

@@ -9,7 +9,7 @@
  * POST /api/votes (each vote is broadcast as `io.emit('vote', event)` with the same event JSON as the
  * real feed), GET /api/ballot, GET /api/metrics (same shape, with the byte counters of the sockets that
  * carried Socket.IO requests). A new connection gets `snapshot` first.
- * Run: PORT=4001 node --import tsx bench/reference/socketio-polling-server.ts
+ * Run: PORT=4001 node bench/reference/socketio-polling-server.ts
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';

@@ -5,7 +5,7 @@
  *
  * It speaks just enough of the wire contract for those clients: POST /api/session, POST /api/votes,
  * GET /api/ws (a snapshot, then one VoteEvent per frame) and GET /api/metrics (same shape as the
- * real server's, socket byte counters included). Run: PORT=4000 node --import tsx bench/reference/ws-broadcast-server.ts
+ * real server's, socket byte counters included). Run: PORT=4000 node bench/reference/ws-broadcast-server.ts
  */
 import { createServer } from 'node:http';
 import type { Socket } from 'node:net';

@@ -1,6 +1,7 @@
 import type { Snapshot, VoteEvent } from '../feed/types.ts';
 import { ClientLifecycle } from './lifecycle.ts';
 import { byteLength, httpUrl } from './runtime.ts';
+import type { EventSourceLike } from './types.ts';
 
 /** EventSource readyState CLOSED: the browser gave up and will not reconnect by itself. */
 const CLOSED = 2;
@@ -14,11 +15,11 @@ const CLOSED = 2;
  */
 export class SseClient extends ClientLifecycle {
   readonly transport = 'sse' as const;
-  #source: EventSource | undefined;
+  #source: EventSourceLike | undefined;
 
   protected connect(generation: number): void {
     const query = this.seq === undefined ? '' : `?since=${this.seq}`;
-    let source: EventSource;
+    let source: EventSourceLike;
     try {
       source = new this.env.EventSource(httpUrl(this.env, `/api/sse${query}`), { withCredentials: true });
     } catch (error) {

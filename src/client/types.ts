@@ -16,9 +16,22 @@ export interface ClientEnvironment {
   /** A WHATWG-compatible WebSocket constructor (the browser's, or `ws` in Node). */
   WebSocket: new (url: string) => WebSocket;
   /** A WHATWG-compatible EventSource constructor (the browser's, or the `eventsource` package in Node). */
-  EventSource: new (url: string, init?: { withCredentials?: boolean }) => EventSource;
+  EventSource: new (url: string, init?: { withCredentials?: boolean }) => EventSourceLike;
   /** Wall-clock ms since the epoch, fractional (performance.timeOrigin + performance.now()). */
   now(): number;
+}
+
+/**
+ * The part of an EventSource the SSE client uses. Spelled out here rather than taken from the global
+ * `EventSource`: the DOM library and Node's types declare `addEventListener` differently, and this
+ * layer compiles against both (the demo in the browser, the bench in Node).
+ */
+export interface EventSourceLike {
+  readonly readyState: number;
+  onopen: ((event: Event) => unknown) | null;
+  onerror: ((event: Event) => unknown) | null;
+  addEventListener(type: string, listener: (message: MessageEvent) => void): void;
+  close(): void;
 }
 
 /** One exchange, for the demo's network-tab-like log and the bench's accounting. */

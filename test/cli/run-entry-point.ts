@@ -11,13 +11,13 @@ export interface Finished {
 }
 
 /**
- * Runs the entry point (`node --import tsx src/server.ts`, as `npm start` does after building the demo)
+ * Runs the entry point (`node src/server.ts`, as `npm start` does after building the demo)
  * to its end with the given environment, for settings that must stop it at startup. A process still
  * running after `timeoutMs` is killed and reported as such, so a server that wrongly starts fails fast.
  */
 export function runEntryPoint(env: Record<string, string>, timeoutMs = 20_000): Promise<Finished> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    const child = spawn(process.execPath, ['src/server.ts'], {
       cwd: ROOT,
       env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,12 +1,12 @@
 /**
- * The shared client layer in Node, as the bench runs it: `ws` for WebSocket, undici's fetch and the
- * `eventsource` package, against a real listening server. Each transport must deliver the baseline
- * snapshot and then a vote cast after it, and hand its cursor over to the next transport.
+ * The shared client layer in Node, against a real listening server, with Node's own WHATWG fetch and
+ * WebSocket (the same interfaces a browser gives it) and the `eventsource` package (Node has no
+ * EventSource without a flag). Each transport must deliver the baseline snapshot and then a vote cast
+ * after it, and hand its cursor over to the next transport. The bench runs the same layer over `ws`
+ * and undici (bench/load/node-client-environment.ts), which its own tests cover.
  */
 import { EventSource } from 'eventsource';
-import { fetch as undiciFetch } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { CursorTracker } from '../../src/client/cursor.ts';
 import { createClient, TRANSPORTS } from '../../src/client/registry.ts';
 import type { ClientEnvironment, FeedClient, TransportName } from '../../src/client/types.ts';
@@ -23,14 +23,13 @@ describe('client layer in Node against the real server', () => {
     env = {
       baseUrl: server.url,
       // The session cookie rides along, as the browser's cookie jar would add it.
-      fetch: ((input: string, init?: RequestInit) =>
-        undiciFetch(input, {
-          ...(init as object),
-          headers: { ...(init?.headers as Record<string, string> | undefined), cookie: session.cookie },
-        })) as unknown as typeof fetch,
-      // Both packages follow the WHATWG shapes the layer uses; their TypeScript types differ in details.
-      WebSocket: WebSocket as unknown as ClientEnvironment['WebSocket'],
-      EventSource: EventSource as unknown as ClientEnvironment['EventSource'],
+      fetch: (input, init) => {
+        const headers = new Headers(init?.headers);
+        headers.set('cookie', session.cookie);
+        return fetch(input, { ...init, headers });
+      },
+      WebSocket: CookieWebSocket,
+      EventSource,
       now: () => performance.timeOrigin + performance.now(),
     };
   });
@@ -38,6 +37,13 @@ describe('client layer in Node against the real server', () => {
   afterAll(async () => {
     await server?.close();
   });
+
+  /** Node's WebSocket takes headers as an extension of its init argument: the cookie goes there. */
+  class CookieWebSocket extends WebSocket {
+    constructor(url: string) {
+      super(url, { headers: { cookie: session.cookie } });
+    }
+  }
 
   it.each(TRANSPORTS)('%s: baseline snapshot, then a vote cast afterwards', async (transport: TransportName) => {
     const tracker = new CursorTracker();

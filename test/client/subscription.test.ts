@@ -7,10 +7,12 @@ import { snapshot, vote } from './fixtures.ts';
 class HandClient implements FeedClient {
   startedWith: number | undefined | 'never' = 'never';
   stopped = false;
-  constructor(
-    readonly transport: TransportName,
-    readonly handlers: FeedClientHandlers,
-  ) {}
+  readonly transport: TransportName;
+  readonly handlers: FeedClientHandlers;
+  constructor(transport: TransportName, handlers: FeedClientHandlers) {
+    this.transport = transport;
+    this.handlers = handlers;
+  }
   start(since: number | undefined): void {
     this.startedWith = since;
   }

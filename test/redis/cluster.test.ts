@@ -42,7 +42,7 @@ function isAlive(pid: number): boolean {
   }
 }
 
-// Real processes start with tsx (seconds each on a busy CI machine): more room than the default 30 s.
+// Each real server process takes seconds to start on a busy CI machine: more room than the default 30 s.
 describe('npm start -- --workers N', { timeout: 90_000 }, () => {
   it.runIf(sharedRedisAvailable())('spreads connections over the workers, which share sessions and one feed, and stops them all on SIGTERM', async () => {
     const prefix = uniquePrefix('workers');

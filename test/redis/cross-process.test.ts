@@ -1,5 +1,5 @@
 /**
- * Several real server processes (`node --import tsx src/server.ts`) on one Redis, exercised over real
+ * Several real server processes (`node src/server.ts`) on one Redis, exercised over real
  * sockets with the independent test clients of test/helpers. Each test has its own key prefix.
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -81,7 +81,7 @@ afterAll(async () => {
   for (const prefix of prefixes) await deleteKeys(REDIS_URL, prefix);
 });
 
-// Real processes start with tsx (seconds each on a busy CI machine): more room than the default 30 s.
+// Each real server process takes seconds to start on a busy CI machine: more room than the default 30 s.
 describe.runIf(sharedRedisAvailable())('several server processes on one Redis', { timeout: 90_000 }, () => {
   it('delivers votes cast concurrently on both processes to every transport on both, exactly once and in order', async () => {
     const { processes } = await startProcesses(2, 'fan-out');

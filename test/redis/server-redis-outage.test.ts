@@ -14,7 +14,7 @@ import { ballot, countsOf, emptyResult, tallyOf, vote } from './helpers/voters.t
 
 const candidates = DEFAULT_CANDIDATES.map((c) => c.id);
 
-// Real processes start with tsx (seconds each on a busy CI machine): more room than the default 30 s.
+// Each real server process takes seconds to start on a busy CI machine: more room than the default 30 s.
 describe.runIf(redisServerAvailable())('server processes when Redis goes away and comes back', { timeout: 90_000 }, () => {
   let redis: PrivateRedis;
   const subscribers: TestSubscriber[] = [];

@@ -59,7 +59,7 @@ afterAll(async () => {
   for (const prefix of prefixes) await deleteKeys(REDIS_URL, prefix);
 });
 
-// Real processes start with tsx (seconds each on a busy CI machine): more room than the default 30 s.
+// Each real server process takes seconds to start on a busy CI machine: more room than the default 30 s.
 describe('a repeated voteId on the Redis feed', { timeout: 90_000 }, () => {
   it('counts once across two server processes, over HTTP and WebSocket, and is remembered for a bounded time', async () => {
     const { processes, prefix } = await startProcesses(2, 'idempotent');

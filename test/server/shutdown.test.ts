@@ -34,7 +34,7 @@ describe('graceful shutdown', () => {
   });
 
   it('the server process closes WebSockets with 1001 and exits 0 on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts', '--port', '0', '--log-level', 'info'], {
+    const child = spawn(process.execPath, ['src/server.ts', '--port', '0', '--log-level', 'info'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     try {
@@ -54,7 +54,7 @@ describe('graceful shutdown', () => {
   });
 
   it('refuses --workers above 1 with the memory feed, with a message that says what to do', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts', '--workers', '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['src/server.ts', '--workers', '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const [code] = (await once(child, 'exit')) as [number | null];

@@ -12,12 +12,12 @@ export type { TransportCounters };
 export type ServerMetrics = MetricsBody;
 
 export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
+  readonly status: number;
+  readonly code: string;
+  constructor(status: number, code: string, message: string) {
     super(message);
+    this.status = status;
+    this.code = code;
     this.name = 'ApiError';
   }
 }

@@ -21,8 +21,8 @@ export interface ServerProcessOptions {
 }
 
 /**
- * A real server process: `node --import tsx src/server.ts`, one process (not the tsx CLI, which would
- * put a wrapper process in between, so that SIGKILL hits the server itself).
+ * A real server process: `node src/server.ts`, one process (not `npm start`, which would put a
+ * wrapper process in between), so that SIGKILL hits the server itself.
  */
 export class ServerProcess {
   readonly url: string;
@@ -38,7 +38,7 @@ export class ServerProcess {
     this.options = options;
     this.port = port;
     this.url = `http://127.0.0.1:${port}`;
-    this.#child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts', ...(options.args ?? [])], {
+    this.#child = spawn(process.execPath, ['src/server.ts', ...(options.args ?? [])], {
       cwd: ROOT,
       env: {
         ...withoutSecrets(process.env),
