@@ -28,8 +28,16 @@ describe('loadConfig', () => {
     [{ FEED: 'postgres://x' }, /FEED must be "memory" or a redis:\/\/ URL/],
     [{ CANDIDATES: '[oops' }, /CANDIDATES is not valid JSON/],
     [{ WORKERS: '2' }, /needs a shared feed/],
+    [{ HEADERS_TIMEOUT_MS: '40000' }, /HEADERS_TIMEOUT_MS \(40000\) must not exceed REQUEST_TIMEOUT_MS \(30000\)/],
+    [{ SHUTDOWN_GRACE_MS: '0' }, /SHUTDOWN_GRACE_MS must be an integer >= 1/],
   ])('refuses %o with a message that names the variable', (env, message) => {
     expect(() => loadConfig(env, [])).toThrow(message);
+  });
+
+  it('turns the connection cap off with MAX_CONNECTIONS_PER_IP=0 and reads the timeouts', () => {
+    const config = loadConfig({ MAX_CONNECTIONS_PER_IP: '0' }, ['--request-timeout-ms', '5000', '--headers-timeout-ms', '2000', '--shutdown-grace-ms', '700']);
+    expect(config).toMatchObject({ maxConnectionsPerIp: 0, requestTimeoutMs: 5000, headersTimeoutMs: 2000, shutdownGraceMs: 700 });
+    expect(loadConfig({}, [])).toMatchObject({ maxConnectionsPerIp: 256, requestTimeoutMs: 30_000, headersTimeoutMs: 15_000, shutdownGraceMs: 3000 });
   });
 
   it('refuses an unknown flag', () => {
