@@ -21,6 +21,8 @@ export const SERVER_ENV: Readonly<Record<string, string>> = Object.freeze({
   VOTES_PER_SECOND: '0',
   // Every subscriber is a session of its own, all from this one address.
   SESSIONS_PER_MINUTE_PER_IP: '0',
+  // Every subscriber of the bench connects from 127.0.0.1 (up to 1,000 per transport at once).
+  MAX_CONNECTIONS_PER_IP: '0',
   LOG_LEVEL: 'warn',
   LONG_POLL_TIMEOUT_MS: '25000',
 });

@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config.ts';
 import type { Feed } from './feed/feed.ts';
+import connectionLimit from './http/connection-limit.ts';
 import context from './http/context.ts';
-import { installErrorHandlers } from './http/errors.ts';
+import { answerClientError, installErrorHandlers, replyWithError } from './http/errors.ts';
 import metricsRoutes from './http/metrics-routes.ts';
 import origin from './http/origin.ts';
 import session from './http/session.ts';
@@ -22,8 +23,8 @@ export const WEB_ROOT = fileURLToPath(new URL('../web/dist/', import.meta.url));
 export interface BuildOptions {
   config: Config;
   feed: Feed;
-  /** Pino logger options, or false for silence (tests). @default { level: config.logLevel } */
-  logger?: boolean | { level: string };
+  /** Pino logger options (a `stream` too), or false for silence (tests). @default { level: config.logLevel } */
+  logger?: FastifyServerOptions['logger'];
 }
 
 /** Builds the whole server around a feed. It does not listen: src/server.ts and the tests do. */
@@ -31,9 +32,21 @@ export async function buildApp({ config, feed, logger }: BuildOptions): Promise<
   const app = Fastify({
     logger: logger ?? { level: config.logLevel },
     bodyLimit: config.bodyLimitBytes,
-    // Parked long polls must outlive every server-side timer that could cut them short.
-    requestTimeout: 0,
+    // Node's request timers run from the first byte of a request until it has fully arrived (headers, then
+    // body), not until it is answered: a slow upload is cut with 408, while parked long polls and SSE streams,
+    // whose requests arrived long ago, are not. The socket idle timeout stays off for the same reason.
+    requestTimeout: config.requestTimeoutMs,
     connectionTimeout: 0,
+    http: {
+      headersTimeout: config.headersTimeoutMs,
+      requestTimeout: config.requestTimeoutMs,
+      // Node checks the timers at this interval (30 s by default): often enough that a timeout means what it says.
+      connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(config.headersTimeoutMs / 10))),
+    },
+    // Malformed HTTP, headers over the limit and request timeouts get the JSON Error shape as well.
+    clientErrorHandler: answerClientError,
+    // So does a URL that does not decode (`/%zz`), which fails before any route is found.
+    frameworkErrors: replyWithError,
     keepAliveTimeout: config.longPollTimeoutMs + 10_000,
     // Our own onRequest hook answers 503 with the JSON Error shape while shutting down.
     return503OnClosing: false,
@@ -53,6 +66,7 @@ export async function buildApp({ config, feed, logger }: BuildOptions): Promise<
   app.removeContentTypeParser(['text/plain']);
 
   await app.register(context, { config, feed });
+  await app.register(connectionLimit, { maxPerIp: config.maxConnectionsPerIp });
   await app.register(origin);
   await app.register(session, { secret: config.sessionSecret, ttlS: config.sessionTtlS, perMinutePerIp: config.sessionsPerMinutePerIp });
   await app.register(voteLimiter, { votesPerSecond: config.votesPerSecond });

@@ -62,6 +62,14 @@ export interface Config {
   redisKeyPrefix: string;
   /** VOTE_ID_WINDOW_MS: how long a user's voteId is remembered; a vote repeating it within this counts once @default 600000 */
   voteIdWindowMs: number;
+  /** SHUTDOWN_GRACE_MS: after SIGTERM/SIGINT, how long connections may take to finish before they are cut @default 3000 */
+  shutdownGraceMs: number;
+  /** HEADERS_TIMEOUT_MS: a request whose headers are not all in by then gets 408 and is closed @default 15000 */
+  headersTimeoutMs: number;
+  /** REQUEST_TIMEOUT_MS: a request (headers and body) not all in by then gets 408 and is closed; answers may take longer @default 30000 */
+  requestTimeoutMs: number;
+  /** MAX_CONNECTIONS_PER_IP: open connections one client address may hold; beyond, 429 and close; 0 = no cap @default 256 */
+  maxConnectionsPerIp: number;
 }
 
 /** Settings whose default is not a fixed value: what `--help` says instead. */
@@ -95,6 +103,10 @@ export const DEFAULTS: Omit<Config, keyof typeof DERIVED_DEFAULTS> = Object.free
   workers: 1,
   redisKeyPrefix: 'votewire:',
   voteIdWindowMs: DEFAULT_VOTE_ID_WINDOW_MS,
+  shutdownGraceMs: 3000,
+  headersTimeoutMs: 15_000,
+  requestTimeoutMs: 30_000,
+  maxConnectionsPerIp: 256,
 });
 
 /** A complete config from defaults and the given overrides (what tests and the bench use). */
@@ -135,6 +147,10 @@ const FIELDS: Record<Exclude<keyof Config, never>, { env: string; kind: Kind; mi
   workers: { env: 'WORKERS', kind: 'int', min: 1 },
   redisKeyPrefix: { env: 'REDIS_KEY_PREFIX', kind: 'string' },
   voteIdWindowMs: { env: 'VOTE_ID_WINDOW_MS', kind: 'int', min: 1 },
+  shutdownGraceMs: { env: 'SHUTDOWN_GRACE_MS', kind: 'int', min: 1 },
+  headersTimeoutMs: { env: 'HEADERS_TIMEOUT_MS', kind: 'int', min: 1 },
+  requestTimeoutMs: { env: 'REQUEST_TIMEOUT_MS', kind: 'int', min: 1 },
+  maxConnectionsPerIp: { env: 'MAX_CONNECTIONS_PER_IP', kind: 'int', min: 0 },
 };
 
 /** "LONG_POLL_TIMEOUT_MS" -> "long-poll-timeout-ms": the flag spelling of an environment variable. */
@@ -247,6 +263,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
   const config = makeConfig(overrides as Partial<Config>);
   if (config.feed !== 'memory' && !/^rediss?(\+cluster)?:\/\//.test(config.feed)) {
     throw new Error(`FEED must be "memory" or a redis:// URL (redis+cluster://host:port,... for a Redis Cluster), got "${config.feed}"`);
+  }
+  if (config.headersTimeoutMs > config.requestTimeoutMs) {
+    throw new Error(`HEADERS_TIMEOUT_MS (${config.headersTimeoutMs}) must not exceed REQUEST_TIMEOUT_MS (${config.requestTimeoutMs}): the headers are part of the request`);
   }
   if (config.workers > 1 && config.feed === 'memory') {
     throw new Error(

@@ -1,10 +1,16 @@
 import fp from 'fastify-plugin';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { Config } from '../config.ts';
 import type { Feed } from '../feed/feed.ts';
 import { TransportMetrics, type TransportLabel } from '../metrics/transport-metrics.ts';
+import { ClientFaultLog } from './client-fault-log.ts';
 import { Lifecycle } from './lifecycle.ts';
-import { sendError } from './errors.ts';
+import { sendErrorAndClose } from './errors.ts';
+
+/** The answer to a request that arrives while the server shuts down (it also ends the connection). */
+export function sendShuttingDown(reply: FastifyReply): FastifyReply {
+  return sendErrorAndClose(reply, 503, 'shutting_down', 'The server is shutting down; try again shortly');
+}
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -12,6 +18,8 @@ declare module 'fastify' {
     feed: Feed;
     metrics: TransportMetrics;
     lifecycle: Lifecycle;
+    /** Where faults of clients (bad HTTP, WebSocket protocol errors) are logged, without stacks and rate-limited. */
+    clientFaults: ClientFaultLog;
   }
   interface FastifyContextConfig {
     /** Which metrics label a route's bytes and requests count under. @default "other" */
@@ -28,7 +36,15 @@ const contextPlugin: FastifyPluginAsync<{ config: Config; feed: Feed }> = async 
   app.decorate('config', config);
   app.decorate('feed', feed);
   app.decorate('metrics', metrics);
-  app.decorate('lifecycle', new Lifecycle());
+  app.decorate(
+    'lifecycle',
+    new Lifecycle({
+      server: app.server,
+      graceMs: config.shutdownGraceMs,
+      onGraceOver: (open) => app.log.warn(`shutdown: ${open} connections still open after ${config.shutdownGraceMs} ms; cutting them`),
+    }),
+  );
+  app.decorate('clientFaults', new ClientFaultLog(app.log));
 
   app.addHook('onRequest', function countRequest(request, reply, done) {
     const label = request.routeOptions.config.transport ?? 'other';
@@ -36,14 +52,18 @@ const contextPlugin: FastifyPluginAsync<{ config: Config; feed: Feed }> = async 
     counters.requests++;
     metrics.label(request.raw.socket, label);
     if (app.lifecycle.closing) {
-      reply.header('connection', 'close');
-      sendError(reply, 503, 'shutting_down', 'The server is shutting down; try again shortly');
+      sendShuttingDown(reply);
       return;
     }
     // A WebSocket's upgrade request has no real response to watch: the websocket transport counts it.
     if (label !== 'websocket') {
       counters.open++;
-      reply.raw.once('close', () => counters.open--);
+      const response = reply.raw;
+      app.lifecycle.responseStarted(response);
+      response.once('close', () => {
+        counters.open--;
+        app.lifecycle.responseClosed(response);
+      });
     }
     done();
   });

@@ -1,4 +1,6 @@
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { STATUS_CODES, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorBody } from '../feed/types.ts';
 
 /** An error the routes throw on purpose: it carries its status and stable code. */
@@ -21,32 +23,99 @@ const FASTIFY_CODES: Record<string, [number, string]> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'invalid_json'],
   FST_ERR_CTP_INVALID_JSON_BODY: [400, 'invalid_json'],
   FST_ERR_VALIDATION: [400, 'invalid_request'],
+  FST_ERR_BAD_URL: [400, 'bad_url'],
 };
+
+/**
+ * `sendError`, and the connection is closed after the answer. Node does that itself for `Connection: close`,
+ * except on a WebSocket upgrade request: its socket left the HTTP server when the upgrade began, so it is
+ * closed here once the answer is out.
+ */
+export function sendErrorAndClose(reply: FastifyReply, statusCode: number, code: string, message: string): FastifyReply {
+  reply.header('connection', 'close');
+  if (reply.request.headers.upgrade !== undefined) {
+    const socket = reply.request.raw.socket;
+    reply.raw.once('finish', () => socket.destroy());
+  }
+  return sendError(reply, statusCode, code, message);
+}
+
+/**
+ * The code of an error that came with a status only (from a library such as @fastify/static): the status's
+ * reason phrase in snake_case, e.g. 403 `forbidden`, 416 `range_not_satisfiable`.
+ */
+export function codeForStatus(status: number): string {
+  if (status === 429) return 'rate_limited';
+  const phrase = STATUS_CODES[status];
+  return phrase === undefined ? 'bad_request' : phrase.toLowerCase().replace(/[^a-z0-9]+/g, '_');
+}
 
 export function sendError(reply: FastifyReply, statusCode: number, code: string, message: string): FastifyReply {
   const body: ErrorBody = { error: code, message };
   return reply.code(statusCode).header('cache-control', 'no-store').send(body);
 }
 
-/** Every error leaves as the JSON `Error` shape with a 4xx/5xx status; nothing leaks a stack. */
+/**
+ * Turns any error into the JSON `Error` shape with a 4xx/5xx status; nothing leaks a stack. It is also
+ * Fastify's `frameworkErrors` handler, for what fails before routing (a URL that does not decode).
+ */
+export function replyWithError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (error instanceof HttpError) return sendError(reply, error.statusCode, error.code, error.message);
+  const known = error.code === undefined ? undefined : FASTIFY_CODES[error.code];
+  if (known !== undefined) return sendError(reply, known[0], known[1], error.message);
+  if (error instanceof SyntaxError) {
+    // secure-json-parse rejects __proto__ / constructor.prototype keys with a SyntaxError.
+    return sendError(reply, 400, 'invalid_json', error.message);
+  }
+  const status = error.statusCode ?? 500;
+  if (status >= 500) {
+    request.log.error({ err: error }, 'request failed');
+    return sendError(reply, status, 'internal_error', 'The server failed to handle this request');
+  }
+  return sendError(reply, status, codeForStatus(status), error.message);
+}
+
 export function installErrorHandlers(app: FastifyInstance): void {
-  app.setErrorHandler(function onError(error: FastifyError, request, reply) {
-    if (error instanceof HttpError) return sendError(reply, error.statusCode, error.code, error.message);
-    const known = error.code === undefined ? undefined : FASTIFY_CODES[error.code];
-    if (known !== undefined) return sendError(reply, known[0], known[1], error.message);
-    if (error instanceof SyntaxError) {
-      // secure-json-parse rejects __proto__ / constructor.prototype keys with a SyntaxError.
-      return sendError(reply, 400, 'invalid_json', error.message);
-    }
-    const status = error.statusCode ?? 500;
-    if (status >= 500) {
-      request.log.error({ err: error }, 'request failed');
-      return sendError(reply, status, 'internal_error', 'The server failed to handle this request');
-    }
-    if (status === 429) return sendError(reply, 429, 'rate_limited', error.message);
-    return sendError(reply, status, 'bad_request', error.message);
-  });
+  app.setErrorHandler(replyWithError);
   app.setNotFoundHandler(function onNotFound(request, reply) {
     return sendError(reply, 404, 'not_found', `No route ${request.method} ${request.url.split('?')[0]}`);
   });
+}
+
+/** What Node's HTTP parser and request timers report, as status, stable code and message. */
+function describeClientError(error: ConnectionError): [number, string, string] {
+  switch (error.code) {
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return [408, 'request_timeout', 'The request (its headers, then its body) did not arrive in time'];
+    case 'HPE_HEADER_OVERFLOW':
+      return [431, 'headers_too_large', 'The request headers are over the size limit'];
+    default:
+      return [400, 'bad_http', `Malformed HTTP request: ${error.message}`];
+  }
+}
+
+/**
+ * Fastify's `clientErrorHandler` (called with the app as `this`): errors below the routes (a request
+ * Node's parser refuses, headers over the limit, headers or body too slow) get the JSON `Error` shape
+ * too. There is no request or reply here, so the answer is written to the socket by hand.
+ */
+export function answerClientError(this: FastifyInstance, error: ConnectionError, socket: Socket): void {
+  // A reset connection has nobody left to answer.
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, message] = describeClientError(error);
+  // A browser's preconnect that never sent a request timed out; that is no fault of anyone's.
+  if (!(status === 408 && socket.bytesRead === 0)) {
+    this.clientFaults.warn({ code: error.code, remoteAddress: socket.remoteAddress }, message);
+  }
+  // As Node's own handler does: only when no answer has begun on this connection, or the bytes would mix.
+  // (`_httpMessage` is the response in progress; Node has no public name for it.)
+  const inProgress = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+  if (socket.writable && (inProgress == null || !inProgress.headersSent)) {
+    const body = JSON.stringify({ error: code, message } satisfies ErrorBody);
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\n` +
+        `cache-control: no-store\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }

@@ -1,21 +1,66 @@
+import type { Server, ServerResponse } from 'node:http';
+import { setTimeout as delay } from 'node:timers/promises';
+
+/** While shutting down, how often connections that have fallen idle since are closed. */
+const IDLE_SWEEP_MS = 100;
+/** Idle connections are closed once no request has arrived for this long (see `#settle`). */
+const SETTLE_QUIET_MS = 100;
+
+export interface LifecycleOptions {
+  server: Server;
+  /** How long connections may take to finish once the shutdown began; then they are cut. */
+  graceMs: number;
+  /** Told how many connections were still open when the grace period ran out. */
+  onGraceOver: (openConnections: number) => void;
+}
+
 /**
- * Shutdown in the order docs/protocol.md describes: refuse new requests (503), then let every transport answer
- * parked polls, close WebSockets with 1001 and end SSE streams. Transports register a drain step.
+ * The shutdown, in order (docs/protocol.md describes what clients see):
+ * 1. refuse new requests (503, `Connection: close`) and mark every answer still to come `Connection: close`,
+ *    so a client with a request in flight gets its answer and knows not to send another on that connection;
+ * 2. let every transport drain: parked polls answered, WebSockets closed with 1001, SSE streams ended;
+ * 3. wait until requests stop arriving (each was answered 503 with `Connection: close`), then close the
+ *    idle keep-alive connections, and the others as they fall idle;
+ * 4. once the grace period is over, cut whatever is left: a WebSocket peer that never returns the close
+ *    frame, a request body that trickles in. Transports register a drain step and a termination step.
  */
 export class Lifecycle {
+  readonly #options: LifecycleOptions;
   #closing = false;
-  #drains: (() => void | Promise<void>)[] = [];
+  readonly #drains: (() => void | Promise<void>)[] = [];
+  readonly #terminations: (() => void)[] = [];
+  /** Responses whose requests arrived and that are not finished yet. */
+  readonly #inFlight = new Set<ServerResponse>();
   #shutdown: Promise<void> | undefined;
+
+  constructor(options: LifecycleOptions) {
+    this.#options = options;
+  }
 
   get closing(): boolean {
     return this.#closing;
   }
 
+  /** Graceful step of a transport (answer, close, end). */
   onShutdown(drain: () => void | Promise<void>): void {
     this.#drains.push(drain);
   }
 
-  /** Idempotent: the second call waits for the first. */
+  /** What a transport cuts when the grace period is over (connections the HTTP server does not see). */
+  onTerminate(terminate: () => void): void {
+    this.#terminations.push(terminate);
+  }
+
+  /** A request arrived: its answer is in flight until `responseClosed`. */
+  responseStarted(response: ServerResponse): void {
+    this.#inFlight.add(response);
+  }
+
+  responseClosed(response: ServerResponse): void {
+    this.#inFlight.delete(response);
+  }
+
+  /** Idempotent: the second call waits for the first. Resolves once the transports have drained and requests stopped arriving. */
   shutdown(): Promise<void> {
     this.#shutdown ??= this.#run();
     return this.#shutdown;
@@ -23,6 +68,62 @@ export class Lifecycle {
 
   async #run(): Promise<void> {
     this.#closing = true;
+    for (const response of this.#inFlight) {
+      if (!response.headersSent) response.setHeader('connection', 'close');
+    }
+    const { server, graceMs } = this.#options;
+    const listening = server.listening;
+    if (listening) {
+      const grace = setTimeout(() => this.#terminate(), graceMs);
+      grace.unref();
+      server.once('close', () => clearTimeout(grace));
+    }
     await Promise.allSettled(this.#drains.map((drain) => drain()));
+    if (listening) {
+      await this.#settle(Date.now() + graceMs);
+      // An answer that was already on its way when the shutdown began still said keep-alive.
+      const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
+      sweep.unref();
+      server.once('close', () => clearInterval(sweep));
+    }
+  }
+
+  /**
+   * A keep-alive connection that looks idle may have the client's next request already on its way;
+   * closing it then resets that request. So idle connections are closed only once no request has arrived
+   * for SETTLE_QUIET_MS: by then every busy client has had a `Connection: close` answer and moved off.
+   */
+  async #settle(deadline: number): Promise<void> {
+    const { server } = this.#options;
+    let arrivals = 0;
+    const countArrival = (): void => {
+      arrivals++;
+    };
+    // Listened to only while shutting down, so requests pay nothing for it otherwise.
+    server.on('request', countArrival);
+    server.on('upgrade', countArrival);
+    try {
+      let seen = -1;
+      while (seen !== arrivals && Date.now() < deadline && (await this.#openConnections()) > 0) {
+        seen = arrivals;
+        await delay(SETTLE_QUIET_MS);
+      }
+    } finally {
+      server.off('request', countArrival);
+      server.off('upgrade', countArrival);
+    }
+  }
+
+  #openConnections(): Promise<number> {
+    return new Promise((resolve) => this.#options.server.getConnections((_error, count) => resolve(count ?? 0)));
+  }
+
+  #terminate(): void {
+    const { server, onGraceOver } = this.#options;
+    server.getConnections((_error, count) => {
+      onGraceOver(count);
+      for (const terminate of this.#terminations) terminate();
+      server.closeAllConnections();
+    });
   }
 }

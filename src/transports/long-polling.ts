@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { catchUpTo, type Feed } from '../feed/feed.ts';
 import type { FeedEntry, Snapshot } from '../feed/types.ts';
+import { sendError } from '../http/errors.ts';
 import { requireUser } from '../http/session.ts';
 import { CursorParam, parseCursor } from './cursor.ts';
 import { PollQueues, type ParkedPoll, type PollQueue, type PreparedAnswer } from './long-poll-queues.ts';
@@ -133,9 +134,15 @@ const longPollingTransport: FastifyPluginAsyncTypebox = async (app) => {
     for (const [, poll] of queues.takeParked()) poll.answer(null);
   });
 
+  // HEAD must be safe, and a poll is not: it moves the queue's cursor and may wait. It gets 405, not a parked request.
+  app.head('/api/long-poll', { config: { transport: 'long-polling' } }, async function refuseHead(_request, reply) {
+    reply.header('allow', 'GET');
+    return sendError(reply, 405, 'method_not_allowed', 'A long poll is a GET: HEAD would have to wait for the answer it describes');
+  });
+
   app.get(
     '/api/long-poll',
-    { schema: { querystring: LongPollQuery }, config: { transport: 'long-polling' } },
+    { schema: { querystring: LongPollQuery }, config: { transport: 'long-polling' }, exposeHeadRoute: false },
     async function longPoll(request, reply) {
       const userId = requireUser(request);
       const since = parseCursor(request.query.since);
@@ -169,6 +176,11 @@ const longPollingTransport: FastifyPluginAsyncTypebox = async (app) => {
   }
 
   function park(queue: PollQueue, reply: FastifyReply, timeout: number): void {
+    if (app.lifecycle.closing) {
+      // The parked polls were answered already: this one, which waited on the feed meanwhile, is answered alike.
+      writeAnswer(reply, null);
+      return;
+    }
     // Ours from now on: Fastify must not answer or time out a poll that waits for the feed.
     reply.hijack();
     const response = reply.raw;

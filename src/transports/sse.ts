@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ServerResponse } from 'node:http';
 import type { Snapshot } from '../feed/types.ts';
 import { catchUpTo } from '../feed/feed.ts';
+import { sendShuttingDown } from '../http/context.ts';
 import { refuseForeignOrigin } from '../http/origin.ts';
 import { CursorParam, parseCursor, parseLastEventId } from './cursor.ts';
 
@@ -10,6 +11,13 @@ const SseQuery = Type.Object({ since: Type.Optional(CursorParam) }, { additional
 
 /** How long a browser waits before reconnecting a dropped stream (the `retry:` field). */
 const RETRY_MS = 1000;
+
+const STREAM_HEADERS = Object.freeze({
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-store',
+  // nginx buffers proxied responses unless told not to.
+  'x-accel-buffering': 'no',
+});
 
 export function voteMessage(seq: number, json: string): string {
   return `id: ${seq}\nevent: vote\ndata: ${json}\n\n`;
@@ -85,21 +93,24 @@ const sseTransport: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: refuseForeignOrigin(app.originPolicy),
     },
     async function openStream(request, reply) {
+      if (request.method === 'HEAD') {
+        // The headers a GET would get, and the end: no events, no subscription, nothing left open.
+        return reply.code(200).headers(STREAM_HEADERS).send();
+      }
       const since = parseLastEventId(request.headers['last-event-id']) ?? parseCursor(request.query.since);
       // With a shared feed the client may hold a seq another process accepted a moment ago.
       await catchUpTo(feed, since);
+      if (app.lifecycle.closing) {
+        // The streams were ended while this one waited: it would be left open past the shutdown.
+        return sendShuttingDown(reply);
+      }
       reply.hijack();
       const stream = reply.raw;
       // The stream ends only when the connection does, so it needs no chunked framing: without it each
       // event is one plain socket write (and ~8 bytes lighter), as cheap as a WebSocket frame.
       // Node then sends `Connection: close`, which is true: this connection carries nothing else.
       stream.useChunkedEncodingByDefault = false;
-      stream.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-store',
-        // nginx buffers proxied responses unless told not to.
-        'x-accel-buffering': 'no',
-      });
+      stream.writeHead(200, STREAM_HEADERS);
       metrics.trackLongLived(request.raw.socket);
 
       // Resume and subscribe in the same tick: no event can fall between the two.

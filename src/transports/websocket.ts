@@ -5,6 +5,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Socket } from 'node:net';
 import type { RawData, WebSocket } from 'ws';
 import { catchUpTo, FeedError } from '../feed/feed.ts';
+import { sendError } from '../http/errors.ts';
 import { refuseForeignOrigin } from '../http/origin.ts';
 import { sessionUser } from '../http/session.ts';
 import { CursorParam, parseCursor } from './cursor.ts';
@@ -36,6 +37,17 @@ const websocketTransport: FastifyPluginAsyncTypebox = async (app) => {
   await app.register(websocket, {
     // @fastify/websocket would hand ws its 100 MiB default: a hostile client could make us buffer that much.
     options: { maxPayload: config.wsMaxPayloadBytes, perMessageDeflate: false },
+    errorHandler: function onSocketError(error, socket, request) {
+      const code = (error as Error & { code?: unknown }).code;
+      if (typeof code === 'string' && code.startsWith('WS_ERR_')) {
+        // The client broke the protocol (unmasked frame, bad opcode, bad UTF-8, too big): ws has already sent
+        // the matching close frame (1002, 1007, 1009). That is the client's fault, not an error of ours.
+        app.clientFaults.warn({ code, remoteAddress: request.socket.remoteAddress }, error.message);
+      } else {
+        request.log.error({ err: error }, 'websocket handler failed');
+      }
+      socket.terminate();
+    },
   });
 
   function dropSlowPeer(socket: WebSocket): void {
@@ -104,6 +116,10 @@ const websocketTransport: FastifyPluginAsyncTypebox = async (app) => {
     for (const socket of peers.keys()) socket.close(CloseCode.GOING_AWAY, 'server shutting down');
     peers.clear();
   });
+  // A peer that has not answered our close frame by the end of the grace period is cut off.
+  app.lifecycle.onTerminate(function terminatePeers() {
+    for (const socket of app.websocketServer.clients) socket.terminate();
+  });
 
   async function handleVoteFrame(socket: WebSocket, peer: Peer, data: RawData, isBinary: boolean): Promise<void> {
     if (isBinary) {
@@ -135,19 +151,27 @@ const websocketTransport: FastifyPluginAsyncTypebox = async (app) => {
     }
   }
 
-  app.get(
-    '/api/ws',
-    {
-      websocket: true,
-      schema: { querystring: WsQuery },
-      config: { transport: 'websocket' },
-      preValidation: refuseForeignOrigin(app.originPolicy),
-      // With a shared feed the client may hold a seq another process accepted a moment ago.
-      preHandler: async function catchUpWithClient(request) {
-        await catchUpTo(feed, parseCursor(request.query.since));
-      },
+  app.route({
+    method: 'GET',
+    url: '/api/ws',
+    schema: { querystring: WsQuery },
+    config: { transport: 'websocket' },
+    preValidation: refuseForeignOrigin(app.originPolicy),
+    // With a shared feed the client may hold a seq another process accepted a moment ago.
+    preHandler: async function catchUpWithClient(request) {
+      await catchUpTo(feed, parseCursor(request.query.since));
     },
-    function onConnection(socket, request) {
+    // A plain GET (or HEAD) without `Upgrade: websocket`.
+    handler: function upgradeRequired(_request, reply) {
+      reply.header('upgrade', 'websocket');
+      return sendError(reply, 426, 'upgrade_required', 'This is a WebSocket endpoint: connect with Upgrade: websocket');
+    },
+    wsHandler: function onConnection(socket, request) {
+      if (app.lifecycle.closing) {
+        // The upgrade raced the shutdown: the peers were closed already, so this one is closed the same way.
+        socket.close(CloseCode.GOING_AWAY, 'server shutting down');
+        return;
+      }
       const peer: Peer = { alive: true, request, pending: Promise.resolve() };
       const raw = request.raw.socket as Socket;
       metrics.trackLongLived(raw);
@@ -180,7 +204,7 @@ const websocketTransport: FastifyPluginAsyncTypebox = async (app) => {
         counters.open--;
       });
     },
-  );
+  });
 };
 
 export default websocketTransport;

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app.ts';
+import { buildApp, type BuildOptions } from '../../src/app.ts';
 import { makeConfig, type Config } from '../../src/config.ts';
 import { MemoryFeed } from '../../src/feed/memory-feed.ts';
 import type { Feed } from '../../src/feed/feed.ts';
@@ -16,12 +16,12 @@ export interface RunningServer {
 
 /**
  * A real server listening on 127.0.0.1 (on a free port unless `overrides.port` names one), with an
- * in-memory feed unless one is given.
+ * in-memory feed unless one is given, and silent unless given a logger.
  */
-export async function startServer(overrides: Partial<Config> = {}, feed?: Feed): Promise<RunningServer> {
+export async function startServer(overrides: Partial<Config> = {}, feed?: Feed, logger: BuildOptions['logger'] = false): Promise<RunningServer> {
   const config = makeConfig({ port: 0, logLevel: 'warn', ...overrides });
   const theFeed = feed ?? new MemoryFeed({ candidates: config.candidates, logSize: config.logSize, voteIdWindowMs: config.voteIdWindowMs });
-  const app = await buildApp({ config, feed: theFeed, logger: false });
+  const app = await buildApp({ config, feed: theFeed, logger });
   await app.listen({ port: config.port, host: '127.0.0.1' });
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('server has no port');

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../src/feed/types.ts';
-import { castVote, createSession, startServer, type RunningServer, type Session } from '../helpers/server.ts';
+import { rawRequest } from '../helpers/raw-http.ts';
+import { castVote, createSession, startServer, waitFor, type RunningServer, type Session } from '../helpers/server.ts';
 
 let server: RunningServer;
 let session: Session;
@@ -167,5 +168,83 @@ describe('POST /api/session', () => {
   it('keeps a given name', async () => {
     const response = await fetch(`${url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"Ada"}' });
     expect(await response.json()).toMatchObject({ name: 'Ada' });
+  });
+});
+
+describe('errors below the routes, over raw TCP', () => {
+  const host = 'Host: 127.0.0.1\r\n';
+
+  it('answers a malformed request with 400 bad_http in the Error shape and closes the connection', async () => {
+    const response = await rawRequest(url, 'NOT HTTP AT ALL\r\n\r\n');
+    expect(response.status).toBe(400);
+    expect(response.headers['content-type']).toMatch(/^application\/json/);
+    expect(response.headers.connection).toBe('close');
+    expectErrorShape(JSON.parse(response.body), 'bad_http');
+  });
+
+  it('answers headers over the size limit with 431 headers_too_large', async () => {
+    const response = await rawRequest(url, `GET /api/ballot HTTP/1.1\r\n${host}X-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    expect(response.status).toBe(431);
+    expectErrorShape(JSON.parse(response.body), 'headers_too_large');
+  });
+
+  it.each(['/%zz', '/api/ballot%zz', '/api/%E0%A4%A'])('answers %s, which does not decode, with 400 bad_url', async (path) => {
+    const response = await rawRequest(url, `GET ${path} HTTP/1.1\r\n${host}\r\n`);
+    expect(response.status).toBe(400);
+    expectErrorShape(JSON.parse(response.body), 'bad_url');
+  });
+
+  it.each(['/../package.json', '/%2e%2e/package.json', '/%2e%2e%2fpackage.json', '/assets/..%2f..%2fpackage.json', '/..%5cpackage.json'])(
+    'refuses the path traversal %s in the Error shape, never with a file from outside web/dist',
+    async (path) => {
+      // With the demo built, @fastify/static refuses the path (403); without it there is no such route (404).
+      const home = await fetch(`${url}/`);
+      const staticServed = (home.headers.get('content-type') ?? '').startsWith('text/html');
+      await home.arrayBuffer();
+      const response = await rawRequest(url, `GET ${path} HTTP/1.1\r\n${host}\r\n`);
+      expect(response.body).not.toContain('"name": "votewire"');
+      expect([403, 404]).toContain(response.status);
+      expectErrorShape(JSON.parse(response.body), response.status === 403 ? 'forbidden' : 'not_found');
+      if (!staticServed) expect(response.status).toBe(404);
+    },
+  );
+
+  it('answers GET /api/ws without an Upgrade with 426 upgrade_required and says which upgrade', async () => {
+    const response = await fetch(`${url}/api/ws`);
+    expect(response.status).toBe(426);
+    expect(response.headers.get('upgrade')).toBe('websocket');
+    expectErrorShape(await response.json(), 'upgrade_required');
+  });
+});
+
+describe('HEAD requests', () => {
+  it('answers HEAD /api/sse with the stream headers and ends, leaving no stream open', async () => {
+    const response = await fetch(`${url}/api/sse`, { method: 'HEAD' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+    expect(await response.text()).toBe('');
+    await waitFor(() => (server.app.metrics.collect().sse.open === 0 ? true : undefined), 5000, 'no SSE stream open');
+  });
+
+  it('answers HEAD /api/long-poll with 405 at once instead of parking it', async () => {
+    const response = await fetch(`${url}/api/long-poll?client=head&since=1&timeout=20000`, {
+      method: 'HEAD',
+      headers: { cookie: session.cookie },
+    });
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe('GET');
+    await waitFor(() => (server.app.metrics.collect()['long-polling'].open === 0 ? true : undefined), 5000, 'no poll parked');
+  });
+
+  it('answers HEAD /api/ws with 426 like a GET without Upgrade', async () => {
+    const response = await fetch(`${url}/api/ws`, { method: 'HEAD' });
+    expect(response.status).toBe(426);
+    expect(response.headers.get('upgrade')).toBe('websocket');
+  });
+
+  it('still answers HEAD /api/ballot with the headers of a GET', async () => {
+    const response = await fetch(`${url}/api/ballot`, { method: 'HEAD' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('etag')).toMatch(/^"\d+"$/);
   });
 });

@@ -44,6 +44,8 @@ describe('loadConfig', () => {
     [{ PUBLIC_ORIGIN: 'https://vote.example.com/demo' }, /PUBLIC_ORIGIN must name origins/],
     [{ ALLOWED_ORIGINS: 'https://a.example, ftp://b.example' }, /ALLOWED_ORIGINS must name origins .*"ftp:\/\/b\.example"/],
     [{ SESSION_TTL_S: '0' }, /SESSION_TTL_S must be an integer >= 1/],
+    [{ HEADERS_TIMEOUT_MS: '40000' }, /HEADERS_TIMEOUT_MS \(40000\) must not exceed REQUEST_TIMEOUT_MS \(30000\)/],
+    [{ SHUTDOWN_GRACE_MS: '0' }, /SHUTDOWN_GRACE_MS must be an integer >= 1/],
   ])('refuses %o with a message that names the variable', (env, message) => {
     expect(() => loadConfig(env, [])).toThrow(message);
   });
@@ -101,6 +103,12 @@ describe('loadConfig', () => {
 
   it('refuses a directory given as CANDIDATES like any other non-file', () => {
     expect(() => loadConfig({ CANDIDATES: dir }, [])).toThrow('neither a JSON array nor an existing file');
+  });
+
+  it('turns the connection cap off with MAX_CONNECTIONS_PER_IP=0 and reads the timeouts', () => {
+    const config = loadConfig({ MAX_CONNECTIONS_PER_IP: '0' }, ['--request-timeout-ms', '5000', '--headers-timeout-ms', '2000', '--shutdown-grace-ms', '700']);
+    expect(config).toMatchObject({ maxConnectionsPerIp: 0, requestTimeoutMs: 5000, headersTimeoutMs: 2000, shutdownGraceMs: 700 });
+    expect(loadConfig({}, [])).toMatchObject({ maxConnectionsPerIp: 256, requestTimeoutMs: 30_000, headersTimeoutMs: 15_000, shutdownGraceMs: 3000 });
   });
 
   it('refuses an unknown flag', () => {

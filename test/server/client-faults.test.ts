@@ -1,0 +1,88 @@
+import { Writable } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CLIENT_FAULT_LINES_PER_SECOND } from '../../src/http/client-fault-log.ts';
+import { RawConnection, silentWebSocketPeer } from '../helpers/raw-http.ts';
+import { startServer, waitFor, type RunningServer } from '../helpers/server.ts';
+
+interface LogLine {
+  level: number;
+  msg: string;
+  code?: string;
+  suppressed?: number;
+  err?: unknown;
+  /** The line as written, to measure it. */
+  text: string;
+}
+
+const WARN = 40;
+
+/** A real pino logger (Fastify's) writing JSON lines into an array the test reads. */
+function captureLog(): { lines: LogLine[]; logger: { level: string; stream: Writable } } {
+  const lines: LogLine[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      for (const text of chunk.toString().split('\n')) {
+        if (text !== '') lines.push({ ...(JSON.parse(text) as Omit<LogLine, 'text'>), text });
+      }
+      callback();
+    },
+  });
+  return { lines, logger: { level: 'info', stream } };
+}
+
+/** An unmasked text frame "hi": every frame from a client must be masked (RFC 6455 5.1). */
+const UNMASKED_FRAME = Buffer.from([0x81, 0x02, 0x68, 0x69]);
+
+let server: RunningServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+describe('log lines for faults of clients', () => {
+  it('logs a WebSocket protocol violation as a short warn without a stack, at most 10 lines a second, and counts the rest', async () => {
+    const { lines, logger } = captureLog();
+    server = await startServer({}, undefined, logger);
+    const violators = 30;
+    const peers = await Promise.all(Array.from({ length: violators }, () => silentWebSocketPeer(server!.url)));
+    // All at once, so the faults fall within one or two of the limiter's one-second windows.
+    for (const peer of peers) peer.write(UNMASKED_FRAME);
+    await Promise.all(peers.map((peer) => peer.closed));
+
+    const faults = (): LogLine[] => lines.filter((line) => line.code === 'WS_ERR_EXPECTED_MASK');
+    const suppressed = (): number => lines.reduce((sum, line) => sum + (line.suppressed ?? 0), 0);
+    await waitFor(() => (faults().length + suppressed() === violators ? true : undefined), 5000, 'every fault logged or counted');
+
+    expect(faults().length).toBeGreaterThan(0);
+    expect(faults().length).toBeLessThanOrEqual(2 * CLIENT_FAULT_LINES_PER_SECOND);
+    for (const line of faults()) {
+      expect(line.level).toBe(WARN);
+      expect(line.msg).toMatch(/MASK must be set/);
+      expect(line.err).toBeUndefined();
+      expect(line.text).not.toMatch(/stack|at Receiver/);
+      expect(line.text.length).toBeLessThan(300);
+    }
+    const summaries = lines.filter((line) => line.suppressed !== undefined);
+    expect(summaries.length).toBeGreaterThan(0);
+    for (const summary of summaries) {
+      expect(summary.level).toBe(WARN);
+      expect(summary.msg).toMatch(/^\d+ more client faults in the last second were not logged$/);
+    }
+    expect(lines.filter((line) => line.level >= 50)).toEqual([]);
+  });
+
+  it('logs malformed HTTP as a warn without a stack, and says nothing about a connection that sent nothing before its headers timeout', async () => {
+    const { lines, logger } = captureLog();
+    server = await startServer({ headersTimeoutMs: 200, requestTimeoutMs: 200 }, undefined, logger);
+    const idle = await RawConnection.open(server.url);
+    const bad = await RawConnection.open(server.url);
+    bad.write('NOT HTTP AT ALL\r\n\r\n');
+    expect((await bad.response()).status).toBe(400);
+    expect((await idle.response()).status).toBe(408);
+    await waitFor(() => lines.find((line) => line.code === 'HPE_INVALID_METHOD'), 5000, 'the malformed request logged');
+    const line = lines.find((l) => l.code === 'HPE_INVALID_METHOD')!;
+    expect(line.level).toBe(WARN);
+    expect(line.err).toBeUndefined();
+    expect(lines.filter((l) => l.code === 'ERR_HTTP_REQUEST_TIMEOUT')).toEqual([]);
+  });
+});
