@@ -1,4 +1,4 @@
-import { groupRepetitions, medianRange, type MedianRange } from '../results/aggregate.ts';
+import { groupRepetitions, medianRange, medianRepetition, type MedianRange } from '../results/aggregate.ts';
 import type { BenchResults, ScenarioResult, VariantName } from '../results/types.ts';
 
 /** The per-event and per-subscriber figures the report shows, derived from one scenario's raw counts. */
@@ -112,4 +112,9 @@ function sum(runs: readonly ScenarioResult[], pick: (r: ScenarioResult) => numbe
 export function headlineRows(results: BenchResults, rows: readonly ScenarioRow[] = scenarioRows(results)): ScenarioRow[] {
   const { clients, rate } = results.config.headline;
   return rows.filter((r) => r.clients === clients && r.rate === rate);
+}
+
+/** The run whose figures stand for a row where one real run is needed (a CDF, a model): its median repetition by p50 latency. */
+export function representativeRun(row: ScenarioRow): ScenarioResult {
+  return medianRepetition(row.runs, (run) => run.latency.p50Us);
 }

@@ -1,3 +1,4 @@
+import { median } from '../../src/client/statistics.ts';
 import { VARIANTS } from '../plan/variants.ts';
 import type { BenchResults } from '../results/types.ts';
 import { derive, headlineRows, type ScenarioRow } from './derive.ts';
@@ -62,7 +63,7 @@ export function summaryTable(results: BenchResults, rows: readonly ScenarioRow[]
         ranged(row, 'bytesUpPerEvent', bytes),
         ranged(row, 'emptyShare', percent),
         ranged(row, 'cpuMsPer1000Deliveries', ms),
-        cell(percent(median(row.runs.map((r) => r.cost.serverEventLoopUtilization ?? Number.NaN)))),
+        cell(percent(finiteMedian(row.runs.map((r) => r.cost.serverEventLoopUtilization ?? Number.NaN)))),
         big === undefined ? cell('–') : ranged(big, 'memoryPerSubscriberBytes', bytes),
         generatorCell(row),
       ];
@@ -70,9 +71,9 @@ export function summaryTable(results: BenchResults, rows: readonly ScenarioRow[]
   };
 }
 
-function median(values: number[]): number {
-  const finite = values.filter(Number.isFinite).sort((a, b) => a - b);
-  return finite.length === 0 ? Number.NaN : finite[Math.floor((finite.length - 1) / 2)]!;
+/** The median of the finite values; NaN (shown as a dash) when there are none. */
+function finiteMedian(values: readonly number[]): number {
+  return median(values.filter(Number.isFinite)) ?? Number.NaN;
 }
 
 /** The performance targets (targets.ts), checked against this run's rows: ratio, limit, and met or not (red). */
@@ -116,7 +117,7 @@ export function scenariosTable(rows: readonly ScenarioRow[]): Table {
         cell(String(row.rate)),
         cell(`${first.votes.acknowledged}/${first.votes.scheduled}`, first.votes.acknowledged < first.votes.scheduled),
         ranged(row, 'p50Ms', ms),
-        cell(ms(median(row.runs.map((r) => r.latency.p90Us / 1000)))),
+        cell(ms(finiteMedian(row.runs.map((r) => r.latency.p90Us / 1000)))),
         ranged(row, 'p99Ms', ms),
         ranged(row, 'p999Ms', ms),
         ranged(row, 'maxMs', ms),
@@ -156,7 +157,7 @@ export function feedsTable(results: BenchResults): Table | undefined {
       const d = derive(s);
       const errors = s.coherence.lost + s.coherence.duplicated + s.coherence.outOfOrder;
       const rtt = s.servers?.feedRttMs ?? [];
-      const sorted = [...rtt].sort((a, b) => a - b);
+      const rttMedian = median(rtt);
       return [
         cell(run.label),
         cell(String(run.processes)),
@@ -168,7 +169,7 @@ export function feedsTable(results: BenchResults): Table | undefined {
         cell(ms(d.cpuMsPer1000Deliveries)),
         cell(percent(s.cost.serverCpuUtilization)),
         cell(bytes(s.cost.serverRssConnectedBytes)),
-        cell(sorted.length === 0 ? (run.feed === 'memory' ? 'no Redis' : '–') : `${ms(sorted[Math.floor((sorted.length - 1) / 2)]!)} (${ms(sorted.at(-1)!)})`),
+        cell(rttMedian === undefined ? (run.feed === 'memory' ? 'no Redis' : '–') : `${ms(rttMedian)} (${ms(Math.max(...rtt))})`),
         s.generator.saturated ? cell(`flagged: ${s.generator.reasons.join('; ')}`, true) : cell('ok'),
       ];
     }),

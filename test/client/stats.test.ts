@@ -1,24 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ClockOffset } from '../../src/client/clock-offset.ts';
-import { percentile, RunningPercentiles } from '../../src/client/stats.ts';
-
-describe('percentile (nearest rank)', () => {
-  it('matches the textbook examples', () => {
-    const samples = [15, 20, 35, 40, 50];
-    expect(percentile(samples, 5)).toBe(15);
-    expect(percentile(samples, 30)).toBe(20);
-    expect(percentile(samples, 40)).toBe(20);
-    expect(percentile(samples, 50)).toBe(35);
-    expect(percentile(samples, 100)).toBe(50);
-    expect(percentile([], 50)).toBeUndefined();
-  });
-
-  it('p95 of 1..100 is 95 and p50 is 50', () => {
-    const samples = Array.from({ length: 100 }, (_, i) => 100 - i);
-    expect(percentile(samples, 95)).toBe(95);
-    expect(percentile(samples, 50)).toBe(50);
-  });
-});
+import { RunningPercentiles } from '../../src/client/stats.ts';
 
 describe('RunningPercentiles', () => {
   it('keeps only the window but counts every sample', () => {
