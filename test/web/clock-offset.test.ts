@@ -1,24 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ClockOffset } from '../../src/client/clock-offset.ts';
-import { RunningPercentiles } from '../../src/client/stats.ts';
-
-describe('RunningPercentiles', () => {
-  it('keeps only the window but counts every sample', () => {
-    const stats = new RunningPercentiles(3);
-    [1000, 1000, 1000, 1, 2, 3].forEach((v) => stats.add(v));
-    expect(stats.size).toBe(3);
-    expect(stats.total).toBe(6);
-    expect(stats.percentile(95)).toBe(3);
-    expect(stats.last()).toBe(3);
-  });
-
-  it('ignores non-finite samples', () => {
-    const stats = new RunningPercentiles();
-    stats.add(Number.NaN);
-    stats.add(Number.POSITIVE_INFINITY);
-    expect(stats.total).toBe(0);
-  });
-});
+import { ClockOffset } from '../../web/src/models/clock-offset.ts';
 
 describe('ClockOffset', () => {
   it('estimates the skew from the fastest round trip', () => {

@@ -1,4 +1,4 @@
-import { percentile } from './statistics.ts';
+import { percentile } from '../../../src/client/statistics.ts';
 
 /**
  * Running percentiles over the most recent samples. A window (not all-time) keeps the numbers
