@@ -1,6 +1,7 @@
 import { median } from '../../src/client/statistics.ts';
 import { VARIANTS } from '../plan/variants.ts';
 import type { BenchResults, VariantName } from '../results/types.ts';
+import { sanityChecks, sanityConclusion } from './checks.ts';
 import { derive, headlineRows, type ScenarioRow } from './derive.ts';
 import { bytes, ms, percent, times, rateText } from './format.ts';
 import { pollingLatencyModel } from './model.ts';
@@ -72,6 +73,8 @@ export function conclusions(results: BenchResults, rows: readonly ScenarioRow[])
   }
   const targets = targetsConclusion(checkTargets(results, rows));
   if (targets !== undefined) out.push(targets);
+  const sanity = sanityConclusion(sanityChecks(rows));
+  if (sanity !== undefined) out.push(sanity);
 
   for (const model of pollingLatencyModel(results, rows).filter((m) => m.what === 'mean latency')) {
     const off = (model.measured - model.model) / model.model;

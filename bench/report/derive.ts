@@ -17,6 +17,7 @@ export interface DerivedFigures {
   /** Server RSS growth from connecting the subscribers, per subscriber (noisy below ~100 subscribers). */
   memoryPerSubscriberBytes: number;
   heapPerSubscriberBytes: number;
+  meanMs: number;
   p50Ms: number;
   p99Ms: number;
   p999Ms: number;
@@ -39,6 +40,7 @@ export function derive(scenario: ScenarioResult): DerivedFigures {
     cpuMsPer1000Deliveries: perEvent(cost.serverCpuMs * 1000, cost.deliveries),
     memoryPerSubscriberBytes: (cost.serverRssConnectedBytes - cost.serverRssBeforeBytes) / scenario.clients,
     heapPerSubscriberBytes: (cost.serverHeapConnectedBytes - cost.serverHeapBeforeBytes) / scenario.clients,
+    meanMs: latency.meanUs / 1000,
     p50Ms: latency.p50Us / 1000,
     p99Ms: latency.p99Us / 1000,
     p999Ms: latency.p999Us / 1000,

@@ -1,6 +1,7 @@
 import { median } from '../../src/client/statistics.ts';
 import { VARIANTS } from '../plan/variants.ts';
 import type { BenchResults } from '../results/types.ts';
+import { sanityChecks } from './checks.ts';
 import { derive, headlineRows, type ScenarioRow } from './derive.ts';
 import { bytes, ms, num, percent, times, withRange, rateText } from './format.ts';
 import { bytesModel, pollingLatencyModel, projection } from './model.ts';
@@ -94,6 +95,29 @@ export function targetsTable(results: BenchResults, rows: readonly ScenarioRow[]
         cell(c.ratio === undefined ? '–' : ratioText(c.ratio), missed),
         cell(limitText(c.spec.maxRatio)),
         cell(verdictText(c), missed),
+      ];
+    }),
+  };
+}
+
+/** The sanity checks (checks.ts) of every scenario: what was expected, what was measured, met or missed (red). */
+export function checksTable(rows: readonly ScenarioRow[]): Table {
+  return {
+    id: 'checks',
+    title: 'Sanity checks',
+    intro: 'What a healthy run on a machine with time to spare shows, for every scenario and every repetition (the range is over repetitions). A busy or slow machine misses them; on an idle one a miss points at a client or a counter.',
+    columns: ['Transport', 'subscribers', 'votes/s', 'check', 'expected', 'measured', 'verdict'],
+    rows: sanityChecks(rows).map((c) => {
+      const format = c.unit === 'ms' ? (v: number) => `${ms(v)} ms` : percent;
+      const verdict = c.met ? 'met' : c.row.generatorSaturated ? 'missed (load generator flagged)' : 'missed';
+      return [
+        cell(VARIANTS[c.row.variant].label),
+        cell(String(c.row.clients)),
+        cell(String(c.row.rate)),
+        cell(c.what),
+        cell(c.expected),
+        cell(c.measured.n === 0 ? '–' : withRange(c.measured.median, c.measured.min, c.measured.max, c.measured.n, format), !c.met),
+        cell(verdict, !c.met),
       ];
     }),
   };
