@@ -25,6 +25,15 @@ afterAll(async () => {
   if (root !== undefined) await rm(root, { recursive: true, force: true });
 });
 
+/** The rows of the table `### <title>` in report.md that contain `marker`. */
+async function reportTableRows(title: string, marker: string): Promise<string[]> {
+  const markdown = await readFile(join(root, 'latest', 'report.md'), 'utf8');
+  const start = markdown.indexOf(`### ${title}`);
+  expect(start, `no table "${title}"`).toBeGreaterThan(0);
+  const section = markdown.slice(start, markdown.indexOf('\n### ', start + 1));
+  return section.split('\n').filter((line) => line.startsWith('| ') && line.includes(marker));
+}
+
 describe('npm run bench -- --quick', () => {
   it('finishes without failed steps and writes the three report files behind reports/latest', async () => {
     expect(exitCode, output).toBe(0);
@@ -48,11 +57,7 @@ describe('npm run bench -- --quick', () => {
   });
 
   it('checks every performance target at the headline, with both of its rows measured', async () => {
-    const markdown = await readFile(join(root, 'latest', 'report.md'), 'utf8');
-    const start = markdown.indexOf('### Performance targets');
-    expect(start, 'no targets table').toBeGreaterThan(0);
-    const section = markdown.slice(start, markdown.indexOf('\n### ', start + 1));
-    const lines = section.split('\n').filter((l) => l.startsWith('| ') && l.includes('4 subscribers, 20 votes/s'));
+    const lines = await reportTableRows('Performance targets', '4 subscribers, 20 votes/s');
     expect(lines).toHaveLength(6);
     for (const line of lines) expect(line).toMatch(/\| (🔴 \*\*)?(met|not met|load generator flagged \(as measured: (met|not met)\))(\*\*)? \|$/);
   });
@@ -68,15 +73,11 @@ describe('npm run bench -- --quick', () => {
   // How fast things were (latency against the interval or 100 ms, how close the two byte counts came)
   // depends on the machine: the report judges it in its sanity checks, and this run only asks that it did.
   it('judges every scenario in the report\'s sanity checks, and sums them up in the conclusions', async () => {
-    const markdown = await readFile(join(root, 'latest', 'report.md'), 'utf8');
-    const start = markdown.indexOf('### Sanity checks');
-    expect(start, 'no sanity checks table').toBeGreaterThan(0);
-    const section = markdown.slice(start, markdown.indexOf('\n### ', start + 1));
-    const lines = section.split('\n').filter((l) => l.startsWith('| ') && l.includes(' | 4 | 20 | '));
+    const lines = await reportTableRows('Sanity checks', ' | 4 | 20 | ');
     const polling = results.scenarios.filter((s) => VARIANTS[s.variant].intervalMs !== undefined).length;
     expect(lines).toHaveLength(3 * polling + 2 * (results.scenarios.length - polling));
     for (const line of lines) expect(line).toMatch(/\| (met|🔴 \*\*missed( \(load generator flagged\))?\*\*) \|$/);
-    expect(markdown).toMatch(/\n- Sanity checks: (all \d+ met|\d+ of \d+ missed: )/);
+    expect(await readFile(join(root, 'latest', 'report.md'), 'utf8')).toMatch(/\n- Sanity checks: (all \d+ met|\d+ of \d+ missed: )/);
   });
 
   it('counts bytes at both ends of the sockets', () => {

@@ -2,30 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { median, percentile } from '../../src/client/statistics.ts';
 
 describe('percentile (nearest rank)', () => {
-  it('answers the textbook examples with members of the list', () => {
-    const samples = [15, 20, 35, 40, 50];
-    expect(percentile(samples, 5)).toBe(15);
-    expect(percentile(samples, 30)).toBe(20);
-    expect(percentile(samples, 40)).toBe(20);
-    expect(percentile(samples, 50)).toBe(35);
-    expect(percentile(samples, 100)).toBe(50);
-  });
-
-  it('takes the rank ceil(p × n / 100) on an odd-length list', () => {
-    const values = [5, 1, 4, 2, 3];
-    expect(percentile(values, 20)).toBe(1);
-    expect(percentile(values, 21)).toBe(2);
-    expect(percentile(values, 50)).toBe(3);
-    expect(percentile(values, 99)).toBe(5);
-  });
-
-  it('takes the lower middle value as p50 of an even-length list', () => {
-    const values = [40, 10, 30, 20];
-    expect(percentile(values, 25)).toBe(10);
-    expect(percentile(values, 26)).toBe(20);
-    expect(percentile(values, 50)).toBe(20);
-    expect(percentile(values, 51)).toBe(30);
-    expect(percentile(values, 75)).toBe(30);
+  // [list, [p, the sample at rank ceil(p × n / 100)]...]
+  const ranks: [string, number[], [number, number][]][] = [
+    ['the textbook example', [15, 20, 35, 40, 50], [[5, 15], [30, 20], [40, 20], [50, 35], [100, 50]]],
+    ['an odd-length list', [5, 1, 4, 2, 3], [[20, 1], [21, 2], [50, 3], [99, 5]]],
+    ['an even-length list, whose p50 is the lower middle value', [40, 10, 30, 20], [[25, 10], [26, 20], [50, 20], [51, 30], [75, 30]]],
+  ];
+  it.each(ranks)('answers with the sample at rank ceil(p × n / 100) on %s', (_, values, expected) => {
+    for (const [p, sample] of expected) expect(percentile(values, p), `p${p}`).toBe(sample);
   });
 
   it('gives the smallest sample at p0 and the largest at p100', () => {
