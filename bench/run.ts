@@ -1,6 +1,8 @@
 /** `npm run bench -- [flags]`: measures every transport and writes the report (see docs/bench.md). */
 import { parseBenchArgs, USAGE } from './cli/args.ts';
 import { runBench } from './run-bench.ts';
+import { sanityChecks } from './report/checks.ts';
+import { scenarioRows } from './report/derive.ts';
 import { writeReport } from './report/write-report.ts';
 
 async function main(): Promise<number> {
@@ -21,6 +23,9 @@ async function main(): Promise<number> {
   for (const failure of results.failures) process.stderr.write(`\nFAILED ${failure.step}:\n${failure.error}\n`);
   const incoherent = results.scenarios.filter((s) => s.coherence.lost + s.coherence.duplicated + s.coherence.outOfOrder > 0);
   for (const s of incoherent) process.stderr.write(`Coherence errors in ${s.variant} (${s.clients} subscribers, ${s.rate} votes/s): lost ${s.coherence.lost}, duplicated ${s.coherence.duplicated}, out of order ${s.coherence.outOfOrder}\n`);
+  // A missed sanity check describes the machine as much as the code: said, but not a failed run.
+  const missed = sanityChecks(scenarioRows(results)).filter((c) => !c.met);
+  if (missed.length > 0) process.stderr.write(`Sanity checks missed: ${missed.length} (see the report's "Sanity checks" table)\n`);
   return results.failures.length > 0 ? 1 : 0;
 }
 

@@ -29,6 +29,7 @@ export class GeneratorMonitor {
     const cpu = process.cpuUsage(this.#cpu);
     const cpuUtilization = (cpu.user + cpu.system) / 1000 / wallMs;
     const eventLoopUtilization = performance.eventLoopUtilization(this.#elu).utilization;
+    // Node's event-loop delay monitor is a histogram of its own (HdrHistogram): its percentile, not statistics.ts's.
     const eventLoopDelayP99Ms = this.#delay.percentile(99) / 1e6;
     return judgeGenerator({ cpuUtilization, eventLoopUtilization, eventLoopDelayP99Ms }, voteSendLagP99Ms);
   }

@@ -2,9 +2,9 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Pool, type Dispatcher } from 'undici';
 import { Backoff } from '../../src/client/backoff.ts';
+import { percentile } from '../../src/client/statistics.ts';
 import { browserHeaders } from './browser-headers.ts';
 import type { VoteStats } from '../results/types.ts';
-import { percentile } from '../measure/percentile.ts';
 
 export interface VoterOptions {
   baseUrl: string;
@@ -165,7 +165,8 @@ export class OpenLoopVoter {
       scheduled: this.votes.length,
       acknowledged: acknowledged.length,
       failed: this.votes.filter((v) => v.error !== undefined).length,
-      sendLagP99Ms: percentile(lags, 99),
+      // No vote sent, no lag.
+      sendLagP99Ms: percentile(lags, 99) ?? 0,
       sendLagMaxMs: lags.length === 0 ? 0 : Math.max(...lags),
       meanEventJsonBytes: mean((v) => v.eventJsonBytes ?? 0),
       meanSeqDigits: mean((v) => String(v.seq).length),

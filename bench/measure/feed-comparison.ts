@@ -49,6 +49,14 @@ export async function redisUnreachable(url: string): Promise<string | undefined>
 /** Deletes every key of the feed under `prefix` (the run's own prefix only); returns how many. */
 export async function deleteKeys(url: string, prefix: string): Promise<number> {
   if (!prefix.startsWith('bench:')) throw new Error(`refusing to delete keys outside bench:*, got prefix "${prefix}"`);
+  return deleteKeysUnder(url, prefix);
+}
+
+/**
+ * Deletes every key under `prefix` and returns how many (SCAN, not KEYS, so a busy shared Redis is
+ * not blocked). Also the tests' clean-up of their own prefixes.
+ */
+export async function deleteKeysUnder(url: string, prefix: string): Promise<number> {
   const client = connect(url);
   client.on('error', () => undefined);
   let deleted = 0;

@@ -10,6 +10,10 @@ export const CDF_PERCENTILES: readonly number[] = [
  * Latencies in whole microseconds in an HdrHistogram (3 significant digits, so any value is within
  * 0.1 % of what was recorded). Values below 1 µs are recorded as 1 µs: the clock the bench uses
  * resolves microseconds, and HdrHistogram cannot hold zero on a log scale.
+ *
+ * Its percentiles are HdrHistogram's own, not src/client/statistics.ts's: a histogram keeps millions of
+ * samples in fixed memory at the price of answering with a bucket's value (within 0.1 %), where the
+ * nearest-rank percentile there sorts a small list and answers with an exact sample.
  */
 export class LatencyHistogram {
   readonly #histogram = hdr.build({

@@ -9,8 +9,7 @@ export type ServerMetrics = MetricsBody;
  * The headers that open the server's metrics: the servers the bench starts inherit its environment, so
  * with METRICS_TOKEN set there they require it, and the bench sends it.
  */
-export function metricsHeaders(): Record<string, string> {
-  const token = process.env.METRICS_TOKEN;
+export function metricsHeaders(token: string | undefined = process.env.METRICS_TOKEN): Record<string, string> {
   return token === undefined || token === '' ? {} : { authorization: `Bearer ${token}` };
 }
 

@@ -3,7 +3,7 @@ import { compile, type TopLevelSpec } from 'vega-lite';
 import { VARIANT_NAMES, VARIANTS } from '../plan/variants.ts';
 import { rateText } from './format.ts';
 import type { BenchResults } from '../results/types.ts';
-import { headlineRows, type ScenarioRow } from './derive.ts';
+import { headlineRows, representativeRun, type ScenarioRow } from './derive.ts';
 
 export interface Chart {
   id: string;
@@ -91,7 +91,7 @@ function latencyVsSubscribers(rows: readonly ScenarioRow[]): TopLevelSpec | unde
 
 function latencyCdf(results: BenchResults, rows: readonly ScenarioRow[]): TopLevelSpec | undefined {
   const values = headlineRows(results, rows).flatMap((row) => {
-    const run = [...row.runs].sort((a, b) => a.latency.p50Us - b.latency.p50Us)[Math.floor((row.runs.length - 1) / 2)]!;
+    const run = representativeRun(row);
     return run.cdf.map(([percentile, micros]) => ({ transport: label(row), percentile, ms: micros / 1000 }));
   });
   if (values.length === 0) return undefined;

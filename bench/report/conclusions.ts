@@ -1,5 +1,7 @@
+import { median } from '../../src/client/statistics.ts';
 import { VARIANTS } from '../plan/variants.ts';
 import type { BenchResults, VariantName } from '../results/types.ts';
+import { sanityChecks, sanityConclusion } from './checks.ts';
 import { derive, headlineRows, type ScenarioRow } from './derive.ts';
 import { bytes, ms, percent, times, rateText } from './format.ts';
 import { pollingLatencyModel } from './model.ts';
@@ -71,6 +73,8 @@ export function conclusions(results: BenchResults, rows: readonly ScenarioRow[])
   }
   const targets = targetsConclusion(checkTargets(results, rows));
   if (targets !== undefined) out.push(targets);
+  const sanity = sanityConclusion(sanityChecks(rows));
+  if (sanity !== undefined) out.push(sanity);
 
   for (const model of pollingLatencyModel(results, rows).filter((m) => m.what === 'mean latency')) {
     const off = (model.measured - model.model) / model.model;
@@ -110,11 +114,11 @@ function feedsConclusion(results: BenchResults): string | undefined {
   for (const other of [run('redis-1'), run('redis-2')]) {
     if (other === undefined) continue;
     const d = derive(other.scenario);
-    const rtt = [...(other.scenario.servers?.feedRttMs ?? [])].sort((a, b) => a - b);
+    const rtt = median(other.scenario.servers?.feedRttMs ?? []);
     const flagged = other.scenario.generator.saturated ? ' (load generator flagged)' : '';
     parts.push(
       `${other.label}${flagged}: p50 ${ms(d.p50Ms)} ms, p99 ${ms(d.p99Ms)} ms, ${times(d.cpuMsPer1000Deliveries / base.cpuMsPer1000Deliveries)} the server CPU per delivery (${ms(d.cpuMsPer1000Deliveries)} ms per 1,000` +
-        `${other.processes > 1 ? ', summed over both processes' : ''})${rtt.length > 0 ? `, Redis round trip ${ms(rtt[Math.floor((rtt.length - 1) / 2)]!)} ms` : ''}`,
+        `${other.processes > 1 ? ', summed over both processes' : ''})${rtt === undefined ? '' : `, Redis round trip ${ms(rtt)} ms`}`,
     );
   }
   if (parts.length === 0) return undefined;

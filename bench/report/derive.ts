@@ -1,4 +1,4 @@
-import { groupRepetitions, medianRange, type MedianRange } from '../results/aggregate.ts';
+import { groupRepetitions, medianRange, medianRepetition, type MedianRange } from '../results/aggregate.ts';
 import type { BenchResults, ScenarioResult, VariantName } from '../results/types.ts';
 
 /** The per-event and per-subscriber figures the report shows, derived from one scenario's raw counts. */
@@ -17,6 +17,7 @@ export interface DerivedFigures {
   /** Server RSS growth from connecting the subscribers, per subscriber (noisy below ~100 subscribers). */
   memoryPerSubscriberBytes: number;
   heapPerSubscriberBytes: number;
+  meanMs: number;
   p50Ms: number;
   p99Ms: number;
   p999Ms: number;
@@ -39,6 +40,7 @@ export function derive(scenario: ScenarioResult): DerivedFigures {
     cpuMsPer1000Deliveries: perEvent(cost.serverCpuMs * 1000, cost.deliveries),
     memoryPerSubscriberBytes: (cost.serverRssConnectedBytes - cost.serverRssBeforeBytes) / scenario.clients,
     heapPerSubscriberBytes: (cost.serverHeapConnectedBytes - cost.serverHeapBeforeBytes) / scenario.clients,
+    meanMs: latency.meanUs / 1000,
     p50Ms: latency.p50Us / 1000,
     p99Ms: latency.p99Us / 1000,
     p999Ms: latency.p999Us / 1000,
@@ -112,4 +114,9 @@ function sum(runs: readonly ScenarioResult[], pick: (r: ScenarioResult) => numbe
 export function headlineRows(results: BenchResults, rows: readonly ScenarioRow[] = scenarioRows(results)): ScenarioRow[] {
   const { clients, rate } = results.config.headline;
   return rows.filter((r) => r.clients === clients && r.rate === rate);
+}
+
+/** The run whose figures stand for a row where one real run is needed (a CDF, a model): its median repetition by p50 latency. */
+export function representativeRun(row: ScenarioRow): ScenarioResult {
+  return medianRepetition(row.runs, (run) => run.latency.p50Us);
 }

@@ -1,7 +1,7 @@
 import { VARIANTS } from '../plan/variants.ts';
 import { rateText } from './format.ts';
-import type { BenchResults, OverheadResult, ScenarioResult, VariantName, WireProbe } from '../results/types.ts';
-import { derive, headlineRows, type ScenarioRow } from './derive.ts';
+import type { BenchResults, OverheadResult, VariantName, WireProbe } from '../results/types.ts';
+import { derive, headlineRows, representativeRun, type ScenarioRow } from './derive.ts';
 
 export interface ModelComparison {
   variant: VariantName;
@@ -13,12 +13,6 @@ export interface ModelComparison {
   unit: 'ms' | 'B';
 }
 
-/** The run whose figures stand for a row: its median repetition by p50 latency. */
-function representative(row: ScenarioRow): ScenarioResult {
-  const sorted = [...row.runs].sort((a, b) => a.latency.p50Us - b.latency.p50Us);
-  return sorted[Math.floor((sorted.length - 1) / 2)]!;
-}
-
 /**
  * Polling latency against interval/2: with clients polling at random phases, a vote waits on average
  * half an interval for the next poll (and at most a whole one).
@@ -28,7 +22,7 @@ export function pollingLatencyModel(results: BenchResults, rows: readonly Scenar
   for (const row of headlineRows(results, rows)) {
     const interval = VARIANTS[row.variant].intervalMs;
     if (interval === undefined) continue;
-    const run = representative(row);
+    const run = representativeRun(row);
     out.push({ variant: row.variant, what: 'mean latency', formula: `interval / 2 = ${interval} / 2`, model: interval / 2, measured: run.latency.meanUs / 1000, unit: 'ms' });
     out.push({ variant: row.variant, what: 'max latency', formula: `≤ interval = ${interval}`, model: interval, measured: run.latency.maxUs / 1000, unit: 'ms' });
   }
@@ -61,7 +55,7 @@ export function bytesModel(results: BenchResults, rows: readonly ScenarioRow[]):
   const longPoll = probe(results, 'long-poll-200');
   const sse = probe(results, 'sse-event');
   for (const row of headlineRows(results, rows)) {
-    const run = representative(row);
+    const run = representativeRun(row);
     const measured = derive(run).bytesDownPerEvent + derive(run).bytesUpPerEvent;
     const payload = run.votes.meanEventJsonBytes;
     const spec = VARIANTS[row.variant];
@@ -123,7 +117,7 @@ export function projection(results: BenchResults, rows: readonly ScenarioRow[]):
   const ballot200 = results.overhead.find((o) => o.name === 'ballot-200');
   const pollingRow = pickRow(rows, 'polling-1s', Math.min(...results.config.rates));
   if (ballot200 !== undefined && pollingRow !== undefined) {
-    const run = representative(pollingRow);
+    const run = representativeRun(pollingRow);
     const bytesPerRequest = (run.cost.serverBytesIn + run.cost.serverBytesOut) / Math.max(1, run.cost.serverRequests);
     for (const clients of counts) {
       out.push({
@@ -140,8 +134,8 @@ export function projection(results: BenchResults, rows: readonly ScenarioRow[]):
     const bytesRow = pickRow(rows, variant, Math.min(...results.config.rates));
     const cpuRow = pickRow(rows, variant, Math.max(...results.config.rates));
     if (bytesRow === undefined || cpuRow === undefined) continue;
-    const bytes = derive(representative(bytesRow));
-    const cpu = derive(representative(cpuRow));
+    const bytes = derive(representativeRun(bytesRow));
+    const cpu = derive(representativeRun(cpuRow));
     for (const clients of counts) {
       out.push({
         clients,

@@ -1,5 +1,7 @@
+import { median } from '../../src/client/statistics.ts';
 import { VARIANTS } from '../plan/variants.ts';
 import type { BenchResults } from '../results/types.ts';
+import { sanityChecks } from './checks.ts';
 import { derive, headlineRows, type ScenarioRow } from './derive.ts';
 import { bytes, ms, num, percent, times, withRange, rateText } from './format.ts';
 import { bytesModel, pollingLatencyModel, projection } from './model.ts';
@@ -62,7 +64,7 @@ export function summaryTable(results: BenchResults, rows: readonly ScenarioRow[]
         ranged(row, 'bytesUpPerEvent', bytes),
         ranged(row, 'emptyShare', percent),
         ranged(row, 'cpuMsPer1000Deliveries', ms),
-        cell(percent(median(row.runs.map((r) => r.cost.serverEventLoopUtilization ?? Number.NaN)))),
+        cell(percent(finiteMedian(row.runs.map((r) => r.cost.serverEventLoopUtilization ?? Number.NaN)))),
         big === undefined ? cell('–') : ranged(big, 'memoryPerSubscriberBytes', bytes),
         generatorCell(row),
       ];
@@ -70,9 +72,9 @@ export function summaryTable(results: BenchResults, rows: readonly ScenarioRow[]
   };
 }
 
-function median(values: number[]): number {
-  const finite = values.filter(Number.isFinite).sort((a, b) => a - b);
-  return finite.length === 0 ? Number.NaN : finite[Math.floor((finite.length - 1) / 2)]!;
+/** The median of the finite values; NaN (shown as a dash) when there are none. */
+function finiteMedian(values: readonly number[]): number {
+  return median(values.filter(Number.isFinite)) ?? Number.NaN;
 }
 
 /** The performance targets (targets.ts), checked against this run's rows: ratio, limit, and met or not (red). */
@@ -98,6 +100,29 @@ export function targetsTable(results: BenchResults, rows: readonly ScenarioRow[]
   };
 }
 
+/** The sanity checks (checks.ts) of every scenario: what was expected, what was measured, met or missed (red). */
+export function checksTable(rows: readonly ScenarioRow[]): Table {
+  return {
+    id: 'checks',
+    title: 'Sanity checks',
+    intro: 'What a healthy run on a machine with time to spare shows, for every scenario and every repetition (the range is over repetitions). A busy or slow machine misses them; on an idle one a miss points at a client or a counter.',
+    columns: ['Transport', 'subscribers', 'votes/s', 'check', 'expected', 'measured', 'verdict'],
+    rows: sanityChecks(rows).map((c) => {
+      const format = c.unit === 'ms' ? (v: number) => `${ms(v)} ms` : percent;
+      const verdict = c.met ? 'met' : c.row.generatorSaturated ? 'missed (load generator flagged)' : 'missed';
+      return [
+        cell(VARIANTS[c.row.variant].label),
+        cell(String(c.row.clients)),
+        cell(String(c.row.rate)),
+        cell(c.what),
+        cell(c.expected),
+        cell(c.measured.n === 0 ? '–' : withRange(c.measured.median, c.measured.min, c.measured.max, c.measured.n, format), !c.met),
+        cell(verdict, !c.met),
+      ];
+    }),
+  };
+}
+
 export function scenariosTable(rows: readonly ScenarioRow[]): Table {
   return {
     id: 'scenarios',
@@ -116,7 +141,7 @@ export function scenariosTable(rows: readonly ScenarioRow[]): Table {
         cell(String(row.rate)),
         cell(`${first.votes.acknowledged}/${first.votes.scheduled}`, first.votes.acknowledged < first.votes.scheduled),
         ranged(row, 'p50Ms', ms),
-        cell(ms(median(row.runs.map((r) => r.latency.p90Us / 1000)))),
+        cell(ms(finiteMedian(row.runs.map((r) => r.latency.p90Us / 1000)))),
         ranged(row, 'p99Ms', ms),
         ranged(row, 'p999Ms', ms),
         ranged(row, 'maxMs', ms),
@@ -156,7 +181,7 @@ export function feedsTable(results: BenchResults): Table | undefined {
       const d = derive(s);
       const errors = s.coherence.lost + s.coherence.duplicated + s.coherence.outOfOrder;
       const rtt = s.servers?.feedRttMs ?? [];
-      const sorted = [...rtt].sort((a, b) => a - b);
+      const rttMedian = median(rtt);
       return [
         cell(run.label),
         cell(String(run.processes)),
@@ -168,7 +193,7 @@ export function feedsTable(results: BenchResults): Table | undefined {
         cell(ms(d.cpuMsPer1000Deliveries)),
         cell(percent(s.cost.serverCpuUtilization)),
         cell(bytes(s.cost.serverRssConnectedBytes)),
-        cell(sorted.length === 0 ? (run.feed === 'memory' ? 'no Redis' : '–') : `${ms(sorted[Math.floor((sorted.length - 1) / 2)]!)} (${ms(sorted.at(-1)!)})`),
+        cell(rttMedian === undefined ? (run.feed === 'memory' ? 'no Redis' : '–') : `${ms(rttMedian)} (${ms(Math.max(...rtt))})`),
         s.generator.saturated ? cell(`flagged: ${s.generator.reasons.join('; ')}`, true) : cell('ok'),
       ];
     }),

@@ -1,12 +1,5 @@
+import { median } from '../../src/client/statistics.ts';
 import type { ScenarioResult, VariantName } from './types.ts';
-
-/** The median of a list (the mean of the middle two for an even length); NaN for an empty list. */
-export function median(values: readonly number[]): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
 
 export interface MedianRange {
   median: number;
@@ -15,10 +8,14 @@ export interface MedianRange {
   n: number;
 }
 
-/** Median and range of a figure over repetitions: what the report shows for repeated scenarios. */
+/**
+ * Median (the mean of the two middle values for an even count, src/client/statistics.ts) and range of a
+ * figure over repetitions: what the report shows for repeated scenarios. NaN and n 0 for no values.
+ */
 export function medianRange(values: readonly number[]): MedianRange {
-  if (values.length === 0) return { median: Number.NaN, min: Number.NaN, max: Number.NaN, n: 0 };
-  return { median: median(values), min: Math.min(...values), max: Math.max(...values), n: values.length };
+  const middle = median(values);
+  if (middle === undefined) return { median: Number.NaN, min: Number.NaN, max: Number.NaN, n: 0 };
+  return { median: middle, min: Math.min(...values), max: Math.max(...values), n: values.length };
 }
 
 /** Scenarios grouped by variant, clients and rate: the repetitions of one scenario. */
@@ -39,7 +36,8 @@ export function scenarioKey(variant: VariantName, clients: number, rate: number)
 
 /**
  * The repetition whose figure is the median, so a row of the report shows one real run
- * (not a mix of figures from different runs); ties go to the earlier repetition.
+ * (not a mix of figures from different runs). A run cannot be averaged, so of an even number of
+ * repetitions it is the lower of the two middle ones; ties go to the earlier repetition.
  */
 export function medianRepetition(group: readonly ScenarioResult[], figure: (s: ScenarioResult) => number): ScenarioResult {
   if (group.length === 0) throw new Error('medianRepetition of an empty group');

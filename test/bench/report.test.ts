@@ -11,6 +11,7 @@ import { bytesModel, pollingLatencyModel, sseEventBytes, wsFrameBytes } from '..
 import { readResults, writeReport } from '../../bench/report/write-report.ts';
 import type { BenchResults } from '../../bench/results/types.ts';
 import { checkTargets, TARGETS } from '../../bench/report/targets.ts';
+import { sanityChecks } from '../../bench/report/checks.ts';
 
 /**
  * The fixture is the results.json of real small runs (polling 1 s, SSE, WebSocket, bare ws, and in a
@@ -163,7 +164,7 @@ describe('the performance targets table', () => {
   const RATIO = 5;
 
   it('comes right after the summary and checks every target at the headline, ratios from the rows', () => {
-    expect(doc.tables.before.map((t) => t.id)).toEqual(['summary', 'targets']);
+    expect(doc.tables.before.map((t) => t.id)).toEqual(['summary', 'targets', 'checks']);
     const table = targetsOf(doc);
     // The fixture has no 1,000-subscriber scenarios: only the headline is checked.
     expect(table.rows).toHaveLength(TARGETS.length);
@@ -223,6 +224,83 @@ describe('the performance targets table', () => {
     const lp = rows.filter((r) => r[0]!.text.startsWith('long polling'));
     expect(lp).toHaveLength(4);
     for (const r of lp) expect(r[VERDICT]).toEqual({ text: 'not measured' });
+  });
+});
+
+describe('the sanity checks table', () => {
+  const checksOf = (d: ReportDocument) => d.tables.before.find((t) => t.id === 'checks')!;
+  const MEASURED = 5;
+  const VERDICT = 6;
+  /** The fixture with one scenario changed: polling 1 s or WebSocket at 4 subscribers (one run each). */
+  const planted = async (variant: 'polling-1s' | 'websocket', change: (s: BenchResults['scenarios'][number]) => void) => {
+    const copy = structuredClone(results);
+    change(copy.scenarios.find((s) => s.variant === variant && s.clients === 4)!);
+    const d = await buildDocument(copy);
+    const rows = checksOf(d).rows.filter((r) => r[0]!.text === VARIANTS[variant].label && r[1]!.text === '4');
+    const verdict = (what: string) => rows.find((r) => r[3]!.text === what)![VERDICT]!;
+    return { d, rows, verdict };
+  };
+
+  it('checks every scenario: polling against its interval (mean and max), the rest by p50, and everyone\'s byte counts', () => {
+    const rows = scenarioRows(results);
+    const table = checksOf(doc);
+    const polling = rows.filter((r) => VARIANTS[r.variant].intervalMs !== undefined).length;
+    expect(table.rows).toHaveLength(3 * polling + 2 * (rows.length - polling));
+    expect(table.rows.filter((r) => r[3]!.text === 'mean latency')).toHaveLength(polling);
+    expect(table.rows.find((r) => r[0]!.text === 'Polling 1 s' && r[3]!.text === 'mean latency')![4]!.text).toBe('500 ± 200 ms (half the interval)');
+    expect(table.rows.find((r) => r[0]!.text === 'Polling 1 s' && r[3]!.text === 'max latency')![4]!.text).toBe('below 1500 ms (1.5 × the interval)');
+    // The fixture is a healthy run: every check met, nothing red.
+    expect(table.rows.map((r) => r[VERDICT])).toEqual(table.rows.map(() => ({ text: 'met' })));
+    expect(doc.conclusions).toContain(`Sanity checks: all ${table.rows.length} met.`);
+  });
+
+  it('takes half the interval ± 200 ms as met at its edge and missed beyond it', async () => {
+    expect((await planted('polling-1s', (s) => (s.latency.meanUs = 700_000))).verdict('mean latency')).toEqual({ text: 'met' });
+    expect((await planted('polling-1s', (s) => (s.latency.meanUs = 300_000))).verdict('mean latency')).toEqual({ text: 'met' });
+    expect((await planted('polling-1s', (s) => (s.latency.meanUs = 700_001))).verdict('mean latency')).toEqual({ text: 'missed', bad: true });
+    expect((await planted('polling-1s', (s) => (s.latency.meanUs = 299_999))).verdict('mean latency')).toEqual({ text: 'missed', bad: true });
+  });
+
+  it('wants polling\'s max below 1.5 intervals and a push p50 below 100 ms, the bound itself missed', async () => {
+    expect((await planted('polling-1s', (s) => (s.latency.maxUs = 1_499_999))).verdict('max latency')).toEqual({ text: 'met' });
+    expect((await planted('polling-1s', (s) => (s.latency.maxUs = 1_500_000))).verdict('max latency')).toEqual({ text: 'missed', bad: true });
+    expect((await planted('websocket', (s) => (s.latency.p50Us = 99_999))).verdict('p50 latency')).toEqual({ text: 'met' });
+    const slow = await planted('websocket', (s) => (s.latency.p50Us = 100_000));
+    expect(slow.verdict('p50 latency')).toEqual({ text: 'missed', bad: true });
+    expect(slow.rows.find((r) => r[3]!.text === 'p50 latency')![MEASURED]).toEqual({ text: '100 ms', bad: true });
+    expect(slow.d.conclusions).toContain(
+      `Sanity checks: 1 of ${checksOf(doc).rows.length} missed: WebSocket at 4 subscribers (p50 latency, expected below 100 ms). A busy or slow machine misses these; on an idle one a miss points at the code.`,
+    );
+    expect(renderMarkdown(slow.d)).toContain('| WebSocket | 4 | 5 | p50 latency | below 100 ms | 🔴 **100 ms** | 🔴 **missed** |');
+  });
+
+  it('wants the subscribers\' byte count within 5 % of the server\'s, and a run that delivered nothing misses', async () => {
+    const bytes = (client: number) => (s: BenchResults['scenarios'][number]) => {
+      s.cost.deliveries = 100;
+      s.cost.serverBytesOut = 100_000;
+      s.cost.clientBytesIn = client;
+    };
+    const what = 'bytes down: subscribers\' count vs the server\'s';
+    expect((await planted('websocket', bytes(105_000))).verdict(what)).toEqual({ text: 'met' });
+    expect((await planted('websocket', bytes(95_000))).verdict(what)).toEqual({ text: 'met' });
+    expect((await planted('websocket', bytes(105_100))).verdict(what)).toEqual({ text: 'missed', bad: true });
+    expect((await planted('websocket', (s) => (s.cost.deliveries = 0))).verdict(what)).toEqual({ text: 'missed', bad: true });
+  });
+
+  it('misses when any one repetition misses, and says when the load generator was flagged', async () => {
+    const copy = structuredClone(results);
+    const headlinePolling = copy.scenarios.filter((s) => s.variant === 'polling-1s' && s.clients === 2);
+    expect(headlinePolling).toHaveLength(2);
+    headlinePolling[1]!.latency.maxUs = 2_000_000;
+    const check = sanityChecks(scenarioRows(copy)).find((c) => c.row.variant === 'polling-1s' && c.row.clients === 2 && c.what === 'max latency')!;
+    expect(check.met).toBe(false);
+    expect(check.measured.max).toBe(2000);
+
+    // The bare ws reference at 4 subscribers is flagged in the fixture.
+    const flagged = structuredClone(results);
+    flagged.scenarios.find((s) => s.variant === 'ws-reference' && s.clients === 4)!.latency.p50Us = 150_000;
+    const row = checksOf(await buildDocument(flagged)).rows.find((r) => r[0]!.text === 'Bare ws (reference)' && r[1]!.text === '4' && r[3]!.text === 'p50 latency')!;
+    expect(row[VERDICT]).toEqual({ text: 'missed (load generator flagged)', bad: true });
   });
 });
 

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LatencyHistogram } from '../../bench/measure/latency-histogram.ts';
-import { percentile } from '../../bench/measure/percentile.ts';
-import { median, medianRange, medianRepetition } from '../../bench/results/aggregate.ts';
+import { medianRange, medianRepetition } from '../../bench/results/aggregate.ts';
 import type { ScenarioResult } from '../../bench/results/types.ts';
 
 describe('LatencyHistogram', () => {
@@ -46,29 +45,21 @@ describe('LatencyHistogram', () => {
 });
 
 describe('median and range over repetitions', () => {
-  it('takes the middle value, or the mean of the middle two', () => {
-    expect(median([3, 1, 2])).toBe(2);
-    expect(median([4, 1, 3, 2])).toBe(2.5);
-    expect(median([])).toBeNaN();
-  });
-
-  it('reports median, min, max and the number of runs', () => {
+  it('reports median, min, max and the number of runs, with the mean of the middle two for an even count', () => {
     expect(medianRange([10, 30, 20])).toEqual({ median: 20, min: 10, max: 30, n: 3 });
-    expect(medianRange([]).n).toBe(0);
+    expect(medianRange([40, 10, 30, 20])).toEqual({ median: 25, min: 10, max: 40, n: 4 });
+    expect(medianRange([])).toEqual({ median: Number.NaN, min: Number.NaN, max: Number.NaN, n: 0 });
   });
 
   it('picks the repetition whose figure is the median, so a row shows one real run', () => {
     const runs = [5, 1, 3].map((p50, i) => ({ repetition: i + 1, latency: { p50Us: p50 } }) as ScenarioResult);
     expect(medianRepetition(runs, (r) => r.latency.p50Us).repetition).toBe(3);
   });
-});
 
-describe('percentile (nearest rank)', () => {
-  it('returns a member of the list', () => {
-    const values = [5, 1, 4, 2, 3];
-    expect(percentile(values, 50)).toBe(3);
-    expect(percentile(values, 99)).toBe(5);
-    expect(percentile(values, 0)).toBe(1);
-    expect(percentile([], 99)).toBe(0);
+  it('picks the lower of the two middle runs of an even count, and the earlier of two equal ones', () => {
+    const runs = [5, 1, 3, 3, 8, 1].map((p50, i) => ({ repetition: i + 1, latency: { p50Us: p50 } }) as ScenarioResult);
+    // Sorted: 1 (run 2), 1 (run 6), 3 (run 3), 3 (run 4), 5, 8: the lower middle is run 3, not its equal run 4.
+    expect(medianRepetition(runs, (r) => r.latency.p50Us).repetition).toBe(3);
+    expect(medianRepetition(runs.slice(0, 2), (r) => r.latency.p50Us).repetition).toBe(2);
   });
 });

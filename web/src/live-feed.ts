@@ -1,6 +1,4 @@
-import { UpdateLatency } from '../../src/client/latency.ts';
 import { createClient } from '../../src/client/registry.ts';
-import { RunningPercentiles } from '../../src/client/stats.ts';
 import { FeedSubscription } from '../../src/client/subscription.ts';
 import type {
   ClientEnvironment,
@@ -11,6 +9,8 @@ import type {
   TransportName,
   WireRecord,
 } from '../../src/client/types.ts';
+import { UpdateLatency } from './models/latency.ts';
+import { RunningPercentiles } from './models/stats.ts';
 
 /** What the page itself saw of the current transport since it was selected. */
 export interface PageTotals {

@@ -41,77 +41,152 @@ function start(root: HTMLElement): void {
   );
 }
 
+/** Joined: builds the page and keeps it drawn. */
 function runApp(root: HTMLElement, sessions: SessionKeeper): void {
-  const pageId = newPageId();
   const settings = initialSettings();
+  const models = createModels(sessions, settings);
+  const notice = createNotice();
+  const voter = new Voter(models.pageId, sessions, [models.live.latency], {
+    onAccepted: (result) => models.live.recordVotePost(result.bytesOut, result.bytesIn, result.receivedAt),
+    onNotice: notice.show,
+  });
+  const views = buildViews(models, settings, voter, sessions);
+  layOut(root, models.race, views, notice.element);
+  models.metrics.start();
+  startRenderLoop(models, views, sessions);
+  // For the browser tests and the curious: read-only handles, nothing the UI depends on.
+  Object.assign(window, { votewire: { live: models.live, race: models.race, sessions } });
+}
+
+/** What the page knows, apart from what it shows: the feeds it follows and the server's counters. */
+interface Models {
+  readonly pageId: string;
+  /** The live view's feed on the selected transport. */
+  readonly live: LiveFeed;
+  /** The race's four feeds, open only while the race tab is. */
+  readonly race: RaceController;
+  readonly metrics: MetricsPoller;
+  /** When the current transport was selected: the wire panel's rates count from here. */
+  selectedAt: number;
+}
+
+function createModels(sessions: SessionKeeper, settings: SwitcherSettings): Models {
+  const pageId = newPageId();
   const env = browserEnvironment({ renewSession: () => sessions.renew() });
   const pollingOptions = { intervalMs: settings.intervalMs, conditional: settings.conditional };
   const live = new LiveFeed(env, settings.transport, { ...pollingOptions, clientId: pageId });
-  const race = new RaceController(env, live.latency.clock, pageId, pollingOptions);
-  const metrics = new MetricsPoller(settings.transport, () => live.connection.status === 'reconnecting');
-  let selectedAt = now();
-
-  const notice = h('p', { class: 'notice', role: 'status', 'data-testid': 'notice', hidden: true });
-  let noticeTimer: ReturnType<typeof setTimeout> | undefined;
-  const showNotice = (text: string, kind: 'info' | 'error') => {
-    notice.textContent = text;
-    notice.className = `notice ${kind}`;
-    notice.hidden = false;
-    clearTimeout(noticeTimer);
-    noticeTimer = setTimeout(() => (notice.hidden = true), kind === 'error' ? 6000 : 2500);
+  return {
+    pageId,
+    live,
+    race: new RaceController(env, live.latency.clock, pageId, pollingOptions),
+    metrics: new MetricsPoller(settings.transport, () => live.connection.status === 'reconnecting'),
+    selectedAt: now(),
   };
+}
 
-  const voter = new Voter(pageId, sessions, [live.latency], {
-    onAccepted: (result) => live.recordVotePost(result.bytesOut, result.bytesIn, result.receivedAt),
-    onNotice: showNotice,
-  });
+interface Notice {
+  readonly element: HTMLElement;
+  /** Shows `text` for a few seconds (longer for an error), replacing what was there. */
+  readonly show: (text: string, kind: 'info' | 'error') => void;
+}
 
-  const ballot = new BallotView((candidateId) => void voter.vote(candidateId));
-  const integrity = new IntegrityView();
-  const connection = new ConnectionView();
-  const wire = new WirePanelView();
-  const log = new ExchangeLogView();
+function createNotice(): Notice {
+  const element = h('p', { class: 'notice', role: 'status', 'data-testid': 'notice', hidden: true });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const show = (text: string, kind: 'info' | 'error'): void => {
+    element.textContent = text;
+    element.className = `notice ${kind}`;
+    element.hidden = false;
+    clearTimeout(timer);
+    timer = setTimeout(() => (element.hidden = true), kind === 'error' ? 6000 : 2500);
+  };
+  return { element, show };
+}
+
+interface Views {
+  readonly ballot: BallotView;
+  readonly integrity: IntegrityView;
+  readonly connection: ConnectionView;
+  readonly wire: WirePanelView;
+  readonly log: ExchangeLogView;
+  readonly switcher: SwitcherView;
+  readonly race: RaceView;
+  /** The user's name in the header. */
+  readonly who: HTMLElement;
+}
+
+/** Every view, with its controls wired to the models: vote buttons, the transport switcher, the burst button. */
+function buildViews(models: Models, settings: SwitcherSettings, voter: Voter, sessions: SessionKeeper): Views {
   const switcher = new SwitcherView(settings, (next, what) => {
     if (what === 'transport') {
-      live.switchTo(next.transport);
-      metrics.select(next.transport);
-      selectedAt = now();
+      models.live.switchTo(next.transport);
+      models.metrics.select(next.transport);
+      models.selectedAt = now();
     } else {
       const options = { intervalMs: next.intervalMs, conditional: next.conditional };
-      live.setOptions(options);
-      race.setPollingOptions(options);
+      models.live.setOptions(options);
+      models.race.setPollingOptions(options);
     }
   });
-
   let bursting = false;
-  const raceView = new RaceView(race, () => {
+  const race: RaceView = new RaceView(models.race, () => {
     if (bursting) return;
     bursting = true;
-    void burst();
+    void sendBurst(models.live, voter, (text, busy) => race.setBurst(text, busy)).finally(() => (bursting = false));
   });
-  async function burst(): Promise<void> {
-    const candidates = live.subscription.tracker.candidates;
-    let accepted = 0;
-    const pending: Promise<boolean>[] = [];
-    for (let i = 0; i < BURST_SIZE && candidates.length > 0; i += 1) {
-      const candidate = candidates[i % candidates.length];
-      if (candidate === undefined) break;
-      raceView.setBurst(`sending ${i + 1}/${BURST_SIZE}…`, true);
-      pending.push(voter.vote(candidate.id).then((ok) => (ok && (accepted += 1), ok)));
-      await new Promise((resolve) => setTimeout(resolve, BURST_SPACING_MS));
-    }
-    await Promise.all(pending);
-    const limited = voter.rateLimited > 0 ? ` (${voter.rateLimited} rate-limited answers waited out so far)` : '';
-    raceView.setBurst(`${accepted}/${BURST_SIZE} votes accepted${limited}`, false);
-    bursting = false;
+  return {
+    ballot: new BallotView((candidateId) => void voter.vote(candidateId)),
+    integrity: new IntegrityView(),
+    connection: new ConnectionView(),
+    wire: new WirePanelView(),
+    log: new ExchangeLogView(),
+    switcher,
+    race,
+    who: h('span', { class: 'who', 'data-testid': 'who' }, sessions.session?.name ?? ''),
+  };
+}
+
+/** The race's burst button: BURST_SIZE votes over the candidates, spaced to stay inside the vote limit. */
+async function sendBurst(live: LiveFeed, voter: Voter, report: (text: string, busy: boolean) => void): Promise<void> {
+  const candidates = live.subscription.tracker.candidates;
+  let accepted = 0;
+  const pending: Promise<boolean>[] = [];
+  for (let i = 0; i < BURST_SIZE && candidates.length > 0; i += 1) {
+    const candidate = candidates[i % candidates.length];
+    if (candidate === undefined) break;
+    report(`sending ${i + 1}/${BURST_SIZE}…`, true);
+    pending.push(voter.vote(candidate.id).then((ok) => (ok && (accepted += 1), ok)));
+    await new Promise((resolve) => setTimeout(resolve, BURST_SPACING_MS));
   }
+  await Promise.all(pending);
+  const limited = voter.rateLimited > 0 ? ` (${voter.rateLimited} rate-limited answers waited out so far)` : '';
+  report(`${accepted}/${BURST_SIZE} votes accepted${limited}`, false);
+}
 
+/** The page: header, connection banner, the Live and Race tabs, the notice line and the two panels. */
+function layOut(root: HTMLElement, race: RaceController, views: Views, notice: HTMLElement): void {
   const liveSection = h('div', { class: 'live-grid', id: 'panel-live', role: 'tabpanel', 'aria-labelledby': 'tab-live' },
-    h('div', { class: 'column' }, ballot.element, switcher.element),
-    h('div', { class: 'column' }, wire.element, log.element),
+    h('div', { class: 'column' }, views.ballot.element, views.switcher.element),
+    h('div', { class: 'column' }, views.wire.element, views.log.element),
   );
-  const raceSection = h('div', { id: 'panel-race', role: 'tabpanel', 'aria-labelledby': 'tab-race', hidden: true }, raceView.element);
+  const raceSection = h('div', { id: 'panel-race', role: 'tabpanel', 'aria-labelledby': 'tab-race', hidden: true }, views.race.element);
+  root.replaceChildren(
+    h('header', { class: 'topbar' },
+      h('div', { class: 'brand' }, h('span', { class: 'logo', 'aria-hidden': 'true' }, '⚡'), h('span', {}, 'Votewire')),
+      views.connection.pill,
+      views.integrity.element,
+      views.who,
+    ),
+    views.connection.banner,
+    tabs(race, liveSection, raceSection),
+    notice,
+    liveSection,
+    raceSection,
+  );
+}
 
+/** The Live / Race tab bar; the race's feeds run only while its tab is shown. */
+function tabs(race: RaceController, liveSection: HTMLElement, raceSection: HTMLElement): HTMLElement {
   const liveTab = h('button', { type: 'button', role: 'tab', id: 'tab-live', 'aria-selected': 'true', 'aria-controls': 'panel-live', 'data-testid': 'tab-live' }, 'Live');
   const raceTab = h('button', { type: 'button', role: 'tab', id: 'tab-race', 'aria-selected': 'false', 'aria-controls': 'panel-race', 'data-testid': 'tab-race' }, 'Race');
   const showTab = (which: 'live' | 'race') => {
@@ -124,23 +199,12 @@ function runApp(root: HTMLElement, sessions: SessionKeeper): void {
   };
   liveTab.addEventListener('click', () => showTab('live'));
   raceTab.addEventListener('click', () => showTab('race'));
+  return h('nav', { class: 'tabs', role: 'tablist', 'aria-label': 'Views' }, liveTab, raceTab);
+}
 
-  const who = h('span', { class: 'who', 'data-testid': 'who' }, sessions.session?.name ?? '');
-  root.replaceChildren(
-    h('header', { class: 'topbar' },
-      h('div', { class: 'brand' }, h('span', { class: 'logo', 'aria-hidden': 'true' }, '⚡'), h('span', {}, 'Votewire')),
-      connection.pill,
-      integrity.element,
-      who,
-    ),
-    connection.banner,
-    h('nav', { class: 'tabs', role: 'tablist', 'aria-label': 'Views' }, liveTab, raceTab),
-    notice,
-    liveSection,
-    raceSection,
-  );
-
-  metrics.start();
+/** Draws once per animation frame: what changed in the feed, and what moves with time. */
+function startRenderLoop(models: Models, views: Views, sessions: SessionKeeper): void {
+  const { live, race, metrics } = models;
   let drawnVersion = -1;
   let raceVersion = -1;
   const frame = () => {
@@ -148,23 +212,21 @@ function runApp(root: HTMLElement, sessions: SessionKeeper): void {
     if (live.version !== drawnVersion) {
       drawnVersion = live.version;
       const tracker = live.subscription.tracker;
-      ballot.render(tracker.candidates);
-      integrity.render(tracker.counters, tracker.seq);
-      log.render(live.log);
+      views.ballot.render(tracker.candidates);
+      views.integrity.render(tracker.counters, tracker.seq);
+      views.log.render(live.log);
     }
-    connection.render(live.connection, t, live.subscription.tracker.seq);
-    wire.render({ transport: live.transport, page: live.totals, server: metrics.delta(), serverNeedsToken: metrics.needsToken, own: live.own, others: live.others, seconds: (t - selectedAt) / 1000 });
+    views.connection.render(live.connection, t, live.subscription.tracker.seq);
+    views.wire.render({ transport: live.transport, page: live.totals, server: metrics.delta(), serverNeedsToken: metrics.needsToken, own: live.own, others: live.others, seconds: (t - models.selectedAt) / 1000 });
     // The race redraws every frame while it runs: its runners move with time, not only with events.
     if (race.running || race.version !== raceVersion) {
       raceVersion = race.version;
-      raceView.render(t);
+      views.race.render(t);
     }
-    who.textContent = sessions.session?.name ?? '';
+    views.who.textContent = sessions.session?.name ?? '';
     requestAnimationFrame(frame);
   };
   requestAnimationFrame(frame);
-  // For the browser tests and the curious: read-only handles, nothing the UI depends on.
-  Object.assign(window, { votewire: { live, race, sessions } });
 }
 
 const root = document.getElementById('app');

@@ -1,8 +1,8 @@
-import { ClockOffset } from '../../src/client/clock-offset.ts';
-import { RaceModel } from '../../src/client/race.ts';
 import { createClient, TRANSPORTS } from '../../src/client/registry.ts';
 import { FeedSubscription } from '../../src/client/subscription.ts';
 import type { ClientEnvironment, ClientHooks, ConnectionStatus, FeedClientOptions, TransportName } from '../../src/client/types.ts';
+import { ClockOffset } from './models/clock-offset.ts';
+import { RaceModel } from './models/race.ts';
 
 /**
  * The race: four subscriptions in this one page, one per transport, all judged by their own cursor

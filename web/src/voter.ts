@@ -1,7 +1,7 @@
 import { Backoff } from '../../src/client/backoff.ts';
-import type { UpdateLatency } from '../../src/client/latency.ts';
 import { ApiError, postVote, type VoteResult } from './api.ts';
 import { now } from './environment.ts';
+import type { UpdateLatency } from './models/latency.ts';
 import type { SessionKeeper } from './session-keeper.ts';
 
 export interface VoterEvents {

@@ -4,8 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { redisUrlFromEnv } from '../../../bench/measure/feed-comparison.ts';
-import { keyPattern } from '../../../src/feed/redis-schema.ts';
+import { deleteKeysUnder, redisUrlFromEnv } from '../../../bench/measure/feed-comparison.ts';
 import { freePort } from '../../../bench/process/free-port.ts';
 import { waitUntil } from '../../helpers/wait.ts';
 
@@ -17,21 +16,9 @@ export function uniquePrefix(label: string): string {
   return `votewire-test:${label}:${randomUUID()}:`;
 }
 
-/** Deletes every key of the feed under `prefix` (SCAN, not KEYS, so a busy shared Redis is not blocked). */
+/** Deletes every key of the feed under `prefix` (the bench's clean-up, without its bench:* guard). */
 export async function deleteKeys(url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  redis.on('error', () => {}); // reported through the rejected command instead
-  try {
-    await redis.connect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', keyPattern(prefix), 'COUNT', 500);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
+  await deleteKeysUnder(url, prefix);
 }
 
 export { freePort };

@@ -1,9 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { freePort, waitFor } from './redis.ts';
+import { killAllServerProcesses, ServerProcess as Process, type SpawnOptions } from '../../../bench/process/server-process.ts';
+import { freePort } from './redis.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+export { killAllServerProcesses };
 
 export interface ServerProcessOptions {
   /** FEED: a redis:// URL. */
@@ -21,114 +23,44 @@ export interface ServerProcessOptions {
 }
 
 /**
- * A real server process: `node src/server.ts`, one process (not `npm start`, which would put a
- * wrapper process in between), so that SIGKILL hits the server itself.
+ * A real `src/server.ts` process for a test: bench/process/server-process.ts (the one helper the bench
+ * uses too) with a test's settings: quiet logs, no vote limit, none of the runner's secrets, and a
+ * process group of its own, so that `kill()` and the suite's teardown also reach the workers of --workers N.
  */
-export class ServerProcess {
-  readonly url: string;
-  readonly port: number;
-  readonly options: ServerProcessOptions;
-  /** stdout and stderr, for failure messages. */
-  output = '';
-  readonly #child: ChildProcess;
-  readonly exited: Promise<number | null>;
-  #exitCode: number | null | undefined;
+export type ServerProcess = Process;
 
-  private constructor(options: ServerProcessOptions, port: number) {
-    this.options = options;
-    this.port = port;
-    this.url = `http://127.0.0.1:${port}`;
-    this.#child = spawn(process.execPath, ['src/server.ts', ...(options.args ?? [])], {
-      cwd: ROOT,
-      env: {
-        ...withoutSecrets(process.env),
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        FEED: options.feed,
-        REDIS_KEY_PREFIX: options.prefix,
-        ...(options.secret === undefined ? {} : { SESSION_SECRET: options.secret }),
-        LOG_LEVEL: 'warn',
-        VOTES_PER_SECOND: '0',
-        ...options.env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.#child.stdout?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
-    this.#child.stderr?.on('data', (chunk: Buffer) => (this.output += chunk.toString()));
-    this.exited = new Promise((resolve) =>
-      this.#child.once('exit', (code) => {
-        this.#exitCode = code;
-        resolve(code);
-      }),
-    );
-    running.add(this);
-    void this.exited.then(() => running.delete(this));
-  }
-
+export const ServerProcess = {
   /** Spawns the process and waits until it answers HTTP. */
-  static async start(options: ServerProcessOptions): Promise<ServerProcess> {
-    const server = ServerProcess.spawn(options, options.port ?? (await freePort()));
-    await server.ready();
-    return server;
-  }
+  async start(options: ServerProcessOptions): Promise<ServerProcess> {
+    const port = options.port ?? (await freePort());
+    // Workers answer GET /api/metrics with their own pids, not the primary's.
+    return Process.start({ ...spawnOptions(options, port), checkPid: !(options.args ?? []).includes('--workers') });
+  },
 
   /** Spawns without waiting (for tests of startup failures). */
-  static spawn(options: ServerProcessOptions, port: number): ServerProcess {
-    return new ServerProcess(options, port);
-  }
+  spawn(options: ServerProcessOptions, port: number): ServerProcess {
+    return Process.spawn(spawnOptions(options, port));
+  },
+};
 
-  get pid(): number | undefined {
-    return this.#child.pid;
-  }
-
-  get alive(): boolean {
-    return this.#exitCode === undefined;
-  }
-
-  async ready(timeoutMs = 30_000): Promise<void> {
-    await waitFor(
-      `server on port ${this.port} to answer`,
-      async () => {
-        if (!this.alive) throw new Error(`server exited with ${this.#exitCode}: ${this.output}`);
-        const response = await fetch(`${this.url}/api/metrics`);
-        await response.arrayBuffer();
-        return response.status === 200 ? true : undefined;
-      },
-      timeoutMs,
-    );
-  }
-
-  /** SIGKILL: the process dies mid-whatever, as in a crash. */
-  async kill(): Promise<void> {
-    if (!this.alive) return;
-    this.#child.kill('SIGKILL');
-    await this.exited;
-  }
-
-  /** SIGTERM: the graceful shutdown; resolves with the exit code. */
-  async stop(): Promise<number | null> {
-    if (this.alive) this.#child.kill('SIGTERM');
-    return this.exited;
-  }
+function spawnOptions(options: ServerProcessOptions, port: number): SpawnOptions {
+  return {
+    script: 'src/server.ts',
+    args: options.args ?? [],
+    port,
+    cwd: ROOT,
+    ownProcessGroup: true,
+    env: {
+      ...withoutSecrets(process.env),
+      FEED: options.feed,
+      REDIS_KEY_PREFIX: options.prefix,
+      ...(options.secret === undefined ? {} : { SESSION_SECRET: options.secret }),
+      LOG_LEVEL: 'warn',
+      VOTES_PER_SECOND: '0',
+      ...options.env,
+    },
+  };
 }
-
-/** Every process started here and not yet gone, so a suite can always clean up, also after a failure. */
-const running = new Set<ServerProcess>();
-
-export async function killAllServerProcesses(): Promise<void> {
-  await Promise.all([...running].map((server) => server.kill()));
-}
-
-// A crashed test runner must not leave servers behind either.
-process.once('exit', () => {
-  for (const server of running) {
-    try {
-      if (server.pid !== undefined) process.kill(server.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-});
 
 /** The runner's environment without what would change how the test talks to the server (its own secret, a metrics token). */
 function withoutSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {

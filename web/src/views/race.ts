@@ -1,8 +1,8 @@
-import type { RaceVote } from '../../../src/client/race.ts';
 import { TRANSPORT_LABELS } from '../../../src/client/registry.ts';
 import type { TransportName } from '../../../src/client/types.ts';
 import { h, setText } from '../dom.ts';
 import { formatMs } from '../format.ts';
+import type { RaceVote } from '../models/race.ts';
 import type { RaceController } from '../race-controller.ts';
 
 /** The delay axis: log scale from 0 to 10 s, so 2 ms and 800 ms both have room. */

@@ -1,10 +1,10 @@
-import type { RunningPercentiles } from '../../../src/client/stats.ts';
 import { TRANSPORT_LABELS } from '../../../src/client/registry.ts';
 import type { TransportName } from '../../../src/client/types.ts';
 import type { TransportCounters } from '../api.ts';
 import { h, setText } from '../dom.ts';
 import { formatBytes, formatCount, formatMs } from '../format.ts';
 import type { PageTotals } from '../live-feed.ts';
+import type { RunningPercentiles } from '../models/stats.ts';
 
 export interface WireSnapshot {
   transport: TransportName;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ClockOffset } from '../../src/client/clock-offset.ts';
-import { UpdateLatency } from '../../src/client/latency.ts';
-import { vote } from './fixtures.ts';
+import { ClockOffset } from '../../web/src/models/clock-offset.ts';
+import { UpdateLatency } from '../../web/src/models/latency.ts';
+import { vote } from '../client/fixtures.ts';
 
 describe('UpdateLatency', () => {
   it('times an own vote from the click, matched by voteId, even before the POST answered', () => {

@@ -1,3 +1,5 @@
+import { percentile } from '../../../src/client/statistics.ts';
+
 /**
  * Running percentiles over the most recent samples. A window (not all-time) keeps the numbers
  * responsive when the user changes the polling interval; sorting a few hundred numbers per read is
@@ -30,7 +32,7 @@ export class RunningPercentiles {
     this.#total += 1;
   }
 
-  /** Nearest-rank percentile (p in (0, 100]) of the window, or undefined when it is empty. */
+  /** Nearest-rank percentile (p from 0 to 100, statistics.ts) of the window, or undefined when it is empty. */
   percentile(p: number): number | undefined {
     return percentile(this.#samples, p);
   }
@@ -43,12 +45,4 @@ export class RunningPercentiles {
     this.#samples.length = 0;
     this.#total = 0;
   }
-}
-
-/** Nearest-rank: the smallest sample such that at least p% of the samples are <= it. */
-export function percentile(samples: readonly number[], p: number): number | undefined {
-  if (samples.length === 0) return undefined;
-  const sorted = [...samples].sort((a, b) => a - b);
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
 }

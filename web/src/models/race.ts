@@ -1,8 +1,8 @@
-import type { Snapshot, VoteEvent } from '../feed/types.ts';
+import type { Snapshot, VoteEvent } from '../../../src/feed/types.ts';
 import { ClockOffset } from './clock-offset.ts';
-import type { Applied } from './cursor.ts';
+import type { Applied } from '../../../src/client/cursor.ts';
 import { RunningPercentiles } from './stats.ts';
-import type { TransportName, WireRecord } from './types.ts';
+import type { TransportName, WireRecord } from '../../../src/client/types.ts';
 
 /** One vote as the race saw it: when it was cast and when each lane got it. */
 export interface RaceVote {

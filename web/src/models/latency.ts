@@ -1,4 +1,4 @@
-import type { VoteEvent } from '../feed/types.ts';
+import type { VoteEvent } from '../../../src/feed/types.ts';
 import { ClockOffset } from './clock-offset.ts';
 
 /** One measured update: "own" = click to seeing it (via voteId), "others" = votedAt to seeing it. */

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { CursorTracker } from '../../src/client/cursor.ts';
-import { RaceModel } from '../../src/client/race.ts';
 import type { TransportName } from '../../src/client/types.ts';
 import type { Snapshot, VoteEvent } from '../../src/feed/types.ts';
-import { snapshot, vote } from './fixtures.ts';
+import { snapshot, vote } from '../client/fixtures.ts';
+import { RaceModel } from '../../web/src/models/race.ts';
 
 const LANES: TransportName[] = ['polling', 'websocket'];
 
