@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ProtocolError } from '../../src/client/decode.ts';
 import { SseClient } from '../../src/client/sse-client.ts';
 import type { ClientEnvironment, FeedClientHandlers, ConnectionStatus } from '../../src/client/types.ts';
 import { WebSocketClient } from '../../src/client/websocket-client.ts';
@@ -33,6 +34,9 @@ class FakeSocket {
   }
   frame(value: unknown): void {
     this.onmessage?.({ data: JSON.stringify(value) });
+  }
+  raw(data: unknown): void {
+    this.onmessage?.({ data });
   }
   drop(code: number, reason = ''): void {
     this.readyState = 3;
@@ -72,12 +76,18 @@ class FakeEventSource {
 function recorder() {
   const got: string[] = [];
   const statuses: ConnectionStatus[] = [];
+  const notes: string[] = [];
+  const protocolErrors: ProtocolError[] = [];
   const handlers: FeedClientHandlers = {
     onSnapshot: (s, _t, reason) => got.push(`snapshot ${s.seq} ${reason}`),
     onEvent: (e) => got.push(`vote ${e.seq}`),
     onStatus: (s) => statuses.push(s),
+    onWire: (record) => {
+      if (record.note !== undefined) notes.push(record.note);
+    },
+    onProtocolError: (error) => protocolErrors.push(error),
   };
-  return { got, statuses, handlers };
+  return { got, statuses, notes, protocolErrors, handlers };
 }
 
 describe('WebSocketClient', () => {
@@ -137,6 +147,60 @@ describe('WebSocketClient', () => {
     expect(got).toEqual(['snapshot 2 initial']);
     client.stop();
   });
+
+  it('reports a frame that breaks the contract, drops the socket and reconnects from the last seq delivered', () => {
+    FakeSocket.made = [];
+    const timers = new ManualTimers();
+    const { got, statuses, protocolErrors, handlers } = recorder();
+    const env = fakeEnvironment(timers, { WebSocket: FakeSocket as unknown as ClientEnvironment['WebSocket'] });
+    const client = new WebSocketClient(env, handlers, { backoff: { random: () => 0 } });
+    client.start(4);
+    const first = FakeSocket.made[0];
+    first?.open();
+    first?.frame(vote(5, 'a', 1));
+    first?.frame({ ...vote(6, 'a', 2), count: '2' });
+    expect(protocolErrors).toHaveLength(1);
+    expect(protocolErrors[0]).toMatchObject({ source: 'ws frame', expected: 'ServerFrame' });
+    expect(client.protocolErrors).toBe(1);
+    expect(first?.closedWith).toBe(1000);
+    expect(statuses).toEqual(['connecting', 'open', 'reconnecting']);
+    // Whatever the old socket still says is not listened to.
+    first?.frame(vote(6, 'a', 2));
+    timers.advance(125);
+    const second = FakeSocket.made[1];
+    expect(second?.url).toBe('ws://votewire.test/api/ws?since=5');
+    second?.open();
+    second?.raw(new ArrayBuffer(4)); // a binary frame is not in the contract either
+    expect(protocolErrors[1]?.problem).toBe('not text');
+    timers.advance(250);
+    const third = FakeSocket.made[2];
+    expect(third?.url).toBe('ws://votewire.test/api/ws?since=5');
+    third?.open();
+    third?.frame(vote(6, 'a', 2));
+    expect(got).toEqual(['vote 5', 'vote 6']);
+    expect(statuses.at(-1)).toBe('open');
+    client.stop();
+  });
+
+  it('notes an error frame and keeps the socket: the server refused a vote, the feed is fine', () => {
+    FakeSocket.made = [];
+    const { got, notes, protocolErrors, handlers } = recorder();
+    const env = fakeEnvironment(new ManualTimers(), { WebSocket: FakeSocket as unknown as ClientEnvironment['WebSocket'] });
+    const client = new WebSocketClient(env, handlers);
+    client.start(1);
+    FakeSocket.made[0]?.open();
+    FakeSocket.made[0]?.frame({ type: 'error', error: 'unknown_candidate', message: 'No candidate "z"' });
+    FakeSocket.made[0]?.frame(vote(2, 'a', 1));
+    expect(notes).toContain('unknown_candidate: No candidate "z"');
+    expect(protocolErrors).toEqual([]);
+    expect(FakeSocket.made).toHaveLength(1);
+    expect(FakeSocket.made[0]?.closedWith).toBeUndefined();
+    expect(got).toEqual(['vote 2']);
+    // An error frame with a code outside the contract is a broken contract.
+    FakeSocket.made[0]?.frame({ type: 'error', error: 'teapot', message: 'short and stout' });
+    expect(protocolErrors).toHaveLength(1);
+    client.stop();
+  });
 });
 
 describe('SseClient', () => {
@@ -163,5 +227,33 @@ describe('SseClient', () => {
     expect(got).toEqual(['vote 10', 'vote 11']);
     client.stop();
     expect(FakeEventSource.made[1]?.closed).toBe(true);
+  });
+
+  it('reports an event that breaks the contract and reconnects itself from the last seq delivered, not from its Last-Event-ID', () => {
+    FakeEventSource.made = [];
+    const timers = new ManualTimers();
+    const { got, protocolErrors, handlers } = recorder();
+    const env = fakeEnvironment(timers, { EventSource: FakeEventSource as unknown as ClientEnvironment['EventSource'] });
+    const client = new SseClient(env, handlers, { backoff: { random: () => 0 } });
+    client.start(9);
+    const first = FakeEventSource.made[0];
+    first?.onopen?.();
+    first?.emit('vote', vote(10, 'b', 1));
+    first?.emit('vote', { type: 'vote', seq: 11 });
+    expect(protocolErrors).toHaveLength(1);
+    expect(protocolErrors[0]).toMatchObject({ source: 'sse event (vote)', expected: 'VoteEvent' });
+    expect(first?.closed).toBe(true);
+    first?.emit('snapshot', { ...snapshot(12), candidates: 'none' }); // closed: not listened to any more
+    expect(protocolErrors).toHaveLength(1);
+    timers.advance(125);
+    const second = FakeEventSource.made[1];
+    expect(second?.url).toBe('http://votewire.test/api/sse?since=10');
+    second?.emit('snapshot', { ...snapshot(12), candidates: 'none' });
+    expect(protocolErrors[1]).toMatchObject({ source: 'sse event (snapshot)', expected: 'Snapshot' });
+    timers.advance(250);
+    FakeEventSource.made[2]?.emit('vote', vote(11, 'b', 2));
+    expect(got).toEqual(['vote 10', 'vote 11']);
+    expect(client.protocolErrors).toBe(2);
+    client.stop();
   });
 });
