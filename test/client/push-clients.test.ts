@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ProtocolError } from '../../src/client/decode.ts';
 import { SseClient } from '../../src/client/sse-client.ts';
-import type { ClientEnvironment, FeedClientHandlers, ConnectionStatus } from '../../src/client/types.ts';
+import type { ClientEnvironment, ConnectionStatus, FeedClientHandlers, FeedClientOptions } from '../../src/client/types.ts';
 import { WebSocketClient } from '../../src/client/websocket-client.ts';
 import { fakeEnvironment, ManualTimers } from './fake-env.ts';
 import { snapshot, vote } from './fixtures.ts';
@@ -90,13 +90,24 @@ function recorder() {
   return { got, statuses, notes, protocolErrors, handlers };
 }
 
+/** A client over the fakes above, with manual timers and a backoff without jitter (125 ms, 250 ms, ...). */
+function setup<C>(parts: Partial<ClientEnvironment>, make: (env: ClientEnvironment, handlers: FeedClientHandlers, options: FeedClientOptions) => C) {
+  FakeSocket.made = [];
+  FakeEventSource.made = [];
+  const timers = new ManualTimers();
+  const recorded = recorder();
+  const client = make(fakeEnvironment(timers, parts), recorded.handlers, { backoff: { random: () => 0 } });
+  return { timers, client, ...recorded };
+}
+
+const webSocketClient = () =>
+  setup({ WebSocket: FakeSocket as unknown as ClientEnvironment['WebSocket'] }, (env, handlers, options) => new WebSocketClient(env, handlers, options));
+const sseClient = () =>
+  setup({ EventSource: FakeEventSource as unknown as ClientEnvironment['EventSource'] }, (env, handlers, options) => new SseClient(env, handlers, options));
+
 describe('WebSocketClient', () => {
   it('connects with ?since= when it holds a cursor, and reconnects from its latest seq after a drop', () => {
-    FakeSocket.made = [];
-    const timers = new ManualTimers();
-    const { got, statuses, handlers } = recorder();
-    const env = fakeEnvironment(timers, { WebSocket: FakeSocket as unknown as ClientEnvironment['WebSocket'] });
-    const client = new WebSocketClient(env, handlers, { backoff: { random: () => 0 } });
+    const { timers, client, got, statuses } = webSocketClient();
     client.start(4);
     expect(FakeSocket.made[0]?.url).toBe('ws://votewire.test/api/ws?since=4');
     FakeSocket.made[0]?.open();
@@ -114,11 +125,7 @@ describe('WebSocketClient', () => {
   });
 
   it('takes a snapshot below its seq on the open socket (the feed started over) as a resync, and follows the new history from it', () => {
-    FakeSocket.made = [];
-    const timers = new ManualTimers();
-    const { got, handlers } = recorder();
-    const env = fakeEnvironment(timers, { WebSocket: FakeSocket as unknown as ClientEnvironment['WebSocket'] });
-    const client = new WebSocketClient(env, handlers, { backoff: { random: () => 0 } });
+    const { timers, client, got } = webSocketClient();
     client.start(1276);
     FakeSocket.made[0]?.open();
     FakeSocket.made[0]?.frame(vote(1277, 'a', 700));
@@ -133,10 +140,7 @@ describe('WebSocketClient', () => {
   });
 
   it('without a cursor, the first frame is the baseline snapshot; votes can go out on the socket', () => {
-    FakeSocket.made = [];
-    const { got, handlers } = recorder();
-    const env = fakeEnvironment(new ManualTimers(), { WebSocket: FakeSocket as unknown as ClientEnvironment['WebSocket'] });
-    const client = new WebSocketClient(env, handlers);
+    const { client, got } = webSocketClient();
     client.start(undefined);
     expect(FakeSocket.made[0]?.url).toBe('ws://votewire.test/api/ws');
     expect(client.sendVote('a', 'v1')).toBe(false); // not open yet
@@ -149,11 +153,7 @@ describe('WebSocketClient', () => {
   });
 
   it('reports a frame that breaks the contract, drops the socket and reconnects from the last seq delivered', () => {
-    FakeSocket.made = [];
-    const timers = new ManualTimers();
-    const { got, statuses, protocolErrors, handlers } = recorder();
-    const env = fakeEnvironment(timers, { WebSocket: FakeSocket as unknown as ClientEnvironment['WebSocket'] });
-    const client = new WebSocketClient(env, handlers, { backoff: { random: () => 0 } });
+    const { timers, client, got, statuses, protocolErrors } = webSocketClient();
     client.start(4);
     const first = FakeSocket.made[0];
     first?.open();
@@ -183,10 +183,7 @@ describe('WebSocketClient', () => {
   });
 
   it('notes an error frame and keeps the socket: the server refused a vote, the feed is fine', () => {
-    FakeSocket.made = [];
-    const { got, notes, protocolErrors, handlers } = recorder();
-    const env = fakeEnvironment(new ManualTimers(), { WebSocket: FakeSocket as unknown as ClientEnvironment['WebSocket'] });
-    const client = new WebSocketClient(env, handlers);
+    const { client, got, notes, protocolErrors } = webSocketClient();
     client.start(1);
     FakeSocket.made[0]?.open();
     FakeSocket.made[0]?.frame({ type: 'error', error: 'unknown_candidate', message: 'No candidate "z"' });
@@ -205,11 +202,7 @@ describe('WebSocketClient', () => {
 
 describe('SseClient', () => {
   it('hands the cursor over in ?since=, leaves transient errors to the browser, and reconnects itself only when it gave up', () => {
-    FakeEventSource.made = [];
-    const timers = new ManualTimers();
-    const { got, statuses, handlers } = recorder();
-    const env = fakeEnvironment(timers, { EventSource: FakeEventSource as unknown as ClientEnvironment['EventSource'] });
-    const client = new SseClient(env, handlers, { backoff: { random: () => 0 } });
+    const { timers, client, got, statuses } = sseClient();
     client.start(9);
     const first = FakeEventSource.made[0];
     expect(first?.url).toBe('http://votewire.test/api/sse?since=9');
@@ -230,11 +223,7 @@ describe('SseClient', () => {
   });
 
   it('reports an event that breaks the contract and reconnects itself from the last seq delivered, not from its Last-Event-ID', () => {
-    FakeEventSource.made = [];
-    const timers = new ManualTimers();
-    const { got, protocolErrors, handlers } = recorder();
-    const env = fakeEnvironment(timers, { EventSource: FakeEventSource as unknown as ClientEnvironment['EventSource'] });
-    const client = new SseClient(env, handlers, { backoff: { random: () => 0 } });
+    const { timers, client, got, protocolErrors } = sseClient();
     client.start(9);
     const first = FakeEventSource.made[0];
     first?.onopen?.();
