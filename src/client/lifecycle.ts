@@ -1,5 +1,6 @@
-import type { Snapshot, VoteEvent } from '../feed/types.ts';
+import { ErrorBody, type Snapshot, type VoteEvent } from '../contract.ts';
 import { Backoff } from './backoff.ts';
+import { decodeJson, ProtocolError } from './decode.ts';
 import { describeError, isAbort, timersOf, type Timers } from './runtime.ts';
 import type {
   ClientEnvironment,
@@ -31,6 +32,7 @@ export abstract class ClientLifecycle implements FeedClient {
   #generation = 0;
   #timer: unknown;
   #status: ConnectionStatus | undefined;
+  #protocolErrors = 0;
 
   constructor(env: ClientEnvironment & ClientHooks, handlers: FeedClientHandlers, options: FeedClientOptions = {}) {
     this.env = env;
@@ -42,6 +44,11 @@ export abstract class ClientLifecycle implements FeedClient {
 
   get running(): boolean {
     return this.#running;
+  }
+
+  /** How many answers or frames broke the contract since this client was made. */
+  get protocolErrors(): number {
+    return this.#protocolErrors;
   }
 
   start(since: number | undefined): void {
@@ -102,6 +109,26 @@ export abstract class ClientLifecycle implements FeedClient {
       return undefined;
     }
     return this.isCurrent(generation) ? { status, body } : undefined;
+  }
+
+  /**
+   * Something the server sent broke the contract: count it, report it, drop the connection and reconnect
+   * from the cursor with backoff. Whatever came after it on the same connection is not trusted either; the
+   * reconnect's `since` asks for it again.
+   */
+  protected rejectAnswer(generation: number, error: ProtocolError): void {
+    if (!this.isCurrent(generation)) return;
+    this.#protocolErrors += 1;
+    this.handlers.onProtocolError?.(error, this.transport);
+    if (!this.isCurrent(generation)) return; // the handler stopped or restarted us
+    this.disconnect();
+    this.retryLater(generation, error.message);
+  }
+
+  /** "GET /api/ballot answered 503 (shutting_down: ...)": the status, and the error body when it is one. */
+  protected describeAnswer(label: string, status: number, body: string): string {
+    const error = decodeJson(ErrorBody, body, label);
+    return error instanceof ProtocolError ? `${label} answered ${status}` : `${label} answered ${status} (${error.error}: ${error.message})`;
   }
 
   /** A success after failures: the next failure starts the backoff over. */

@@ -1,5 +1,5 @@
-import type { Snapshot, VoteEvent } from '../feed/types.ts';
-import { isSnapshot } from './polling-client.ts';
+import { LongPollAnswer } from '../contract.ts';
+import { decodeJson, ProtocolError } from './decode.ts';
 import { ClientLifecycle } from './lifecycle.ts';
 import { byteLength, describeError, httpUrl, randomId } from './runtime.ts';
 
@@ -48,9 +48,10 @@ export class LongPollingClient extends ClientLifecycle {
     if (status === 204) {
       this.wire({ what: 'GET /api/long-poll', status, bytesIn: 0, bytesOut: 0, empty: true, events: 0 });
     } else if (status === 200) {
-      const answer = parseAnswer(body);
-      if (answer === undefined) {
-        this.retryLater(generation, 'GET /api/long-poll: unexpected body');
+      const answer = decodeJson(LongPollAnswer, body, 'GET /api/long-poll');
+      if (answer instanceof ProtocolError) {
+        this.wire({ what: 'GET /api/long-poll', status, bytesIn: byteLength(body), bytesOut: 0, empty: true, note: answer.problem });
+        this.rejectAnswer(generation, answer);
         return;
       }
       const events = 'events' in answer ? answer.events.length : 0;
@@ -64,7 +65,7 @@ export class LongPollingClient extends ClientLifecycle {
       return;
     } else {
       this.wire({ what: 'GET /api/long-poll', status, bytesIn: byteLength(body), bytesOut: 0, empty: true });
-      this.retryLater(generation, `GET /api/long-poll answered ${status}`);
+      this.retryLater(generation, this.describeAnswer('GET /api/long-poll', status, body));
       return;
     }
     this.#justRenewed = false;
@@ -81,19 +82,5 @@ export class LongPollingClient extends ClientLifecycle {
     }
     this.#justRenewed = true;
     if (this.isCurrent(generation)) this.connect(generation);
-  }
-}
-
-type LongPollAnswer = { events: VoteEvent[] } | { snapshot: Snapshot };
-
-function parseAnswer(text: string): LongPollAnswer | undefined {
-  try {
-    const value = JSON.parse(text) as Record<string, unknown> | null;
-    if (value === null || typeof value !== 'object') return undefined;
-    if (Array.isArray(value.events)) return { events: value.events as VoteEvent[] };
-    if (isSnapshot(value.snapshot)) return { snapshot: value.snapshot };
-    return undefined;
-  } catch {
-    return undefined;
   }
 }

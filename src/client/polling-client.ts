@@ -1,4 +1,5 @@
-import type { Snapshot } from '../feed/types.ts';
+import { Snapshot } from '../contract.ts';
+import { decodeJson, ProtocolError } from './decode.ts';
 import { ClientLifecycle } from './lifecycle.ts';
 import { byteLength, httpUrl } from './runtime.ts';
 
@@ -44,9 +45,10 @@ export class PollingClient extends ClientLifecycle {
     if (status === 304) {
       this.wire({ what: 'GET /api/ballot', status, bytesIn: 0, bytesOut: 0, empty: true, events: 0 });
     } else if (status === 200) {
-      const snapshot = parseSnapshot(body);
-      if (snapshot === undefined) {
-        this.retryLater(generation, 'GET /api/ballot: the body is not a snapshot');
+      const snapshot = decodeJson(Snapshot, body, 'GET /api/ballot');
+      if (snapshot instanceof ProtocolError) {
+        this.wire({ what: 'GET /api/ballot', status, bytesIn: byteLength(body), bytesOut: 0, empty: true, note: snapshot.problem });
+        this.rejectAnswer(generation, snapshot);
         return;
       }
       const previous = this.seq;
@@ -57,25 +59,11 @@ export class PollingClient extends ClientLifecycle {
       this.handlers.onSnapshot(snapshot, this.transport, previous === undefined ? 'initial' : 'poll');
     } else {
       this.wire({ what: 'GET /api/ballot', status, bytesIn: byteLength(body), bytesOut: 0, empty: true });
-      this.retryLater(generation, `GET /api/ballot answered ${status}`);
+      this.retryLater(generation, this.describeAnswer('GET /api/ballot', status, body));
       return;
     }
     this.markOpen();
     const elapsed = this.env.now() - startedAt;
     this.after(generation, Math.max(0, this.intervalMs - elapsed), () => this.connect(generation));
   }
-}
-
-export function parseSnapshot(text: string): Snapshot | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return isSnapshot(value) ? value : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-export function isSnapshot(value: unknown): value is Snapshot {
-  const v = value as Partial<Snapshot> | null;
-  return typeof v === 'object' && v !== null && typeof v.seq === 'number' && Array.isArray(v.candidates);
 }

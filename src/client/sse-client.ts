@@ -1,4 +1,5 @@
-import type { Snapshot, VoteEvent } from '../feed/types.ts';
+import { Snapshot, VoteEvent } from '../contract.ts';
+import { decodeJson, ProtocolError } from './decode.ts';
 import { ClientLifecycle } from './lifecycle.ts';
 import { byteLength, httpUrl } from './runtime.ts';
 import type { EventSourceLike } from './types.ts';
@@ -27,24 +28,34 @@ export class SseClient extends ClientLifecycle {
       return;
     }
     this.#source = source;
+    // A stream this client closed (after a bad event) says nothing more, whatever is still queued on it.
+    const live = (): boolean => this.isCurrent(generation) && this.#source === source;
     this.wire({ what: `GET /api/sse${query}`, bytesIn: 0, bytesOut: 0, empty: true, events: 0 });
     source.onopen = () => {
-      if (this.isCurrent(generation)) this.markOpen();
+      if (live()) this.markOpen();
     };
     source.addEventListener('snapshot', (message: MessageEvent) => {
-      if (!this.isCurrent(generation)) return;
-      const snapshot = parse<Snapshot>(message.data);
+      if (!live()) return;
+      const snapshot = decodeJson(Snapshot, message.data, 'sse event (snapshot)');
+      if (snapshot instanceof ProtocolError) {
+        this.#reject(generation, snapshot, message.data);
+        return;
+      }
       this.wire({ what: 'sse event (snapshot)', bytesIn: byteLength(String(message.data)), bytesOut: 0, empty: false, events: 0 });
-      if (snapshot !== undefined) this.deliverSnapshot(snapshot);
+      this.deliverSnapshot(snapshot);
     });
     source.addEventListener('vote', (message: MessageEvent) => {
-      if (!this.isCurrent(generation)) return;
-      const event = parse<VoteEvent>(message.data);
+      if (!live()) return;
+      const event = decodeJson(VoteEvent, message.data, 'sse event (vote)');
+      if (event instanceof ProtocolError) {
+        this.#reject(generation, event, message.data);
+        return;
+      }
       this.wire({ what: 'sse event (vote)', bytesIn: byteLength(String(message.data)), bytesOut: 0, empty: false, events: 1 });
-      if (event !== undefined) this.deliverEvent(event);
+      this.deliverEvent(event);
     });
     source.onerror = () => {
-      if (!this.isCurrent(generation)) return;
+      if (!live()) return;
       if (source.readyState === CLOSED) {
         source.close();
         this.#source = undefined;
@@ -60,13 +71,13 @@ export class SseClient extends ClientLifecycle {
     this.#source?.close();
     this.#source = undefined;
   }
-}
 
-function parse<T>(data: unknown): T | undefined {
-  if (typeof data !== 'string') return undefined;
-  try {
-    return JSON.parse(data) as T;
-  } catch {
-    return undefined;
+  /**
+   * A bad event ends this stream: the browser's own reconnect would send the bad event's id as
+   * Last-Event-ID and so skip it, while ours resumes from the last seq delivered.
+   */
+  #reject(generation: number, error: ProtocolError, data: unknown): void {
+    this.wire({ what: error.source, bytesIn: byteLength(String(data)), bytesOut: 0, empty: true, note: error.problem });
+    this.rejectAnswer(generation, error);
   }
 }

@@ -1,5 +1,6 @@
 import type { Snapshot, VoteEvent } from '../feed/types.ts';
 import { CursorTracker, type Applied } from './cursor.ts';
+import type { ProtocolError } from './decode.ts';
 import type {
   ConnectionStatus,
   FeedClient,
@@ -19,6 +20,8 @@ export interface SubscriptionListener {
   onEvent?(event: VoteEvent, transport: TransportName, applied: Applied, at: number): void;
   onWire?(record: WireRecord): void;
   onStatus?(status: ConnectionStatus, transport: TransportName, detail?: string, reconnect?: ReconnectInfo): void;
+  /** The server sent something the contract does not allow; the client reconnects from its cursor. */
+  onProtocolError?(error: ProtocolError, transport: TransportName): void;
   /** After every delivery that was applied (counts or integrity counters may have changed). */
   onChange?(tracker: CursorTracker): void;
 }
@@ -105,6 +108,9 @@ export class FeedSubscription {
       },
       onStatus: (status, detail, reconnect) => {
         if (isCurrent()) this.#listener.onStatus?.(status, name, detail, reconnect);
+      },
+      onProtocolError: (error, transport) => {
+        if (isCurrent()) this.#listener.onProtocolError?.(error, transport);
       },
     };
     self = this.#factory(name, handlers, options);

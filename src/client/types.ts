@@ -4,7 +4,8 @@
  * directly: the environment (fetch, WebSocket, EventSource, clock) is injected, so the same code runs
  * in Chromium and, with `ws`/undici/eventsource, in Node.
  */
-import type { Snapshot, VoteEvent } from '../feed/types.ts';
+import type { Snapshot, VoteEvent } from '../contract.ts';
+import type { ProtocolError } from './decode.ts';
 
 export type TransportName = 'polling' | 'long-polling' | 'websocket' | 'sse';
 
@@ -58,6 +59,11 @@ export interface FeedClientHandlers {
   onWire?(record: WireRecord): void;
   /** "connecting" | "open" | "reconnecting" | "closed", with an error text when there is one. */
   onStatus?(status: ConnectionStatus, detail?: string, reconnect?: ReconnectInfo): void;
+  /**
+   * The server sent something the contract does not allow (src/contract.ts). The client drops it and
+   * reconnects from its cursor with backoff, so this is followed by `onStatus("reconnecting", message)`.
+   */
+  onProtocolError?(error: ProtocolError, transport: TransportName): void;
 }
 
 export type ConnectionStatus = 'connecting' | 'open' | 'reconnecting' | 'closed';

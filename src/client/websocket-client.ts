@@ -1,4 +1,5 @@
-import type { Snapshot, VoteEvent } from '../feed/types.ts';
+import { ServerFrame, type VoteFrame } from '../contract.ts';
+import { decodeJson, ProtocolError } from './decode.ts';
 import { ClientLifecycle } from './lifecycle.ts';
 import { byteLength, wsUrl } from './runtime.ts';
 import type { VoteSender } from './types.ts';
@@ -31,7 +32,7 @@ export class WebSocketClient extends ClientLifecycle implements VoteSender {
       if (this.isCurrent(generation)) this.markOpen();
     };
     socket.onmessage = (message: MessageEvent) => {
-      if (this.isCurrent(generation)) this.#onFrame(message.data);
+      if (this.isCurrent(generation)) this.#onFrame(generation, message.data);
     };
     socket.onclose = (close: CloseEvent) => {
       if (!this.isCurrent(generation)) return;
@@ -59,34 +60,34 @@ export class WebSocketClient extends ClientLifecycle implements VoteSender {
   sendVote(candidateId: string, voteId?: string): boolean {
     const socket = this.#socket;
     if (socket === undefined || socket.readyState !== OPEN) return false;
-    const frame = JSON.stringify(voteId === undefined ? { type: 'vote', candidateId } : { type: 'vote', candidateId, voteId });
+    const vote: VoteFrame = voteId === undefined ? { type: 'vote', candidateId } : { type: 'vote', candidateId, voteId };
+    const frame = JSON.stringify(vote);
     socket.send(frame);
     this.wire({ what: 'ws frame out (vote)', bytesIn: 0, bytesOut: byteLength(frame), empty: false });
     return true;
   }
 
-  #onFrame(data: unknown): void {
-    if (typeof data !== 'string') {
-      this.wire({ what: 'ws frame', bytesIn: 0, bytesOut: 0, empty: true, note: 'unexpected binary frame' });
+  #onFrame(generation: number, data: unknown): void {
+    const bytesIn = typeof data === 'string' ? byteLength(data) : 0;
+    const frame = decodeJson(ServerFrame, data, 'ws frame');
+    if (frame instanceof ProtocolError) {
+      this.wire({ what: 'ws frame', bytesIn, bytesOut: 0, empty: true, note: frame.problem });
+      this.rejectAnswer(generation, frame);
       return;
     }
-    let frame: { type?: unknown; error?: unknown; message?: unknown };
-    try {
-      frame = JSON.parse(data) as typeof frame;
-    } catch {
-      this.wire({ what: 'ws frame', bytesIn: byteLength(data), bytesOut: 0, empty: true, note: 'not JSON' });
-      return;
-    }
-    const bytesIn = byteLength(data);
-    if (frame.type === 'vote') {
-      this.wire({ what: 'ws frame (vote)', bytesIn, bytesOut: 0, empty: false, events: 1 });
-      this.deliverEvent(frame as VoteEvent);
-    } else if (frame.type === 'snapshot') {
-      this.wire({ what: 'ws frame (snapshot)', bytesIn, bytesOut: 0, empty: false, events: 0 });
-      this.deliverSnapshot(frame as Snapshot);
-    } else {
-      const note = frame.type === 'error' ? `${String(frame.error)}: ${String(frame.message)}` : 'unknown frame';
-      this.wire({ what: `ws frame (${String(frame.type)})`, bytesIn, bytesOut: 0, empty: true, note });
+    switch (frame.type) {
+      case 'vote':
+        this.wire({ what: 'ws frame (vote)', bytesIn, bytesOut: 0, empty: false, events: 1 });
+        this.deliverEvent(frame);
+        break;
+      case 'snapshot':
+        this.wire({ what: 'ws frame (snapshot)', bytesIn, bytesOut: 0, empty: false, events: 0 });
+        this.deliverSnapshot(frame);
+        break;
+      case 'error':
+        // The server refused one of our vote frames; the feed itself is fine.
+        this.wire({ what: 'ws frame (error)', bytesIn, bytesOut: 0, empty: true, note: `${frame.error}: ${frame.message}` });
+        break;
     }
   }
 }

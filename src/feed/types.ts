@@ -1,41 +1,10 @@
 /**
- * The wire types of the vote feed (see docs/protocol.md, "Data types").
- * These are plain data: the domain, every transport, the demo and the bench share them.
+ * The types the feed works with. The wire types (see docs/protocol.md, "Data types") are defined once, as
+ * schemas, in src/contract.ts; they are re-exported here for the feed and the transports.
  */
+import type { VoteEvent } from '../contract.ts';
 
-export interface CandidateInfo {
-  id: string;
-  name: string;
-}
-
-export interface Candidate extends CandidateInfo {
-  count: number;
-}
-
-export interface Snapshot {
-  type: 'snapshot';
-  seq: number;
-  candidates: Candidate[];
-  /** Server time (ms since the epoch, fractional) when the snapshot was taken. */
-  at: number;
-}
-
-export interface VoteEvent {
-  type: 'vote';
-  seq: number;
-  candidateId: string;
-  /** The candidate's count after this vote. */
-  count: number;
-  /** Server time (ms since the epoch, fractional) when the vote was accepted. */
-  votedAt: number;
-  voteId?: string;
-}
-
-export interface ErrorBody {
-  /** A stable machine code, e.g. "unknown_candidate". */
-  error: string;
-  message: string;
-}
+export type { Candidate, CandidateInfo, ErrorBody, Snapshot, VoteEvent } from '../contract.ts';
 
 /**
  * A vote event as the feed hands it to transports: the event and its JSON text, serialized once

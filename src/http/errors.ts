@@ -1,13 +1,13 @@
 import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ErrorBody } from '../feed/types.ts';
+import type { ErrorBody, ErrorCode } from '../contract.ts';
 
 /** An error the routes throw on purpose: it carries its status and stable code. */
 export class HttpError extends Error {
   readonly statusCode: number;
-  readonly code: string;
-  constructor(statusCode: number, code: string, message: string) {
+  readonly code: ErrorCode;
+  constructor(statusCode: number, code: ErrorCode, message: string) {
     super(message);
     this.name = 'HttpError';
     this.statusCode = statusCode;
@@ -16,7 +16,7 @@ export class HttpError extends Error {
 }
 
 /** Fastify's own error codes, mapped to the stable codes of our `Error` body. */
-const FASTIFY_CODES: Record<string, [number, string]> = {
+const FASTIFY_CODES: Record<string, [number, ErrorCode]> = {
   FST_ERR_CTP_BODY_TOO_LARGE: [413, 'body_too_large'],
   FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'unsupported_media_type'],
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'bad_content_length'],
@@ -31,7 +31,7 @@ const FASTIFY_CODES: Record<string, [number, string]> = {
  * except on a WebSocket upgrade request: its socket left the HTTP server when the upgrade began, so it is
  * closed here once the answer is out.
  */
-export function sendErrorAndClose(reply: FastifyReply, statusCode: number, code: string, message: string): FastifyReply {
+export function sendErrorAndClose(reply: FastifyReply, statusCode: number, code: ErrorCode, message: string): FastifyReply {
   reply.header('connection', 'close');
   if (reply.request.headers.upgrade !== undefined) {
     const socket = reply.request.raw.socket;
@@ -41,16 +41,32 @@ export function sendErrorAndClose(reply: FastifyReply, statusCode: number, code:
 }
 
 /**
- * The code of an error that came with a status only (from a library such as @fastify/static): the status's
- * reason phrase in snake_case, e.g. 403 `forbidden`, 416 `range_not_satisfiable`.
+ * The code of each 4xx that a library may answer with on its own (@fastify/static: 400, 403, 404, 412, 416;
+ * Fastify: 414), and of the ones it shares with our own answers. Any other 4xx is `bad_request`: the list of
+ * codes stays closed (see `ErrorCode`), whatever status a library comes up with.
  */
-export function codeForStatus(status: number): string {
-  if (status === 429) return 'rate_limited';
-  const phrase = STATUS_CODES[status];
-  return phrase === undefined ? 'bad_request' : phrase.toLowerCase().replace(/[^a-z0-9]+/g, '_');
+const CODE_FOR_STATUS: Readonly<Partial<Record<number, ErrorCode>>> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  408: 'request_timeout',
+  412: 'precondition_failed',
+  413: 'body_too_large',
+  414: 'uri_too_long',
+  415: 'unsupported_media_type',
+  416: 'range_not_satisfiable',
+  429: 'rate_limited',
+  431: 'headers_too_large',
+};
+
+/** The code of an error that came with a 4xx status only (from a library such as @fastify/static). */
+export function codeForStatus(status: number): ErrorCode {
+  return CODE_FOR_STATUS[status] ?? 'bad_request';
 }
 
-export function sendError(reply: FastifyReply, statusCode: number, code: string, message: string): FastifyReply {
+export function sendError(reply: FastifyReply, statusCode: number, code: ErrorCode, message: string): FastifyReply {
   const body: ErrorBody = { error: code, message };
   return reply.code(statusCode).header('cache-control', 'no-store').send(body);
 }
@@ -83,7 +99,7 @@ export function installErrorHandlers(app: FastifyInstance): void {
 }
 
 /** What Node's HTTP parser and request timers report, as status, stable code and message. */
-function describeClientError(error: ConnectionError): [number, string, string] {
+function describeClientError(error: ConnectionError): [number, ErrorCode, string] {
   switch (error.code) {
     case 'ERR_HTTP_REQUEST_TIMEOUT':
       return [408, 'request_timeout', 'The request (its headers, then its body) did not arrive in time'];

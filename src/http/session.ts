@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import fp from 'fastify-plugin';
-import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
+import { SessionReply, SessionRequest } from '../contract.ts';
 import { HttpError } from './errors.ts';
 
 export const SESSION_COOKIE = 'sid';
@@ -54,12 +54,6 @@ function guestName(): string {
   const [a, b, c] = randomBytes(3);
   return `${GUEST_ADJECTIVES[a! % GUEST_ADJECTIVES.length]} ${GUEST_NOUNS[b! % GUEST_NOUNS.length]} ${c! % 100}`;
 }
-
-const SessionBody = Type.Object(
-  { name: Type.Optional(Type.String({ minLength: 1, maxLength: 40 })) },
-  { additionalProperties: false },
-);
-const SessionReply = Type.Object({ userId: Type.String(), name: Type.String() });
 
 /**
  * The user of the request's signed `sid` cookie, or null. Read on demand and remembered: the polling
@@ -135,7 +129,7 @@ const sessionPlugin: FastifyPluginAsyncTypebox<SessionOptions> = async (app, opt
     typed.post(
       '/api/session',
       {
-        schema: { body: SessionBody, response: { 200: SessionReply } },
+        schema: { body: SessionRequest, response: { 200: SessionReply } },
         config: options.perMinutePerIp > 0 ? { rateLimit: { max: options.perMinutePerIp, timeWindow: 60_000 } } : {},
         // `curl -X POST /api/session` with no body at all asks for a guest: validate it as {}.
         preValidation: async function defaultEmptyBody(request) {

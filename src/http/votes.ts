@@ -1,16 +1,8 @@
-import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { VoteRequest } from '../contract.ts';
 import { FeedError } from '../feed/feed.ts';
 import { HttpError } from './errors.ts';
 import { requireUser } from './session.ts';
-
-export const VoteBody = Type.Object(
-  {
-    candidateId: Type.String({ minLength: 1, maxLength: 64 }),
-    voteId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-  },
-  { additionalProperties: false },
-);
 
 const FEED_ERROR_STATUS: Record<FeedError['code'], number> = {
   unknown_candidate: 404,
@@ -25,7 +17,8 @@ export function httpErrorFromFeed(error: unknown): unknown {
 }
 
 const votesRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  app.post('/api/votes', { schema: { body: VoteBody } }, async function castVote(request, reply) {
+  // No `response` schema: the answer is the feed's prepared JSON (a VoteReply), not serialized again.
+  app.post('/api/votes', { schema: { body: VoteRequest } }, async function castVote(request, reply) {
     const userId = requireUser(request);
     if (!(await app.voteLimiter(request))) {
       // The window is one second: a client that honours Retry-After gets in on its next try.

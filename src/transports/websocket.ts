@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { Socket } from 'node:net';
 import type { RawData, WebSocket } from 'ws';
+import type { ErrorCode } from '../contract.ts';
 import { catchUpTo, FeedError } from '../feed/feed.ts';
 import { sendError } from '../http/errors.ts';
 import { refuseForeignOrigin } from '../http/origin.ts';
@@ -57,7 +58,7 @@ const websocketTransport: FastifyPluginAsyncTypebox = async (app) => {
   }
 
   /** Error frames obey the same limit as votes: a client that floods us with bad frames and never reads is dropped. */
-  function sendErrorFrame(socket: WebSocket, error: string, message: string): void {
+  function sendErrorFrame(socket: WebSocket, error: ErrorCode, message: string): void {
     if (!peers.has(socket)) return;
     if (socket.bufferedAmount > config.wsMaxBufferedBytes) {
       dropSlowPeer(socket);

@@ -1,6 +1,6 @@
 import sjson from 'secure-json-parse';
-import { Type, type Static } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { VoteFrame, type ErrorCode, type ErrorFrame } from '../contract.ts';
 
 /** Close codes this server uses, beside the standard ones ws sends itself (1009 too big). */
 export const CloseCode = {
@@ -9,25 +9,10 @@ export const CloseCode = {
   TOO_SLOW: 4008,
 } as const;
 
-const VoteFrame = Type.Object(
-  {
-    type: Type.Literal('vote'),
-    candidateId: Type.String({ minLength: 1, maxLength: 64 }),
-    voteId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-  },
-  { additionalProperties: false },
-);
-export type VoteFrame = Static<typeof VoteFrame>;
 const checkVoteFrame = TypeCompiler.Compile(VoteFrame);
 
-export interface FrameError {
-  type: 'error';
-  error: string;
-  message: string;
-}
-
-export function errorFrame(error: string, message: string): string {
-  const frame: FrameError = { type: 'error', error, message };
+export function errorFrame(error: ErrorCode, message: string): string {
+  const frame: ErrorFrame = { type: 'error', error, message };
   return JSON.stringify(frame);
 }
 
@@ -35,7 +20,7 @@ export function errorFrame(error: string, message: string): string {
  * Parses a client's text frame into a vote, or says what is wrong with it in the shape of an
  * error frame. Keys like `__proto__` are refused rather than silently dropped.
  */
-export function parseClientFrame(text: string): { ok: true; vote: VoteFrame } | { ok: false; error: string; message: string } {
+export function parseClientFrame(text: string): { ok: true; vote: VoteFrame } | { ok: false; error: ErrorCode; message: string } {
   let value: unknown;
   try {
     value = sjson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { ProtocolError } from '../../src/client/decode.ts';
 import { LongPollingClient } from '../../src/client/long-polling-client.ts';
-import type { FeedClientHandlers, SnapshotReason } from '../../src/client/types.ts';
+import type { ConnectionStatus, FeedClientHandlers, SnapshotReason } from '../../src/client/types.ts';
 import { fakeEnvironment, ManualTimers, ScriptedFetch, settle } from './fake-env.ts';
 import { snapshot, vote } from './fixtures.ts';
 
@@ -8,14 +9,18 @@ function setup(renewSession?: () => Promise<void>) {
   const timers = new ManualTimers();
   const http = new ScriptedFetch();
   const got: string[] = [];
+  const statuses: ConnectionStatus[] = [];
+  const protocolErrors: ProtocolError[] = [];
   const handlers: FeedClientHandlers = {
     onSnapshot: (s, _t, reason?: SnapshotReason) => got.push(`snapshot ${s.seq} ${reason}`),
     onEvent: (e) => got.push(`vote ${e.seq}`),
+    onStatus: (status) => statuses.push(status),
+    onProtocolError: (error) => protocolErrors.push(error),
   };
   const env = fakeEnvironment(timers, { fetch: http.fetch, ...(renewSession ? { renewSession } : {}) });
   const client = new LongPollingClient(env, handlers, { clientId: 'tab-1', longPollTimeoutMs: 5000, backoff: { random: () => 0 } });
   const query = (i: number) => new URL(http.requests[i]?.url ?? 'http://x/').searchParams;
-  return { timers, http, got, client, query };
+  return { timers, http, got, statuses, protocolErrors, client, query };
 }
 
 describe('LongPollingClient', () => {
@@ -74,5 +79,33 @@ describe('LongPollingClient', () => {
     expect(request?.signal?.aborted).toBe(true);
     await settle();
     expect(got).toEqual([]);
+  });
+
+  it('reports an answer that breaks the contract, delivers none of its events, and polls again from the same since', async () => {
+    const { http, timers, got, statuses, protocolErrors, client, query } = setup();
+    client.start(10);
+    // The second event has no count: the whole answer is refused, the first event with it.
+    http.reply({ status: 200, body: { events: [vote(11, 'a', 1), { type: 'vote', seq: 12, candidateId: 'b', votedAt: 1 }] } });
+    await settle();
+    expect(got).toEqual([]);
+    expect(protocolErrors).toHaveLength(1);
+    expect(protocolErrors[0]).toMatchObject({ source: 'GET /api/long-poll', expected: 'LongPollAnswer' });
+    expect(client.protocolErrors).toBe(1);
+    expect(statuses).toEqual(['connecting', 'reconnecting']);
+    expect(http.requests).toHaveLength(1);
+    timers.advance(125);
+    expect(query(1).get('since')).toBe('10');
+    // An envelope with both keys is no answer either.
+    http.reply({ status: 200, body: { events: [], snapshot: snapshot(12) } });
+    await settle();
+    expect(client.protocolErrors).toBe(2);
+    timers.advance(250);
+    expect(query(2).get('since')).toBe('10');
+    http.reply({ status: 200, body: { events: [vote(11, 'a', 1), vote(12, 'b', 1)] } });
+    await settle();
+    expect(got).toEqual(['vote 11', 'vote 12']);
+    expect(statuses.at(-1)).toBe('open');
+    expect(query(3).get('since')).toBe('12');
+    client.stop();
   });
 });

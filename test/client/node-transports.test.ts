@@ -47,9 +47,11 @@ describe('client layer in Node against the real server', () => {
 
   it.each(TRANSPORTS)('%s: baseline snapshot, then a vote cast afterwards', async (transport: TransportName) => {
     const tracker = new CursorTracker();
+    const protocolErrors: string[] = [];
     const client = createClient(transport, env, {
       onSnapshot: (snapshot, _t, reason) => tracker.applySnapshot(snapshot, reason),
       onEvent: (event) => tracker.applyEvent(event),
+      onProtocolError: (error) => protocolErrors.push(error.message),
     }, { intervalMs: 100, clientId: `node-${transport}` });
     client.start(undefined);
     try {
@@ -59,6 +61,8 @@ describe('client layer in Node against the real server', () => {
       await waitFor(() => ((tracker.seq ?? -1) >= seq ? true : undefined), 5000, `seq ${seq}`);
       expect(tracker.count('push')).toBe(server.feed.snapshot().candidates.find((c) => c.id === 'push')?.count);
       expect(tracker.counters).toEqual({ gaps: 0, missedEvents: 0, duplicates: 0, resyncs: 0 });
+      // Every answer of the real server passed the client's check against the contract.
+      expect(protocolErrors).toEqual([]);
     } finally {
       client.stop();
     }

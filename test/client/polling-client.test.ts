@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ProtocolError } from '../../src/client/decode.ts';
 import { PollingClient } from '../../src/client/polling-client.ts';
 import type { FeedClientHandlers, SnapshotReason, WireRecord, ConnectionStatus } from '../../src/client/types.ts';
 import { fakeEnvironment, ManualTimers, ScriptedFetch, settle } from './fake-env.ts';
@@ -10,18 +11,24 @@ function setup(options: { conditional?: boolean; intervalMs?: number } = {}) {
   const snapshots: { seq: number; reason: SnapshotReason | undefined }[] = [];
   const wire: WireRecord[] = [];
   const statuses: ConnectionStatus[] = [];
+  const details: (string | undefined)[] = [];
+  const protocolErrors: ProtocolError[] = [];
   const handlers: FeedClientHandlers = {
     onSnapshot: (s, _t, reason) => snapshots.push({ seq: s.seq, reason }),
     onEvent: () => undefined,
     onWire: (r) => wire.push(r),
-    onStatus: (s) => statuses.push(s),
+    onStatus: (s, detail) => {
+      statuses.push(s);
+      details.push(detail);
+    },
+    onProtocolError: (error) => protocolErrors.push(error),
   };
   const client = new PollingClient(fakeEnvironment(timers, { fetch: http.fetch }), handlers, {
     intervalMs: 1000,
     backoff: { random: () => 0 },
     ...options,
   });
-  return { timers, http, snapshots, wire, statuses, client };
+  return { timers, http, snapshots, wire, statuses, details, protocolErrors, client };
 }
 
 describe('PollingClient', () => {
@@ -101,5 +108,47 @@ describe('PollingClient', () => {
     expect(statuses.at(-1)).toBe('open');
     client.stop();
     expect(statuses.at(-1)).toBe('closed');
+  });
+
+  it('reports a 200 that is not a Snapshot as a ProtocolError, delivers nothing of it, and polls again after a backoff', async () => {
+    const { http, timers, snapshots, wire, statuses, details, protocolErrors, client } = setup();
+    client.start(undefined);
+    http.reply({ status: 200, body: { type: 'snapshot', seq: '4', candidates: [], at: 1 } });
+    await settle();
+    expect(snapshots).toEqual([]);
+    expect(protocolErrors).toHaveLength(1);
+    expect(protocolErrors[0]).toBeInstanceOf(ProtocolError);
+    expect(protocolErrors[0]).toMatchObject({ source: 'GET /api/ballot', expected: 'Snapshot' });
+    expect(protocolErrors[0]?.problem).toContain('"seq":"4"');
+    expect(client.protocolErrors).toBe(1);
+    expect(statuses).toEqual(['connecting', 'reconnecting']);
+    expect(details.at(-1)).toBe(protocolErrors[0]?.message);
+    expect(wire[0]).toMatchObject({ status: 200, empty: true, note: protocolErrors[0]?.problem });
+
+    timers.advance(125);
+    expect(http.requests).toHaveLength(2);
+    http.reply({ status: 200, body: 'Service temporarily unavailable' });
+    await settle();
+    expect(protocolErrors[1]?.problem).toMatch(/^not JSON/);
+    expect(client.protocolErrors).toBe(2);
+
+    timers.advance(250);
+    expect(http.requests).toHaveLength(3);
+    http.reply({ status: 200, body: snapshot(4) });
+    await settle();
+    expect(snapshots).toEqual([{ seq: 4, reason: 'initial' }]);
+    expect(statuses.at(-1)).toBe('open');
+    client.stop();
+  });
+
+  it("names the error body's code in the status detail of a failed poll", async () => {
+    const { http, details, protocolErrors, client } = setup();
+    client.start(0);
+    http.reply({ status: 503, body: { error: 'shutting_down', message: 'The server is shutting down' } });
+    await settle();
+    expect(details.at(-1)).toBe('GET /api/ballot answered 503 (shutting_down: The server is shutting down)');
+    // An error status is a failure, not a broken contract.
+    expect(protocolErrors).toEqual([]);
+    client.stop();
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { ProtocolError } from '../../src/client/decode.ts';
 import { SseClient } from '../../src/client/sse-client.ts';
-import type { ClientEnvironment, FeedClientHandlers, ConnectionStatus } from '../../src/client/types.ts';
+import type { ClientEnvironment, ConnectionStatus, FeedClientHandlers, FeedClientOptions } from '../../src/client/types.ts';
 import { WebSocketClient } from '../../src/client/websocket-client.ts';
 import { fakeEnvironment, ManualTimers } from './fake-env.ts';
 import { snapshot, vote } from './fixtures.ts';
@@ -33,6 +34,9 @@ class FakeSocket {
   }
   frame(value: unknown): void {
     this.onmessage?.({ data: JSON.stringify(value) });
+  }
+  raw(data: unknown): void {
+    this.onmessage?.({ data });
   }
   drop(code: number, reason = ''): void {
     this.readyState = 3;
@@ -72,21 +76,38 @@ class FakeEventSource {
 function recorder() {
   const got: string[] = [];
   const statuses: ConnectionStatus[] = [];
+  const notes: string[] = [];
+  const protocolErrors: ProtocolError[] = [];
   const handlers: FeedClientHandlers = {
     onSnapshot: (s, _t, reason) => got.push(`snapshot ${s.seq} ${reason}`),
     onEvent: (e) => got.push(`vote ${e.seq}`),
     onStatus: (s) => statuses.push(s),
+    onWire: (record) => {
+      if (record.note !== undefined) notes.push(record.note);
+    },
+    onProtocolError: (error) => protocolErrors.push(error),
   };
-  return { got, statuses, handlers };
+  return { got, statuses, notes, protocolErrors, handlers };
 }
+
+/** A client over the fakes above, with manual timers and a backoff without jitter (125 ms, 250 ms, ...). */
+function setup<C>(parts: Partial<ClientEnvironment>, make: (env: ClientEnvironment, handlers: FeedClientHandlers, options: FeedClientOptions) => C) {
+  FakeSocket.made = [];
+  FakeEventSource.made = [];
+  const timers = new ManualTimers();
+  const recorded = recorder();
+  const client = make(fakeEnvironment(timers, parts), recorded.handlers, { backoff: { random: () => 0 } });
+  return { timers, client, ...recorded };
+}
+
+const webSocketClient = () =>
+  setup({ WebSocket: FakeSocket as unknown as ClientEnvironment['WebSocket'] }, (env, handlers, options) => new WebSocketClient(env, handlers, options));
+const sseClient = () =>
+  setup({ EventSource: FakeEventSource as unknown as ClientEnvironment['EventSource'] }, (env, handlers, options) => new SseClient(env, handlers, options));
 
 describe('WebSocketClient', () => {
   it('connects with ?since= when it holds a cursor, and reconnects from its latest seq after a drop', () => {
-    FakeSocket.made = [];
-    const timers = new ManualTimers();
-    const { got, statuses, handlers } = recorder();
-    const env = fakeEnvironment(timers, { WebSocket: FakeSocket as unknown as ClientEnvironment['WebSocket'] });
-    const client = new WebSocketClient(env, handlers, { backoff: { random: () => 0 } });
+    const { timers, client, got, statuses } = webSocketClient();
     client.start(4);
     expect(FakeSocket.made[0]?.url).toBe('ws://votewire.test/api/ws?since=4');
     FakeSocket.made[0]?.open();
@@ -104,11 +125,7 @@ describe('WebSocketClient', () => {
   });
 
   it('takes a snapshot below its seq on the open socket (the feed started over) as a resync, and follows the new history from it', () => {
-    FakeSocket.made = [];
-    const timers = new ManualTimers();
-    const { got, handlers } = recorder();
-    const env = fakeEnvironment(timers, { WebSocket: FakeSocket as unknown as ClientEnvironment['WebSocket'] });
-    const client = new WebSocketClient(env, handlers, { backoff: { random: () => 0 } });
+    const { timers, client, got } = webSocketClient();
     client.start(1276);
     FakeSocket.made[0]?.open();
     FakeSocket.made[0]?.frame(vote(1277, 'a', 700));
@@ -123,10 +140,7 @@ describe('WebSocketClient', () => {
   });
 
   it('without a cursor, the first frame is the baseline snapshot; votes can go out on the socket', () => {
-    FakeSocket.made = [];
-    const { got, handlers } = recorder();
-    const env = fakeEnvironment(new ManualTimers(), { WebSocket: FakeSocket as unknown as ClientEnvironment['WebSocket'] });
-    const client = new WebSocketClient(env, handlers);
+    const { client, got } = webSocketClient();
     client.start(undefined);
     expect(FakeSocket.made[0]?.url).toBe('ws://votewire.test/api/ws');
     expect(client.sendVote('a', 'v1')).toBe(false); // not open yet
@@ -137,15 +151,58 @@ describe('WebSocketClient', () => {
     expect(got).toEqual(['snapshot 2 initial']);
     client.stop();
   });
+
+  it('reports a frame that breaks the contract, drops the socket and reconnects from the last seq delivered', () => {
+    const { timers, client, got, statuses, protocolErrors } = webSocketClient();
+    client.start(4);
+    const first = FakeSocket.made[0];
+    first?.open();
+    first?.frame(vote(5, 'a', 1));
+    first?.frame({ ...vote(6, 'a', 2), count: '2' });
+    expect(protocolErrors).toHaveLength(1);
+    expect(protocolErrors[0]).toMatchObject({ source: 'ws frame', expected: 'ServerFrame' });
+    expect(client.protocolErrors).toBe(1);
+    expect(first?.closedWith).toBe(1000);
+    expect(statuses).toEqual(['connecting', 'open', 'reconnecting']);
+    // Whatever the old socket still says is not listened to.
+    first?.frame(vote(6, 'a', 2));
+    timers.advance(125);
+    const second = FakeSocket.made[1];
+    expect(second?.url).toBe('ws://votewire.test/api/ws?since=5');
+    second?.open();
+    second?.raw(new ArrayBuffer(4)); // a binary frame is not in the contract either
+    expect(protocolErrors[1]?.problem).toBe('not text');
+    timers.advance(250);
+    const third = FakeSocket.made[2];
+    expect(third?.url).toBe('ws://votewire.test/api/ws?since=5');
+    third?.open();
+    third?.frame(vote(6, 'a', 2));
+    expect(got).toEqual(['vote 5', 'vote 6']);
+    expect(statuses.at(-1)).toBe('open');
+    client.stop();
+  });
+
+  it('notes an error frame and keeps the socket: the server refused a vote, the feed is fine', () => {
+    const { client, got, notes, protocolErrors } = webSocketClient();
+    client.start(1);
+    FakeSocket.made[0]?.open();
+    FakeSocket.made[0]?.frame({ type: 'error', error: 'unknown_candidate', message: 'No candidate "z"' });
+    FakeSocket.made[0]?.frame(vote(2, 'a', 1));
+    expect(notes).toContain('unknown_candidate: No candidate "z"');
+    expect(protocolErrors).toEqual([]);
+    expect(FakeSocket.made).toHaveLength(1);
+    expect(FakeSocket.made[0]?.closedWith).toBeUndefined();
+    expect(got).toEqual(['vote 2']);
+    // An error frame with a code outside the contract is a broken contract.
+    FakeSocket.made[0]?.frame({ type: 'error', error: 'teapot', message: 'short and stout' });
+    expect(protocolErrors).toHaveLength(1);
+    client.stop();
+  });
 });
 
 describe('SseClient', () => {
   it('hands the cursor over in ?since=, leaves transient errors to the browser, and reconnects itself only when it gave up', () => {
-    FakeEventSource.made = [];
-    const timers = new ManualTimers();
-    const { got, statuses, handlers } = recorder();
-    const env = fakeEnvironment(timers, { EventSource: FakeEventSource as unknown as ClientEnvironment['EventSource'] });
-    const client = new SseClient(env, handlers, { backoff: { random: () => 0 } });
+    const { timers, client, got, statuses } = sseClient();
     client.start(9);
     const first = FakeEventSource.made[0];
     expect(first?.url).toBe('http://votewire.test/api/sse?since=9');
@@ -163,5 +220,29 @@ describe('SseClient', () => {
     expect(got).toEqual(['vote 10', 'vote 11']);
     client.stop();
     expect(FakeEventSource.made[1]?.closed).toBe(true);
+  });
+
+  it('reports an event that breaks the contract and reconnects itself from the last seq delivered, not from its Last-Event-ID', () => {
+    const { timers, client, got, protocolErrors } = sseClient();
+    client.start(9);
+    const first = FakeEventSource.made[0];
+    first?.onopen?.();
+    first?.emit('vote', vote(10, 'b', 1));
+    first?.emit('vote', { type: 'vote', seq: 11 });
+    expect(protocolErrors).toHaveLength(1);
+    expect(protocolErrors[0]).toMatchObject({ source: 'sse event (vote)', expected: 'VoteEvent' });
+    expect(first?.closed).toBe(true);
+    first?.emit('snapshot', { ...snapshot(12), candidates: 'none' }); // closed: not listened to any more
+    expect(protocolErrors).toHaveLength(1);
+    timers.advance(125);
+    const second = FakeEventSource.made[1];
+    expect(second?.url).toBe('http://votewire.test/api/sse?since=10');
+    second?.emit('snapshot', { ...snapshot(12), candidates: 'none' });
+    expect(protocolErrors[1]).toMatchObject({ source: 'sse event (snapshot)', expected: 'Snapshot' });
+    timers.advance(250);
+    FakeEventSource.made[2]?.emit('vote', vote(11, 'b', 2));
+    expect(got).toEqual(['vote 10', 'vote 11']);
+    expect(client.protocolErrors).toBe(2);
+    client.stop();
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FeedSubscription, type ClientFactory } from '../../src/client/subscription.ts';
+import { ProtocolError } from '../../src/client/decode.ts';
+import { FeedSubscription, type ClientFactory, type SubscriptionListener } from '../../src/client/subscription.ts';
 import type { FeedClient, FeedClientHandlers, TransportName } from '../../src/client/types.ts';
 import { snapshot, vote } from './fixtures.ts';
 
@@ -21,14 +22,14 @@ class HandClient implements FeedClient {
   }
 }
 
-function setup() {
+function setup(listener: SubscriptionListener = {}) {
   const clients: HandClient[] = [];
   const factory: ClientFactory = (name, handlers) => {
     const client = new HandClient(name, handlers);
     clients.push(client);
     return client;
   };
-  const subscription = new FeedSubscription(factory, {}, { now: () => 0 });
+  const subscription = new FeedSubscription(factory, listener, { now: () => 0 });
   const current = () => {
     const client = clients.at(-1);
     if (client === undefined) throw new Error('no client yet');
@@ -101,5 +102,16 @@ describe('FeedSubscription', () => {
     expect(current().transport).toBe('polling');
     expect(current().startedWith).toBe(7);
     expect(subscription.options.intervalMs).toBe(250);
+  });
+
+  it("passes on the current client's protocol errors, and none of a replaced client's", () => {
+    const reported: string[] = [];
+    const { subscription, clients } = setup({ onProtocolError: (error, transport) => reported.push(`${transport} ${error.source}`) });
+    subscription.switchTo('websocket');
+    clients[0]?.handlers.onProtocolError?.(new ProtocolError('ws frame', 'ServerFrame', 'got {}'), 'websocket');
+    subscription.switchTo('sse');
+    clients[0]?.handlers.onProtocolError?.(new ProtocolError('ws frame', 'ServerFrame', 'got []'), 'websocket');
+    clients[1]?.handlers.onProtocolError?.(new ProtocolError('sse event (vote)', 'VoteEvent', 'got {}'), 'sse');
+    expect(reported).toEqual(['websocket ws frame', 'sse sse event (vote)']);
   });
 });

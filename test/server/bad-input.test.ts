@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ErrorCode } from '../../src/contract.ts';
 import type { Snapshot } from '../../src/feed/types.ts';
+import { expectErrorBody } from '../helpers/contract.ts';
 import { rawRequest } from '../helpers/raw-http.ts';
 import { castVote, createSession, startServer, waitFor, type RunningServer, type Session } from '../helpers/server.ts';
 
@@ -21,14 +23,8 @@ async function ballot(): Promise<Snapshot> {
   return (await (await fetch(`${url}/api/ballot`)).json()) as Snapshot;
 }
 
-function expectErrorShape(body: unknown, code: string): void {
-  expect(body).toMatchObject({ error: code });
-  expect(typeof (body as { message: unknown }).message).toBe('string');
-  expect(Object.keys(body as object).sort()).toEqual(['error', 'message']);
-}
-
 describe('POST /api/votes with bad input', () => {
-  const cases: [string, string | object, Record<string, string>, number, string][] = [
+  const cases: [string, string | object, Record<string, string>, number, ErrorCode][] = [
     ['malformed JSON', '{"candidateId": "polling"', {}, 400, 'invalid_json'],
     ['an empty body', '', {}, 400, 'invalid_json'],
     ['a number for candidateId', { candidateId: 7 }, {}, 400, 'invalid_request'],
@@ -48,7 +44,7 @@ describe('POST /api/votes with bad input', () => {
     const before = await ballot();
     const result = await castVote(url, session, body, headers);
     expect(result.status).toBe(status);
-    expectErrorShape(result.body, code);
+    expectErrorBody(result.body, code);
     const after = await ballot();
     expect(after.seq).toBe(before.seq);
     expect(after.candidates).toEqual(before.candidates);
@@ -57,7 +53,7 @@ describe('POST /api/votes with bad input', () => {
   it('rejects a vote without a session with 401', async () => {
     const result = await castVote(url, undefined, { candidateId: 'polling' });
     expect(result.status).toBe(401);
-    expectErrorShape(result.body, 'no_session');
+    expectErrorBody(result.body, 'no_session');
   });
 
   it('rejects a forged session cookie with 401', async () => {
@@ -87,7 +83,7 @@ describe('per-user vote limit', () => {
       const rejected = responses.filter((r) => r.status === 429);
       expect(rejected.length).toBeGreaterThanOrEqual(4);
       expect(responses.filter((r) => r.status === 201).length).toBe(10 - rejected.length);
-      expectErrorShape(await rejected[0]!.json(), 'rate_limited');
+      expectErrorBody(await rejected[0]!.json(), 'rate_limited');
       for (const response of rejected) expect(response.headers.get('retry-after')).toBe('1');
       expect(limited.feed.head()).toBe(10 - rejected.length);
       expect((await castVote(limited.url, calm, { candidateId: 'push' })).status).toBe(201);
@@ -112,19 +108,19 @@ describe('query validation', () => {
   it.each(bad)('GET /api/long-poll rejects %s with 400', async (_name, query) => {
     const response = await fetch(`${url}/api/long-poll?${query}`, { headers: { cookie: session.cookie } });
     expect(response.status).toBe(400);
-    expectErrorShape(await response.json(), 'invalid_request');
+    expectErrorBody(await response.json(), 'invalid_request');
   });
 
   it('GET /api/long-poll without a session is 401', async () => {
     const response = await fetch(`${url}/api/long-poll?client=a&since=0`);
     expect(response.status).toBe(401);
-    expectErrorShape(await response.json(), 'no_session');
+    expectErrorBody(await response.json(), 'no_session');
   });
 
   it('GET /api/sse rejects a bad since with 400 and ignores a garbage Last-Event-ID', async () => {
     const bad = await fetch(`${url}/api/sse?since=-3`);
     expect(bad.status).toBe(400);
-    expectErrorShape(await bad.json(), 'invalid_request');
+    expectErrorBody(await bad.json(), 'invalid_request');
     const controller = new AbortController();
     const garbage = await fetch(`${url}/api/sse`, { headers: { 'last-event-id': 'abc' }, signal: controller.signal });
     expect(garbage.status).toBe(200);
@@ -142,14 +138,14 @@ describe('query validation', () => {
         body: JSON.stringify({ name }),
       });
       expect(response.status).toBe(400);
-      expectErrorShape(await response.json(), 'invalid_request');
+      expectErrorBody(await response.json(), 'invalid_request');
     }
   });
 
   it('an unknown route is a JSON 404', async () => {
     const response = await fetch(`${url}/api/nothing-here`);
     expect(response.status).toBe(404);
-    expectErrorShape(await response.json(), 'not_found');
+    expectErrorBody(await response.json(), 'not_found');
   });
 });
 
@@ -179,19 +175,19 @@ describe('errors below the routes, over raw TCP', () => {
     expect(response.status).toBe(400);
     expect(response.headers['content-type']).toMatch(/^application\/json/);
     expect(response.headers.connection).toBe('close');
-    expectErrorShape(JSON.parse(response.body), 'bad_http');
+    expectErrorBody(JSON.parse(response.body), 'bad_http');
   });
 
   it('answers headers over the size limit with 431 headers_too_large', async () => {
     const response = await rawRequest(url, `GET /api/ballot HTTP/1.1\r\n${host}X-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
     expect(response.status).toBe(431);
-    expectErrorShape(JSON.parse(response.body), 'headers_too_large');
+    expectErrorBody(JSON.parse(response.body), 'headers_too_large');
   });
 
   it.each(['/%zz', '/api/ballot%zz', '/api/%E0%A4%A'])('answers %s, which does not decode, with 400 bad_url', async (path) => {
     const response = await rawRequest(url, `GET ${path} HTTP/1.1\r\n${host}\r\n`);
     expect(response.status).toBe(400);
-    expectErrorShape(JSON.parse(response.body), 'bad_url');
+    expectErrorBody(JSON.parse(response.body), 'bad_url');
   });
 
   it.each(['/../package.json', '/%2e%2e/package.json', '/%2e%2e%2fpackage.json', '/assets/..%2f..%2fpackage.json', '/..%5cpackage.json'])(
@@ -204,7 +200,7 @@ describe('errors below the routes, over raw TCP', () => {
       const response = await rawRequest(url, `GET ${path} HTTP/1.1\r\n${host}\r\n`);
       expect(response.body).not.toContain('"name": "votewire"');
       expect([403, 404]).toContain(response.status);
-      expectErrorShape(JSON.parse(response.body), response.status === 403 ? 'forbidden' : 'not_found');
+      expectErrorBody(JSON.parse(response.body), response.status === 403 ? 'forbidden' : 'not_found');
       if (!staticServed) expect(response.status).toBe(404);
     },
   );
@@ -213,7 +209,7 @@ describe('errors below the routes, over raw TCP', () => {
     const response = await fetch(`${url}/api/ws`);
     expect(response.status).toBe(426);
     expect(response.headers.get('upgrade')).toBe('websocket');
-    expectErrorShape(await response.json(), 'upgrade_required');
+    expectErrorBody(await response.json(), 'upgrade_required');
   });
 });
 

@@ -1,5 +1,6 @@
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
+import { expectErrorBody } from '../helpers/contract.ts';
 import { RawConnection } from '../helpers/raw-http.ts';
 import { castVote, createSession, startServer, waitFor, type RunningServer } from '../helpers/server.ts';
 import { upgradeStatus } from '../helpers/ws-client.ts';
@@ -9,13 +10,6 @@ afterEach(async () => {
   await server?.close();
   server = undefined;
 });
-
-function expectErrorShape(body: string, code: string): void {
-  const parsed = JSON.parse(body) as Record<string, unknown>;
-  expect(parsed).toMatchObject({ error: code });
-  expect(typeof parsed.message).toBe('string');
-  expect(Object.keys(parsed).sort()).toEqual(['error', 'message']);
-}
 
 function openConnections(running: RunningServer): Promise<number> {
   return new Promise((resolve, reject) =>
@@ -45,7 +39,7 @@ describe('request timeouts', () => {
       const cut = await trickler.response();
       expect(cut.status).toBe(408);
       expect(cut.headers.connection).toBe('close');
-      expectErrorShape(cut.body, 'request_timeout');
+      expectErrorBody(JSON.parse(cut.body), 'request_timeout');
       await trickler.closed;
     } finally {
       clearInterval(trickle);
@@ -69,7 +63,7 @@ describe('request timeouts', () => {
     try {
       const cut = await slow.response();
       expect(cut.status).toBe(408);
-      expectErrorShape(cut.body, 'request_timeout');
+      expectErrorBody(JSON.parse(cut.body), 'request_timeout');
     } finally {
       clearInterval(trickle);
       slow.destroy();
@@ -89,7 +83,7 @@ describe('connections per client address', () => {
     const refused = await over.response();
     expect(refused.status).toBe(429);
     expect(refused.headers.connection).toBe('close');
-    expectErrorShape(refused.body, 'too_many_connections');
+    expectErrorBody(JSON.parse(refused.body), 'too_many_connections');
     await over.closed;
     // A WebSocket upgrade over the cap is refused the same way.
     expect(await upgradeStatus(running.url, '/api/ws')).toBe(429);

@@ -1,11 +1,10 @@
-import type { VoteEvent } from '../../src/feed/types.ts';
+import { decodeJson, ProtocolError } from '../../src/client/decode.ts';
+import { ErrorBody, SessionReply, VoteReply, type VoteEvent } from '../../src/contract.ts';
 import type { MetricsBody, TransportCounters } from '../../src/metrics/metrics-json.ts';
 import { now } from './environment.ts';
 
-export interface Session {
-  userId: string;
-  name: string;
-}
+/** Who this page votes as (the session itself is the HttpOnly `sid` cookie). */
+export type Session = SessionReply;
 
 export type { TransportCounters };
 /** GET /api/metrics as the server defines it. */
@@ -22,14 +21,12 @@ export class ApiError extends Error {
   }
 }
 
+/** The server's ErrorBody as an ApiError; an answer that is not one (a proxy's page) gets the code `http_error`. */
 async function errorFrom(response: Response): Promise<ApiError> {
   const text = await response.text();
-  try {
-    const body = JSON.parse(text) as { error?: string; message?: string };
-    return new ApiError(response.status, body.error ?? 'http_error', body.message ?? text);
-  } catch {
-    return new ApiError(response.status, 'http_error', text || response.statusText);
-  }
+  const body = decodeJson(ErrorBody, text, 'error answer');
+  if (body instanceof ProtocolError) return new ApiError(response.status, 'http_error', text || response.statusText);
+  return new ApiError(response.status, body.error, body.message);
 }
 
 /** POST /api/session: sets the signed `sid` cookie (HttpOnly: the page never sees it). */
@@ -41,7 +38,9 @@ export async function joinSession(name: string): Promise<Session> {
     body: JSON.stringify(trimmed.length > 0 ? { name: trimmed } : {}),
   });
   if (!response.ok) throw await errorFrom(response);
-  return (await response.json()) as Session;
+  const session = decodeJson(SessionReply, await response.text(), 'POST /api/session');
+  if (session instanceof ProtocolError) throw session;
+  return session;
 }
 
 export interface VoteResult {
@@ -53,7 +52,7 @@ export interface VoteResult {
   bytesIn: number;
 }
 
-/** POST /api/votes once. Throws ApiError for any status but 201. */
+/** POST /api/votes once. Throws ApiError for any status but 201, ProtocolError for a 201 without a VoteReply. */
 export async function postVote(candidateId: string, voteId: string): Promise<VoteResult> {
   const body = JSON.stringify({ candidateId, voteId });
   const sentAt = now();
@@ -61,8 +60,9 @@ export async function postVote(candidateId: string, voteId: string): Promise<Vot
   if (response.status !== 201) throw await errorFrom(response);
   const text = await response.text();
   const receivedAt = now();
-  const parsed = JSON.parse(text) as { event: VoteEvent };
-  return { event: parsed.event, sentAt, receivedAt, bytesOut: body.length, bytesIn: text.length };
+  const reply = decodeJson(VoteReply, text, 'POST /api/votes');
+  if (reply instanceof ProtocolError) throw reply;
+  return { event: reply.event, sentAt, receivedAt, bytesOut: body.length, bytesIn: text.length };
 }
 
 export async function fetchMetrics(signal?: AbortSignal): Promise<ServerMetrics> {

@@ -1,4 +1,5 @@
 import { Backoff } from '../../src/client/backoff.ts';
+import { ProtocolError } from '../../src/client/decode.ts';
 import { ApiError, postVote, type VoteResult } from './api.ts';
 import { now } from './environment.ts';
 import type { UpdateLatency } from './models/latency.ts';
@@ -70,9 +71,15 @@ export class Voter {
           await sleep(RATE_LIMIT_WAIT_MS);
           continue;
         }
-        // No answer, or 503: the vote may or may not have been recorded. Only a retry with the same voteId settles it.
+        // No answer, an answer that breaks the contract, or 503: the vote may or may not have been recorded.
+        // Only a retry with the same voteId settles it.
         const inDoubt = !(error instanceof ApiError) || error.status === 503;
-        const why = error instanceof ApiError ? `${error.status} ${error.code}: ${error.message}` : `no answer: ${String(error)}`;
+        const why =
+          error instanceof ApiError
+            ? `${error.status} ${error.code}: ${error.message}`
+            : error instanceof ProtocolError
+              ? error.message
+              : `no answer: ${String(error)}`;
         if (inDoubt && unavailable.attempt < MAX_UNAVAILABLE_RETRIES) {
           const waitMs = Math.round(unavailable.next());
           this.#events.onNotice?.(`Vote not confirmed (${why}); sending it again in ${waitMs} ms, it counts once either way`, 'info');
