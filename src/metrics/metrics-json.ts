@@ -21,9 +21,9 @@ export interface TransportCounters {
   queues: number;
   /** Events waiting in all queues now. */
   queueDepth: number;
-  /** Queues reset because they overflowed. */
+  /** Long polls answered with a snapshot because their `since` had fallen out of the feed's log. */
   resets: number;
-  /** Clients dropped for being too slow (WebSocket 4008) or dead (missed pong). */
+  /** Clients dropped for being too slow (WebSocket 4008, SSE stream cut) or dead (WebSocket that missed a pong). */
   drops: number;
 }
 
