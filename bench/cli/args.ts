@@ -55,12 +55,12 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       help: { type: 'boolean', default: false },
     },
   });
-  const base = values.quick === true ? QUICK : DEFAULT;
+  const base = values.quick ? QUICK : DEFAULT;
   const clients = values.clients === undefined ? base.clients : positiveList('--clients', values.clients, true);
   const rates = values.rate === undefined ? base.rates : positiveList('--rate', values.rate, false);
   return {
-    quick: values.quick === true,
-    help: values.help === true,
+    quick: values.quick,
+    help: values.help,
     variants: values.transports === undefined ? [...VARIANT_NAMES] : parseVariants(values.transports),
     clients,
     rates,
@@ -68,7 +68,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     repeat: values.repeat === undefined ? base.repeat : positiveInteger('--repeat', values.repeat),
     headline: pickHeadline(clients, rates),
     outRoot: values.out ?? 'reports',
-    redis: redisFlag(values.redis, values['no-redis'], values.quick === true),
+    redis: redisFlag(values.redis, values['no-redis'], values.quick),
     overheadDurationMs: base.overheadDurationMs,
     overheadConnections: 50,
   };

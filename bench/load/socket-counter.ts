@@ -23,8 +23,8 @@ export class SocketCounter {
     // Read the counters at close: some Node versions stop reporting them once a socket is destroyed.
     socket.once('close', () => {
       this.#closed = {
-        sent: this.#closed.sent + (socket.bytesWritten ?? 0),
-        received: this.#closed.received + (socket.bytesRead ?? 0),
+        sent: this.#closed.sent + socket.bytesWritten,
+        received: this.#closed.received + socket.bytesRead,
       };
       this.#open.delete(socket);
     });
@@ -38,8 +38,8 @@ export class SocketCounter {
   totals(): ByteCount {
     let { sent, received } = this.#closed;
     for (const socket of this.#open) {
-      sent += socket.bytesWritten ?? 0;
-      received += socket.bytesRead ?? 0;
+      sent += socket.bytesWritten;
+      received += socket.bytesRead;
     }
     return { sent, received };
   }

@@ -11,7 +11,7 @@ export interface OverheadOptions {
   candidateId: string;
   durationMs: number;
   connections: number;
-  onPhase?(phase: string): void;
+  onPhase?: (phase: string) => void;
 }
 
 /**

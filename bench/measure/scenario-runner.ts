@@ -28,7 +28,7 @@ export interface ScenarioInput {
   candidateIds: readonly string[];
   longPollTimeoutMs: number;
   /** Called with a short phase name, for the progress bar. */
-  onPhase?(phase: string): void;
+  onPhase?: (phase: string) => void;
 }
 
 /** Subscribers connect in small waves: a burst of 1,000 SYNs would overflow the listen backlog. */

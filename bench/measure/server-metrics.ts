@@ -1,5 +1,6 @@
 import { request } from 'undici';
 import type { MetricsBody, TransportCounters } from '../../src/metrics/metrics-json.ts';
+import type { VariantSpec } from '../plan/variants.ts';
 
 export type { TransportCounters };
 /** GET /api/metrics as the server defines it. */
@@ -35,7 +36,10 @@ export interface ServerDelta {
   counters: TransportCounters;
 }
 
-export function countersOf(metrics: ServerMetrics, transport: string | 'all'): TransportCounters {
+/** A transport as the server labels it in its metrics, or 'all' of them summed. */
+export type CountedTransport = VariantSpec['serverLabel'] | 'all';
+
+export function countersOf(metrics: ServerMetrics, transport: CountedTransport): TransportCounters {
   if (transport !== 'all') return metrics.transports[transport] ?? ZERO_COUNTERS;
   const sum = { ...ZERO_COUNTERS };
   for (const counters of Object.values(metrics.transports)) {
@@ -45,7 +49,7 @@ export function countersOf(metrics: ServerMetrics, transport: string | 'all'): T
   return sum;
 }
 
-export function serverDelta(before: ServerMetrics, after: ServerMetrics, transport: string | 'all'): ServerDelta {
+export function serverDelta(before: ServerMetrics, after: ServerMetrics, transport: CountedTransport): ServerDelta {
   const wallMs = after.uptimeMs - before.uptimeMs;
   const cpu = (m: ServerMetrics): number => m.process.cpuUserMs + m.process.cpuSystemMs;
   // The server reports utilisation since it started; active time = utilisation × uptime.

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { request } from 'undici';
 import WebSocket from 'ws';
 import { browserHeaders } from '../load/browser-headers.ts';
+import { frameText } from '../load/ws-frame-text.ts';
 import type { WireProbe } from '../results/types.ts';
 
 /**
@@ -131,7 +132,7 @@ async function probeWebSocket(baseUrl: string, cookie: string, vote: () => Promi
     }) as typeof createConnection,
   });
   const messages: string[] = [];
-  client.on('message', (data) => messages.push(String(data)));
+  client.on('message', (data) => messages.push(frameText(data)));
   try {
     await once(client, 'open');
     while (messages.length === 0) await new Promise((r) => setTimeout(r, 10));

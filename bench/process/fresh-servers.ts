@@ -65,7 +65,7 @@ export class FreshServers {
           this.#retries.push({ step, reason: describeFailure(error, culprit).split('\n').slice(0, 2).join(' ') });
           continue;
         }
-        throw new Error(describeFailure(error, culprit));
+        throw new Error(describeFailure(error, culprit), { cause: error });
       } finally {
         await Promise.all(servers.map((s) => s.stop()));
       }

@@ -129,9 +129,10 @@ export class ServerProcess {
     const timeoutMs = options.timeoutMs ?? 30_000;
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      if (!this.alive) throw new Error(`${this.script} exited before it was ready (${this.state()}):\n${this.#output}`);
       const pid = await this.#answeringPid();
-      if (pid !== undefined && (options.checkPid === false || pid === this.#child.pid) && this.alive) return;
+      // Checked after the answer, too: the process may have died while the request was under way.
+      if (!this.alive) throw new Error(`${this.script} exited before it was ready (${this.state()}):\n${this.#output}`);
+      if (pid !== undefined && (options.checkPid === false || pid === this.#child.pid)) return;
       if (Date.now() > deadline) throw new Error(`${this.script} did not answer on ${this.url} within ${timeoutMs} ms:\n${this.#output}`);
       await sleep(100);
     }

@@ -8,7 +8,7 @@
  * real server's, socket byte counters included). Run: PORT=4000 node bench/reference/ws-broadcast-server.ts
  */
 import { createServer } from 'node:http';
-import type { Socket } from 'node:net';
+import { Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { notFound, referenceBallot } from './reference-http.ts';
 
@@ -38,13 +38,14 @@ const server = createServer((request, response) => {
 });
 
 server.on('upgrade', (request, socket, head) => {
-  if (!request.url?.startsWith('/api/ws')) return socket.destroy();
+  // An http.Server hands over its net.Socket, which Node types as any Duplex.
+  if (!(socket instanceof Socket) || !request.url?.startsWith('/api/ws')) return socket.destroy();
   ws.requests++;
-  ws.sockets.add(socket as Socket);
+  ws.sockets.add(socket);
   socket.once('close', () => {
-    ws.bytesIn += (socket as Socket).bytesRead;
-    ws.bytesOut += (socket as Socket).bytesWritten;
-    ws.sockets.delete(socket as Socket);
+    ws.bytesIn += socket.bytesRead;
+    ws.bytesOut += socket.bytesWritten;
+    ws.sockets.delete(socket);
   });
   wss.handleUpgrade(request, socket, head, (client) => {
     ws.open++;

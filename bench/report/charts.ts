@@ -63,7 +63,7 @@ function latencyVsSubscribers(rows: readonly ScenarioRow[]): TopLevelSpec | unde
     (['p50Ms', 'p99Ms'] as const).map((key) => ({
       transport: label(row),
       subscribers: row.clients,
-      rate: `${rateText(row.rate)}`,
+      rate: rateText(row.rate),
       percentile: key === 'p50Ms' ? 'p50' : 'p99',
       ms: row.figures[key].median,
       generator: row.generatorSaturated ? 'flagged' : 'ok',
@@ -86,7 +86,7 @@ function latencyVsSubscribers(rows: readonly ScenarioRow[]): TopLevelSpec | unde
         shape: { field: 'generator', type: 'nominal', title: 'load generator' },
       },
     },
-  } as TopLevelSpec;
+  };
 }
 
 function latencyCdf(results: BenchResults, rows: readonly ScenarioRow[]): TopLevelSpec | undefined {
@@ -106,7 +106,7 @@ function latencyCdf(results: BenchResults, rows: readonly ScenarioRow[]): TopLev
       color: colorBy(true),
     },
     config: CONFIG,
-  } as TopLevelSpec;
+  };
 }
 
 function perEventBars(results: BenchResults, rows: readonly ScenarioRow[], what: 'bytes' | 'requests' | 'cpu', log: boolean): TopLevelSpec | undefined {

@@ -46,9 +46,9 @@ export async function writeReport(results: BenchResults, root: string): Promise<
 }
 
 export async function readResults(path: string): Promise<BenchResults> {
-  const parsed = JSON.parse(await readFile(path, 'utf8')) as BenchResults;
+  const parsed = JSON.parse(await readFile(path, 'utf8')) as { schemaVersion?: unknown };
   if (parsed.schemaVersion !== 1) throw new Error(`${path}: unknown schemaVersion ${String(parsed.schemaVersion)}`);
-  return parsed;
+  return parsed as BenchResults;
 }
 
 export const reportDirOf = (resultsPath: string): string => dirname(resolve(resultsPath));

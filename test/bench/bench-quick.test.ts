@@ -1,6 +1,6 @@
 import { readFile, readlink, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { VARIANT_NAMES, VARIANTS } from '../../bench/plan/variants.ts';
 import type { BenchResults } from '../../bench/results/types.ts';
 import { runBench } from './helpers/run-bench.ts';
@@ -18,11 +18,12 @@ let results: BenchResults;
 
 beforeAll(async () => {
   ({ root, exitCode, output } = await runBench(['--quick', '--clients', '4', '--duration', '2'], TIMEOUT_MS));
-  results = JSON.parse(await readFile(join(root, 'latest', 'results.json'), 'utf8')) as BenchResults;
+  // A hook of its own, so the folder goes even when reading the results (the next hook) fails.
+  return () => rm(root, { recursive: true, force: true });
 }, TIMEOUT_MS + 10_000);
 
-afterAll(async () => {
-  if (root !== undefined) await rm(root, { recursive: true, force: true });
+beforeAll(async () => {
+  results = JSON.parse(await readFile(join(root, 'latest', 'results.json'), 'utf8')) as BenchResults;
 });
 
 /** The rows of the table `### <title>` in report.md that contain `marker`. */

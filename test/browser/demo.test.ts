@@ -33,10 +33,7 @@ beforeAll(async () => {
   // The server serves web/dist only if it exists when the app is built: build first.
   await buildWeb({ minify: false });
   browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
+  return () => browser.close();
 });
 
 describe.skipIf(!haveBrowser)('browser demo (Chromium)', () => {
@@ -51,11 +48,12 @@ describe.skipIf(!haveBrowser)('browser demo (Chromium)', () => {
 
   beforeAll(async () => {
     server = await startServer();
+    // Runs after afterAll, once the pages are closed.
+    return () => server.close();
   });
 
   afterAll(async () => {
     for (const context of contexts) await context.close().catch(() => undefined);
-    await server?.close();
   });
 
   it.each(TRANSPORTS)('joins and votes over %s, and the count changes', async (transport) => {
@@ -257,7 +255,7 @@ describe.skipIf(!haveBrowser)('browser demo across a server restart', () => {
     await server.stop();
     for (const { page } of pages) {
       await page.waitForFunction(
-        () => document.querySelector('[data-testid="connection-banner"]')?.textContent?.includes('The server is gone') === true,
+        () => document.querySelector('[data-testid="connection-banner"]')?.textContent.includes('The server is gone') === true,
         null,
         { timeout: 15_000 },
       );

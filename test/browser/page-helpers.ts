@@ -57,7 +57,7 @@ export async function waitForText(page: Page, testId: string, expected: string, 
       { timeout },
     );
   } catch (error) {
-    throw new Error(`"${testId}" never became "${expected}" (last: "${await textOf(page, testId)}"): ${String(error)}`);
+    throw new Error(`"${testId}" never became "${expected}" (last: "${await textOf(page, testId)}"): ${String(error)}`, { cause: error });
   }
 }
 
@@ -70,7 +70,7 @@ export async function waitForSeq(page: Page, seq: number, timeout = 10_000): Pro
       { timeout },
     );
   } catch (error) {
-    throw new Error(`the page's seq never reached ${seq} (last: ${await textOf(page, 'cursor-seq')}): ${String(error)}`);
+    throw new Error(`the page's seq never reached ${seq} (last: ${await textOf(page, 'cursor-seq')}): ${String(error)}`, { cause: error });
   }
 }
 

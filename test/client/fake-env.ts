@@ -49,7 +49,7 @@ export class ScriptedFetch {
 
   fetch = (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const headers = (init?.headers ?? {}) as Record<string, string>;
-    this.requests.push({ url: String(input), headers, signal: init?.signal ?? undefined });
+    this.requests.push({ url: input instanceof Request ? input.url : input.toString(), headers, signal: init?.signal ?? undefined });
     return new Promise<Response>((resolve, reject) => {
       this.#waiting.push({ resolve, reject });
       init?.signal?.addEventListener('abort', () => {
@@ -92,7 +92,7 @@ export function fakeEnvironment(
   };
   return {
     baseUrl: 'http://votewire.test',
-    fetch: unused as unknown as typeof fetch,
+    fetch: unused,
     WebSocket: unused as unknown as ClientEnvironment['WebSocket'],
     EventSource: unused as unknown as ClientEnvironment['EventSource'],
     now: () => timers.now,

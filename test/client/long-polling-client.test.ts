@@ -53,8 +53,9 @@ describe('LongPollingClient', () => {
 
   it('renews the session once on 401 and resumes from the same cursor', async () => {
     let renewals = 0;
-    const { http, timers, client, query } = setup(async () => {
+    const { http, timers, client, query } = setup(() => {
       renewals += 1;
+      return Promise.resolve();
     });
     client.start(5);
     http.reply({ status: 401, body: { error: 'no_session', message: 'join first' } });

@@ -6,7 +6,7 @@
  * and undici (bench/load/node-client-environment.ts), which its own tests cover.
  */
 import { EventSource } from 'eventsource';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { CursorTracker } from '../../src/client/cursor.ts';
 import { createClient, TRANSPORTS } from '../../src/client/registry.ts';
 import type { ClientEnvironment, FeedClient, TransportName } from '../../src/client/types.ts';
@@ -32,10 +32,8 @@ describe('client layer in Node against the real server', () => {
       EventSource,
       now: () => performance.timeOrigin + performance.now(),
     };
-  });
-
-  afterAll(async () => {
-    await server?.close();
+    // Registered only once the server runs: a failed start leaves nothing to close.
+    return () => server.close();
   });
 
   /** Node's WebSocket takes headers as an extension of its init argument: the cookie goes there. */

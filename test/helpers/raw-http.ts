@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { once } from 'node:events';
+import { ignore } from './quiet.ts';
 
 export interface RawResponse {
   status: number;
@@ -41,7 +42,7 @@ export class RawConnection {
       for (const wake of this.#waiters.splice(0)) wake();
     });
     // A reset after the answer is the server closing; the test looks at what arrived before it.
-    socket.on('error', () => {});
+    socket.on('error', ignore);
     this.closed = new Promise((resolve) =>
       socket.once('close', () => {
         for (const wake of this.#waiters.splice(0)) wake();

@@ -5,6 +5,7 @@
  */
 import { request } from 'undici';
 import WebSocket from 'ws';
+import { frameText } from '../../bench/load/ws-frame-text.ts';
 import type { Snapshot, VoteEvent } from '../../src/feed/types.ts';
 import type { Session } from './server.ts';
 
@@ -70,6 +71,7 @@ function longPollSubscriber(url: string, session: Session, options: SubscribeOpt
           since = event.seq;
         }
       } catch (error) {
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- close() aborts while fetch is awaited; TypeScript keeps the loop condition's narrowing across the await.
         if (!controller.signal.aborted) errors.push(error);
         return;
       }
@@ -96,7 +98,7 @@ function wsSubscriber(url: string, session: Session, options: SubscribeOptions):
   const query = options.since === undefined ? '' : `?since=${options.since}`;
   const socket = new WebSocket(`${url.replace('http', 'ws')}/api/ws${query}`, { headers: { cookie: session.cookie } });
   socket.on('message', (data) => {
-    const frame = JSON.parse(data.toString()) as VoteEvent | Snapshot | { type: 'error' };
+    const frame = JSON.parse(frameText(data)) as VoteEvent | Snapshot | { type: 'error' };
     if (frame.type === 'vote') events.push(frame);
     else if (frame.type === 'snapshot') snapshots.push(frame);
     else errors.push(frame);

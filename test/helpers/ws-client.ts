@@ -1,4 +1,5 @@
 import WebSocket, { type ClientOptions } from 'ws';
+import { frameText } from '../../bench/load/ws-frame-text.ts';
 
 export interface OpenSocket {
   socket: WebSocket;
@@ -12,7 +13,7 @@ export async function openSocket(url: string, path = '/api/ws', options: ClientO
   const socket = new WebSocket(`${url.replace(/^http/, 'ws')}${path}`, options);
   const frames: OpenSocket['frames'] = [];
   socket.on('message', (data, isBinary) => {
-    if (!isBinary) frames.push(JSON.parse(data.toString()) as OpenSocket['frames'][number]);
+    if (!isBinary) frames.push(JSON.parse(frameText(data)) as OpenSocket['frames'][number]);
   });
   const closed = new Promise<{ code: number; reason: string }>((resolve) => {
     socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() }));

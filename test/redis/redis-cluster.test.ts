@@ -10,6 +10,7 @@ import { RedisFeed } from '../../src/feed/redis-feed.ts';
 import { redisKeys } from '../../src/feed/redis-schema.ts';
 import type { FeedEntry } from '../../src/feed/types.ts';
 import { castVote, createSession } from '../helpers/server.ts';
+import { quietLogger } from '../helpers/quiet.ts';
 import { coherence, PUSH_TRANSPORTS, subscribe, type TestSubscriber } from '../helpers/subscribers.ts';
 import { PrivateRedisCluster } from './helpers/redis-cluster.ts';
 import { freePort, waitFor } from './helpers/redis.ts';
@@ -17,8 +18,6 @@ import { ServerProcess, killAllServerProcesses, newSecret } from './helpers/serv
 import { ballot, countsOf, tallyOf } from './helpers/voters.ts';
 
 const candidates = DEFAULT_CANDIDATES.map((c) => c.id);
-const quiet = { info() {}, warn() {}, error() {} };
-
 describe('the Redis feed on a Redis Cluster', { timeout: 90_000 }, () => {
   let cluster: PrivateRedisCluster | undefined;
   let feed: RedisFeed | undefined;
@@ -49,7 +48,7 @@ describe('the Redis feed on a Redis Cluster', { timeout: 90_000 }, () => {
       const secret = newSecret();
       const processes = await Promise.all([0, 1].map(() => ServerProcess.start({ feed: url, prefix, secret })));
       const servers = processes.map((p) => p.url);
-      feed = await RedisFeed.connect({ url, candidates: DEFAULT_CANDIDATES, keyPrefix: prefix, logger: quiet });
+      feed = await RedisFeed.connect({ url, candidates: DEFAULT_CANDIDATES, keyPrefix: prefix, logger: quietLogger });
       const followed: FeedEntry[] = [];
       feed.subscribe((entry) => followed.push(entry));
       const session = await createSession(servers[0]!);
@@ -81,7 +80,7 @@ describe('the Redis feed on a Redis Cluster', { timeout: 90_000 }, () => {
   it('fails fast, naming the URL, when no node of the cluster answers', async () => {
     const url = `redis+cluster://127.0.0.1:${await freePort()},127.0.0.1:${await freePort()}`;
     const started = Date.now();
-    await expect(RedisFeed.connect({ url, candidates: DEFAULT_CANDIDATES, logger: quiet })).rejects.toThrow(`Cannot connect to Redis at ${url} (FEED)`);
+    await expect(RedisFeed.connect({ url, candidates: DEFAULT_CANDIDATES, logger: quietLogger })).rejects.toThrow(`Cannot connect to Redis at ${url} (FEED)`);
     expect(Date.now() - started).toBeLessThan(5000);
   });
 });

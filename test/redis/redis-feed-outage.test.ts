@@ -3,10 +3,10 @@ import { DEFAULT_CANDIDATES } from '../../src/feed/ballot.ts';
 import { FeedError } from '../../src/feed/feed.ts';
 import { RedisFeed } from '../../src/feed/redis-feed.ts';
 import type { FeedEntry } from '../../src/feed/types.ts';
+import { quietLogger } from '../helpers/quiet.ts';
 import { redisServerAvailable } from './helpers/needs-redis.ts';
 import { PrivateRedis, waitFor } from './helpers/redis.ts';
 
-const quiet = { info() {}, warn() {}, error() {} };
 const ballot = DEFAULT_CANDIDATES.map((c) => c.id);
 
 /**
@@ -19,11 +19,12 @@ describe.runIf(redisServerAvailable())('RedisFeed when Redis goes away and comes
 
   beforeAll(async () => {
     redis = await PrivateRedis.start();
+    // Runs after afterAll, once the feeds are closed.
+    return () => redis.dispose();
   });
 
   afterAll(async () => {
     await Promise.all(feeds.map((feed) => feed.close()));
-    await redis?.dispose();
   });
 
   it('rejects votes with feed_unavailable while down, keeps everything acknowledged, and resumes without gaps or duplicates', async () => {
@@ -33,7 +34,7 @@ describe.runIf(redisServerAvailable())('RedisFeed when Redis goes away and comes
           url: redis.url,
           candidates: DEFAULT_CANDIDATES,
           keyPrefix: 'outage:',
-          logger: quiet,
+          logger: quietLogger,
           commandTimeoutMs: 1000,
           catchUpTimeoutMs: 500,
           pingIntervalMs: 100,

@@ -5,18 +5,17 @@ import { FeedError } from '../../src/feed/feed.ts';
 import { RedisFeed, type RedisFeedOptions } from '../../src/feed/redis-feed.ts';
 import { redisKeys } from '../../src/feed/redis-schema.ts';
 import type { FeedEntry, Snapshot } from '../../src/feed/types.ts';
+import { quietLogger } from '../helpers/quiet.ts';
 import { sharedRedisAvailable } from './helpers/needs-redis.ts';
 import { REDIS_URL, deleteKeys, freePort, uniquePrefix, waitFor } from './helpers/redis.ts';
 
 const [A, B, C] = DEFAULT_CANDIDATES.map((c) => c.id) as [string, string, string];
-const quiet = { info() {}, warn() {}, error() {} };
-
 /** Every feed a test opens, closed after it whatever happened; and every prefix, deleted after the file. */
 const openFeeds: RedisFeed[] = [];
 const prefixes: string[] = [];
 
 async function openFeed(prefix: string, options: Partial<RedisFeedOptions> = {}): Promise<RedisFeed> {
-  const feed = await RedisFeed.connect({ url: REDIS_URL, candidates: DEFAULT_CANDIDATES, keyPrefix: prefix, logger: quiet, ...options });
+  const feed = await RedisFeed.connect({ url: REDIS_URL, candidates: DEFAULT_CANDIDATES, keyPrefix: prefix, logger: quietLogger, ...options });
   openFeeds.push(feed);
   return feed;
 }
@@ -169,7 +168,7 @@ describe.runIf(sharedRedisAvailable())('RedisFeed on one shared Redis', () => {
   it('notices that Redis lost its data, says so, and follows the new history instead of waiting forever', async () => {
     const prefix = newPrefix('wiped');
     const errors: string[] = [];
-    const logger = { info() {}, warn() {}, error: (message: string) => errors.push(message) };
+    const logger = { ...quietLogger, error: (message: string) => errors.push(message) };
     const reader = await openFeed(prefix, { followBlockMs: 100, logger });
     const voter = await openFeed(prefix, { followBlockMs: 100 });
     for (let i = 0; i < 3; i++) await voter.vote({ userId: 'tester', candidateId: A });
@@ -192,7 +191,7 @@ describe.runIf(sharedRedisAvailable())('RedisFeed on one shared Redis', () => {
   it('notices a new history that reached its head while it waited, and tells its reset listeners', async () => {
     const prefix = newPrefix('same-seq');
     const errors: string[] = [];
-    const logger = { info() {}, warn() {}, error: (message: string) => errors.push(message) };
+    const logger = { ...quietLogger, error: (message: string) => errors.push(message) };
     const reader = await openFeed(prefix, { followBlockMs: 100, logger });
     const voter = await openFeed(prefix, { followBlockMs: 100 });
     for (let i = 0; i < 3; i++) await voter.vote({ userId: 'tester', candidateId: A });
@@ -241,7 +240,8 @@ describe.runIf(sharedRedisAvailable())('RedisFeed on one shared Redis', () => {
     await expect(feed.vote({ userId: 'tester', candidateId: 'nobody' })).rejects.toMatchObject({ name: 'FeedError', code: 'unknown_candidate' });
     const redis = new Redis(REDIS_URL);
     try {
-      expect(await redis.exists(...Object.values(redisKeys(prefix)))).toBe(0);
+      const keys = redisKeys(prefix);
+      expect(await redis.exists(keys.counts, keys.seq, keys.events)).toBe(0);
     } finally {
       redis.disconnect();
     }
@@ -269,7 +269,7 @@ describe.runIf(sharedRedisAvailable())('RedisFeed on one shared Redis', () => {
   it('fails fast at startup with a message that names the URL when Redis is unreachable', async () => {
     const url = `redis://127.0.0.1:${await freePort()}`;
     const started = performance.now();
-    const error = await RedisFeed.connect({ url, candidates: DEFAULT_CANDIDATES, logger: quiet }).then(
+    const error = await RedisFeed.connect({ url, candidates: DEFAULT_CANDIDATES, logger: quietLogger }).then(
       () => undefined,
       (e: unknown) => e as Error,
     );
@@ -281,7 +281,7 @@ describe.runIf(sharedRedisAvailable())('RedisFeed on one shared Redis', () => {
 
   it('hides the password of the URL in errors', async () => {
     const url = `redis://user:s3cret@127.0.0.1:${await freePort()}`;
-    const error = await RedisFeed.connect({ url, candidates: DEFAULT_CANDIDATES, logger: quiet }).catch((e: unknown) => e as Error);
+    const error = await RedisFeed.connect({ url, candidates: DEFAULT_CANDIDATES, logger: quietLogger }).catch((e: unknown) => e as Error);
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).not.toContain('s3cret');
     expect((error as Error).message).toContain('127.0.0.1');

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { frameText } from '../../bench/load/ws-frame-text.ts';
 import { DEFAULT_CANDIDATES } from '../../src/feed/ballot.ts';
 import { createSession } from '../helpers/server.ts';
 import { coherence, subscribe, type TestSubscriber } from '../helpers/subscribers.ts';
@@ -21,12 +22,13 @@ describe.runIf(redisServerAvailable())('server processes when Redis goes away an
 
   beforeAll(async () => {
     redis = await PrivateRedis.start();
+    // Runs after afterAll, once the subscribers and servers are gone.
+    return () => redis.dispose();
   });
 
   afterAll(async () => {
     await Promise.all(subscribers.map((s) => s.close()));
     await killAllServerProcesses();
-    await redis?.dispose();
   });
 
   it('answers votes with 503 feed_unavailable while Redis is down, keeps subscribers connected, and loses nothing acknowledged', async () => {
@@ -56,7 +58,7 @@ describe.runIf(redisServerAvailable())('server processes when Redis goes away an
     await waitFor('votes refused on both processes', () => (onA.refused.length >= 3 && onB.refused.length >= 3 ? true : undefined), 10_000);
     for (const refusal of refusals()) {
       expect(refusal.status).toBe(503);
-      expect(refusal.body).toMatchObject({ error: 'feed_unavailable', message: expect.stringMatching(/Redis/) });
+      expect(refusal.body).toMatchObject({ error: 'feed_unavailable', message: expect.stringMatching(/Redis/) as unknown });
     }
     // A vote sent over a WebSocket gets an error frame with the same code, and the socket stays open.
     const errorFrame = await voteOverWebSocket(a!.url, session.cookie);
@@ -108,7 +110,7 @@ async function voteOverWebSocket(url: string, cookie: string): Promise<unknown> 
       const timer = setTimeout(() => reject(new Error('no error frame within 5 s')), 5000);
       socket.on('open', () => socket.send(JSON.stringify({ type: 'vote', candidateId: candidates[0] })));
       socket.on('message', (data) => {
-        const frame = JSON.parse(data.toString()) as { type: string };
+        const frame = JSON.parse(frameText(data)) as { type: string };
         if (frame.type === 'error') {
           clearTimeout(timer);
           resolve(frame);

@@ -14,6 +14,7 @@ import { DEFAULT_CANDIDATES } from '../../src/feed/ballot.ts';
 import { RedisFeed } from '../../src/feed/redis-feed.ts';
 import type { Snapshot, VoteEvent } from '../../src/feed/types.ts';
 import { castVote, createSession, startServer, type RunningServer, type Session } from '../helpers/server.ts';
+import { quietLogger } from '../helpers/quiet.ts';
 import { PUSH_TRANSPORTS, subscribe, type TestSubscriber } from '../helpers/subscribers.ts';
 import { PrivateRedis, REDIS_URL, deleteKeys, uniquePrefix, waitFor } from './helpers/redis.ts';
 
@@ -40,6 +41,8 @@ describe('a server whose Redis restarts empty', { timeout: 60_000 }, () => {
 
   beforeAll(async () => {
     redis = await PrivateRedis.start({ persistence: false });
+    // Runs after afterAll, once the feed is closed.
+    return () => redis.dispose();
   });
 
   afterAll(async () => {
@@ -47,7 +50,6 @@ describe('a server whose Redis restarts empty', { timeout: 60_000 }, () => {
     await Promise.all(subscribers.map((s) => s.close()));
     await server?.close();
     await feed?.close();
-    await redis?.dispose();
   });
 
   it('gives every live subscriber of every transport a fresh snapshot, then the new history in order', async () => {
@@ -55,7 +57,7 @@ describe('a server whose Redis restarts empty', { timeout: 60_000 }, () => {
     feed = await RedisFeed.connect({
       url: redis.url,
       candidates: DEFAULT_CANDIDATES,
-      logger: { info() {}, warn() {}, error: (message) => feedErrors.push(message) },
+      logger: { ...quietLogger, error: (message: string) => feedErrors.push(message) },
       pingIntervalMs: 200,
     });
     const theServer = (server = await startServer({ votesPerSecond: 0 }, feed));
@@ -120,9 +122,8 @@ describe('a server whose Redis restarts empty', { timeout: 60_000 }, () => {
 
   it('answers the next poll of a long-poll queue with a snapshot after the feed started over, even when its since is inside the new history', async () => {
     const prefix = uniquePrefix('reset-queue');
-    const quiet = { info() {}, warn() {}, error() {} };
-    const served = await RedisFeed.connect({ url: REDIS_URL, candidates: DEFAULT_CANDIDATES, keyPrefix: prefix, logger: quiet, followBlockMs: 100 });
-    const voter = await RedisFeed.connect({ url: REDIS_URL, candidates: DEFAULT_CANDIDATES, keyPrefix: prefix, logger: quiet });
+    const served = await RedisFeed.connect({ url: REDIS_URL, candidates: DEFAULT_CANDIDATES, keyPrefix: prefix, logger: quietLogger, followBlockMs: 100 });
+    const voter = await RedisFeed.connect({ url: REDIS_URL, candidates: DEFAULT_CANDIDATES, keyPrefix: prefix, logger: quietLogger });
     const local = await startServer({ votesPerSecond: 0 }, served);
     try {
       const session = await createSession(local.url);
@@ -169,7 +170,7 @@ function nodeEnvironment(baseUrl: string, session: Session): ClientEnvironment {
       })) as unknown as typeof fetch,
     // Both packages follow the WHATWG shapes the layer uses; their TypeScript types differ in details.
     WebSocket: WebSocket as unknown as ClientEnvironment['WebSocket'],
-    EventSource: EventSource as unknown as ClientEnvironment['EventSource'],
+    EventSource: EventSource,
     now: () => performance.timeOrigin + performance.now(),
   };
 }

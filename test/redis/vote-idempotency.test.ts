@@ -11,16 +11,16 @@ import { makeConfig } from '../../src/config.ts';
 import { RedisFeed } from '../../src/feed/redis-feed.ts';
 import { redisKeys, streamIdOf } from '../../src/feed/redis-schema.ts';
 import type { VoteEvent } from '../../src/feed/types.ts';
+import { quietLogger } from '../helpers/quiet.ts';
 import { castVote, createSession, startServer, type RunningServer, type Session } from '../helpers/server.ts';
 import { openSocket, type OpenSocket } from '../helpers/ws-client.ts';
 import { PrivateRedis, REDIS_URL, deleteKeys, uniquePrefix, waitFor } from './helpers/redis.ts';
 import { ServerProcess, killAllServerProcesses, newSecret } from './helpers/server-process.ts';
 import { ballot } from './helpers/voters.ts';
 
-const quiet = { info() {}, warn() {}, error() {} };
 const prefixes: string[] = [];
 const sockets: OpenSocket[] = [];
-const cleanups: (() => Promise<void>)[] = [];
+const cleanups: (() => void | Promise<void>)[] = [];
 
 /** n processes on the shared Redis with a fresh prefix and one session secret. */
 async function startProcesses(n: number, label: string, env: Record<string, string> = {}): Promise<{ processes: ServerProcess[]; prefix: string }> {
@@ -40,7 +40,7 @@ async function connect(url: string, cookie: string): Promise<OpenSocket> {
 /** A connection of the test's own to a Redis, closed after the test. */
 function inspect(url: string): Redis {
   const redis = new Redis(url, { maxRetriesPerRequest: 0 });
-  cleanups.push(async () => void redis.disconnect());
+  cleanups.push(() => redis.disconnect());
   return redis;
 }
 
@@ -121,7 +121,7 @@ describe('a vote answered 503 while Redis stalled', { timeout: 60_000 }, () => {
   /** A listening server on a Redis of the test's own, whose votes time out after 300 ms (2 s by default). */
   async function startOnPrivateRedis(keyPrefix: string, overrides: Parameters<typeof startServer>[0] = {}): Promise<RunningServer> {
     redis ??= await PrivateRedis.start();
-    const feed = await RedisFeed.connect({ url: redis.url, candidates: makeConfig().candidates, keyPrefix, commandTimeoutMs: 300, logger: quiet });
+    const feed = await RedisFeed.connect({ url: redis.url, candidates: makeConfig().candidates, keyPrefix, commandTimeoutMs: 300, logger: quietLogger });
     cleanups.push(() => feed.close());
     const server = await startServer(overrides, feed);
     cleanups.push(() => server.close());

@@ -124,9 +124,13 @@ describe('query validation', () => {
     const controller = new AbortController();
     const garbage = await fetch(`${url}/api/sse`, { headers: { 'last-event-id': 'abc' }, signal: controller.signal });
     expect(garbage.status).toBe(200);
-    const reader = garbage.body!.getReader();
+    const reader = garbage.body!.pipeThrough(new TextDecoderStream()).getReader();
     let text = '';
-    while (!text.includes('event: snapshot')) text += new TextDecoder().decode((await reader.read()).value);
+    while (!text.includes('event: snapshot')) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`the stream ended before a snapshot: ${text}`);
+      text += value;
+    }
     controller.abort();
   });
 

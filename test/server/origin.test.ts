@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Agent, request } from 'undici';
+import { ignore } from '../helpers/quiet.ts';
 import { startServer, type RunningServer } from '../helpers/server.ts';
 import { upgradeStatus } from '../helpers/ws-client.ts';
 
@@ -17,7 +18,7 @@ async function sseStatus(url: string, headers: Record<string, string>): Promise<
     const response = await request(`${url}/api/sse`, { headers, dispatcher });
     if (response.statusCode !== 200) return { status: response.statusCode, error: ((await response.body.json()) as { error: unknown }).error };
     // The stream would otherwise fail with "client destroyed" when its connection goes below.
-    response.body.on('error', () => {}).destroy();
+    response.body.on('error', ignore).destroy();
     return { status: 200 };
   } finally {
     await dispatcher.destroy();

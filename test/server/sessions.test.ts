@@ -40,7 +40,7 @@ describe('session creation limit', () => {
     for (let i = 0; i < 3; i++) expect((await postSession(server.url)).status).toBe(200);
     const refused = await postSession(server.url);
     expect(refused.status).toBe(429);
-    expect(refused.body).toEqual({ error: 'rate_limited', message: expect.stringMatching(/At most 3 new sessions per minute/) });
+    expect(refused.body).toEqual({ error: 'rate_limited', message: expect.stringMatching(/At most 3 new sessions per minute/) as unknown });
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
     expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(60);
     expect(refused.headers['set-cookie']).toBeUndefined();
@@ -72,7 +72,7 @@ describe('session expiry', () => {
     expect(await longPollStatus(server.url, fresh)).toBe(204);
     expect(await longPollStatus(server.url, stale)).toBe(401);
     const vote = await castVote(server.url, stale, { candidateId: 'push' });
-    expect(vote).toEqual({ status: 401, body: { error: 'no_session', message: expect.any(String) } });
+    expect(vote).toEqual({ status: 401, body: { error: 'no_session', message: expect.any(String) as unknown } });
     expect(server.feed.head()).toBe(0);
   });
 

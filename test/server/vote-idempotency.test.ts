@@ -72,7 +72,7 @@ describe('a repeated voteId', () => {
     await castVote(server.url, session, { candidateId: 'polling', voteId: 'v1' });
     const reused = await castVote(server.url, session, { candidateId: 'push', voteId: 'v1' });
     expect(reused.status).toBe(422);
-    expect(reused.body).toEqual({ error: 'vote_id_reused', message: expect.stringMatching(/already used for a vote for "polling"/) });
+    expect(reused.body).toEqual({ error: 'vote_id_reused', message: expect.stringMatching(/already used for a vote for "polling"/) as unknown });
     const snapshot = await ballot(server.url);
     expect(snapshot.seq).toBe(1);
     expect(countOf(snapshot, 'push')).toBe(0);
@@ -100,7 +100,7 @@ describe('a repeated voteId', () => {
     expect(votes(watcher.frames).map((e) => [e.seq, e.voteId])).toEqual([[1, 'ws-1'], [2, 'both-ways'], [3, 'ws-2']]);
     expect(votes(voter.frames).map((e) => e.seq)).toEqual([1, 2, 3]);
     expect(voter.frames.filter((f) => f.type === 'error')).toEqual([
-      { type: 'error', error: 'vote_id_reused', message: expect.stringMatching(/already used for a vote for "push"/) },
+      { type: 'error', error: 'vote_id_reused', message: expect.stringMatching(/already used for a vote for "push"/) as unknown },
     ]);
     expect((await ballot(server.url)).seq).toBe(3);
   });

@@ -11,13 +11,13 @@ const LANES: TransportName[] = ['polling', 'websocket'];
 function setup() {
   const race = new RaceModel(LANES);
   const trackers = new Map(LANES.map((lane) => [lane, new CursorTracker()]));
-  const tracker = (lane: TransportName) => trackers.get(lane) as CursorTracker;
+  const tracker = (lane: TransportName) => trackers.get(lane)!;
   return {
     race,
-    snap(lane: TransportName, s: Snapshot, at: number, reason: 'initial' | 'poll' = 'poll') {
+    snap: (lane: TransportName, s: Snapshot, at: number, reason: 'initial' | 'poll' = 'poll') => {
       race.onSnapshot(lane, s, tracker(lane).applySnapshot(s, reason), at);
     },
-    event(lane: TransportName, e: VoteEvent, at: number) {
+    event: (lane: TransportName, e: VoteEvent, at: number) => {
       race.onEvent(lane, e, tracker(lane).applyEvent(e), at);
     },
   };

@@ -29,6 +29,6 @@ export function browserEnvironment(hooks: ClientHooks = {}): ClientEnvironment &
 export function newPageId(): string {
   const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
   let id = 'p';
-  for (let i = 0; i < 10; i += 1) id += alphabet[Math.floor(Math.random() * alphabet.length)];
+  for (let i = 0; i < 10; i += 1) id += alphabet.charAt(Math.floor(Math.random() * alphabet.length));
   return id;
 }

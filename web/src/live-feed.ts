@@ -88,7 +88,7 @@ export class LiveFeed {
           this.version += 1;
         },
       },
-      { now: env.now },
+      { now: () => env.now() },
     );
     this.subscription.switchTo(transport, options);
   }

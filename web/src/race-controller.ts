@@ -44,7 +44,7 @@ export class RaceController {
           onWire: (record) => this.model.onWire(record),
           onStatus: (status) => this.#changed(() => this.statuses.set(lane, status)),
         },
-        { now: this.#env.now },
+        { now: () => this.#env.now() },
       );
       this.subscriptions.set(lane, subscription);
       subscription.switchTo(lane, this.#optionsFor(lane));

@@ -25,7 +25,8 @@ export interface RedisAvailability {
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    redisAvailability: RedisAvailability;
+    /** Undefined in a project without the Redis global setup (a Redis file run on its own, say). */
+    redisAvailability: RedisAvailability | undefined;
   }
 }
 

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
+import { ignore } from '../../helpers/quiet.ts';
 import { PrivateRedis, freePort, waitFor } from './redis.ts';
 
 const run = promisify(execFile);
@@ -51,7 +52,7 @@ export class PrivateRedisCluster {
 
 async function clusterState(port: number): Promise<string | undefined> {
   const redis = new Redis(port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  redis.on('error', () => {});
+  redis.on('error', ignore);
   try {
     await redis.connect();
     const info = await redis.cluster('INFO');

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { deleteKeysUnder, redisUrlFromEnv } from '../../../bench/measure/feed-comparison.ts';
 import { freePort } from '../../../bench/process/free-port.ts';
+import { ignore } from '../../helpers/quiet.ts';
 import { waitUntil } from '../../helpers/wait.ts';
 
 /** The shared Redis the suites run against (`.ci/run` makes sure one is up; needs-redis.ts skips without). */
@@ -90,10 +91,11 @@ export class PrivateRedis {
     await waitFor(`redis-server on port ${this.port}`, async () => {
       if (this.#process !== child) throw new Error('redis-server exited at startup');
       const probe = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      probe.on('error', () => {});
+      probe.on('error', ignore);
       try {
         await probe.connect();
-        return (await probe.ping()) === 'PONG' ? true : undefined;
+        await probe.ping();
+        return true;
       } finally {
         probe.disconnect();
       }

@@ -49,7 +49,7 @@ export class BallotView {
         row.shown = candidate.count;
         row.button.classList.remove('bump');
         // Restart the animation: reading layout in between makes the browser see two changes.
-        void row.button.offsetWidth;
+        row.button.getBoundingClientRect();
         row.button.classList.add('bump');
       }
     }
