@@ -1,8 +1,9 @@
 import { now } from './clock.ts';
+import { makeEntry } from './feed-entry.ts';
 import { FeedMirror } from './feed-mirror.ts';
 import { DEFAULT_VOTE_ID_WINDOW_MS, FeedError, replayOf, type Feed, type FeedListener, type FeedResetListener, type Resume, type VoteInput } from './feed.ts';
 import { RecentVotes } from './recent-votes.ts';
-import type { CandidateInfo, FeedEntry, Snapshot, VoteEvent } from './types.ts';
+import type { CandidateInfo, FeedEntry, Snapshot } from './types.ts';
 
 export interface MemoryFeedOptions {
   candidates: readonly CandidateInfo[];
@@ -49,24 +50,17 @@ export class MemoryFeed implements Feed {
   }
 
   async vote(input: VoteInput): Promise<FeedEntry> {
-    if (!this.#mirror.has(input.candidateId)) {
-      throw new FeedError('unknown_candidate', `There is no candidate "${input.candidateId}" on this ballot`);
+    const { candidateId, userId, voteId } = input;
+    if (!this.#mirror.has(candidateId)) {
+      throw new FeedError('unknown_candidate', `There is no candidate "${candidateId}" on this ballot`);
     }
-    if (input.voteId !== undefined) {
-      const original = this.#recentVotes.find(input.userId, input.voteId);
+    if (voteId !== undefined) {
+      const original = this.#recentVotes.find(userId, voteId);
       if (original !== undefined) return replayOf(original, input);
     }
-    const event: VoteEvent = {
-      type: 'vote',
-      seq: this.#mirror.head + 1,
-      candidateId: input.candidateId,
-      count: this.#mirror.count(input.candidateId) + 1,
-      votedAt: now(),
-    };
-    if (input.voteId !== undefined) event.voteId = input.voteId;
-    const entry: FeedEntry = { event, json: JSON.stringify(event) };
+    const entry = makeEntry(this.#mirror.head + 1, candidateId, this.#mirror.count(candidateId) + 1, now(), voteId);
     this.#mirror.apply(entry);
-    if (input.voteId !== undefined) this.#recentVotes.remember(input.userId, input.voteId, entry);
+    if (voteId !== undefined) this.#recentVotes.remember(userId, voteId, entry);
     return entry;
   }
 

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { FeedMirror, type MirrorState } from './feed-mirror.ts';
 import { now } from './clock.ts';
+import { makeEntry } from './feed-entry.ts';
 import {
   DEFAULT_VOTE_ID_WINDOW_MS,
   FeedError,
@@ -18,7 +19,6 @@ import {
   DEFAULT_KEY_PREFIX,
   VOTE_SCRIPT,
   entryFromStream,
-  makeEntry,
   redisKeys,
   seqOfStreamId,
   streamIdOf,
