@@ -105,6 +105,12 @@ export interface Feed {
   readonly sharedRedis?: SharedRedis;
 
   /**
+   * The latest round-trip time to the shared store in ms (shown in metrics); undefined while the store is
+   * unreachable, and always for the memory feed, which has no store to reach.
+   */
+  rttMs(): number | undefined;
+
+  /**
    * Calls `listener` for every event from now on, in seq order, exactly once.
    * Transports subscribe once each and fan out to their own clients. Returns an unsubscribe function.
    */

@@ -68,6 +68,11 @@ export class MemoryFeed implements Feed {
     return this.#mirror.subscribe(listener);
   }
 
+  /** The memory feed is its own store: there is no round trip to measure. */
+  rttMs(): undefined {
+    return undefined;
+  }
+
   /** The memory feed is its own store: it never starts over while it runs. */
   onReset(listener: FeedResetListener): () => void {
     return this.#mirror.onReset(listener);
