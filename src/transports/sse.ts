@@ -48,7 +48,7 @@ const sseTransport: FastifyPluginAsyncTypebox = async (app) => {
     if (streams.size === 0) return;
     const message = Buffer.from(voteMessage(entry.event.seq, entry.json));
     for (const stream of streams) {
-      if (stream.writableLength > config.wsMaxBufferedBytes) {
+      if (stream.writableLength > config.pushMaxBufferedBytes) {
         dropSlowStream(stream);
         continue;
       }
@@ -63,7 +63,7 @@ const sseTransport: FastifyPluginAsyncTypebox = async (app) => {
     if (streams.size === 0) return;
     const message = Buffer.from(snapshotMessage(snapshot));
     for (const stream of streams) {
-      if (stream.writableLength > config.wsMaxBufferedBytes) {
+      if (stream.writableLength > config.pushMaxBufferedBytes) {
         dropSlowStream(stream);
         continue;
       }

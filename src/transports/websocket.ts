@@ -27,7 +27,7 @@ interface Peer {
 /**
  * WebSocket push over `ws`: a snapshot (or the missed events, with `?since=`) on connect, then one
  * text frame per vote. Each event becomes one Buffer shared by all peers; a peer whose unsent data
- * passes WS_MAX_BUFFERED_BYTES is closed with 4008 instead of slowing the broadcast for the others.
+ * passes PUSH_MAX_BUFFERED_BYTES is closed with 4008 instead of slowing the broadcast for the others.
  */
 const websocketTransport: FastifyPluginAsyncTypebox = async (app) => {
   const { feed, config, metrics } = app;
@@ -59,7 +59,7 @@ const websocketTransport: FastifyPluginAsyncTypebox = async (app) => {
   /** Error frames obey the same limit as votes: a client that floods us with bad frames and never reads is dropped. */
   function sendErrorFrame(socket: WebSocket, error: string, message: string): void {
     if (!peers.has(socket)) return;
-    if (socket.bufferedAmount > config.wsMaxBufferedBytes) {
+    if (socket.bufferedAmount > config.pushMaxBufferedBytes) {
       dropSlowPeer(socket);
       return;
     }
@@ -71,7 +71,7 @@ const websocketTransport: FastifyPluginAsyncTypebox = async (app) => {
     const frame = Buffer.from(entry.json);
     let sent = 0;
     for (const socket of peers.keys()) {
-      if (socket.bufferedAmount > config.wsMaxBufferedBytes) {
+      if (socket.bufferedAmount > config.pushMaxBufferedBytes) {
         dropSlowPeer(socket);
         continue;
       }
@@ -87,7 +87,7 @@ const websocketTransport: FastifyPluginAsyncTypebox = async (app) => {
     if (peers.size === 0) return;
     const frame = Buffer.from(JSON.stringify(snapshot));
     for (const socket of peers.keys()) {
-      if (socket.bufferedAmount > config.wsMaxBufferedBytes) {
+      if (socket.bufferedAmount > config.pushMaxBufferedBytes) {
         dropSlowPeer(socket);
         continue;
       }

@@ -112,7 +112,7 @@ describe('the WebSocket transport', () => {
   });
 
   it('closes a slow consumer with 4008 while a fast one gets every event', async () => {
-    server = await startServer({ votesPerSecond: 0, wsMaxBufferedBytes: 64 * 1024 });
+    server = await startServer({ votesPerSecond: 0, pushMaxBufferedBytes: 64 * 1024 });
     const session = await createSession(server.url);
     const fast = await connect(server.url);
     const slow = await connect(server.url);
@@ -142,7 +142,7 @@ describe('the WebSocket transport', () => {
   }, 120_000);
 
   it('drops a peer that floods bad frames while never reading its error frames', async () => {
-    server = await startServer({ wsMaxBufferedBytes: 64 * 1024 });
+    server = await startServer({ pushMaxBufferedBytes: 64 * 1024 });
     const flooder = await connect(server.url);
     const bystander = await connect(server.url);
     (flooder.socket as unknown as { _socket: Socket })._socket.pause();
