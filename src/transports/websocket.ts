@@ -4,10 +4,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { Socket } from 'node:net';
 import type { RawData, WebSocket } from 'ws';
-import { catchUpTo, FeedError } from '../feed/feed.ts';
+import { catchUpTo } from '../feed/feed.ts';
 import { sendError } from '../http/errors.ts';
 import { refuseForeignOrigin } from '../http/origin.ts';
-import { sessionUser } from '../http/session.ts';
+import { castVote } from '../http/vote-intake.ts';
 import { CursorParam, parseCursor } from './cursor.ts';
 import { CloseCode, errorFrame, parseClientFrame } from './ws-frames.ts';
 
@@ -15,6 +15,12 @@ import { CloseCode, errorFrame, parseClientFrame } from './ws-frames.ts';
 const TEXT_FRAME = Object.freeze({ binary: false, compress: false });
 
 const WsQuery = Type.Object({ since: Type.Optional(CursorParam) }, { additionalProperties: false });
+
+/**
+ * The session is read from the upgrade request, once per connection: a session made after connecting
+ * needs a new connection, which the HTTP edge's message would not tell.
+ */
+const NO_SESSION_ON_SOCKET = 'Voting needs a session: POST /api/session before connecting';
 
 interface Peer {
   /** Cleared at each ping, set by the pong: a peer still false at the next ping is dead. */
@@ -28,6 +34,7 @@ interface Peer {
  * WebSocket push over `ws`: a snapshot (or the missed events, with `?since=`) on connect, then one
  * text frame per vote. Each event becomes one Buffer shared by all peers; a peer whose unsent data
  * passes PUSH_MAX_BUFFERED_BYTES is closed with 4008 instead of slowing the broadcast for the others.
+ * Vote frames are the WebSocket edge of the vote intake (src/http/vote-intake.ts).
  */
 const websocketTransport: FastifyPluginAsyncTypebox = async (app) => {
   const { feed, config, metrics } = app;
@@ -131,24 +138,10 @@ const websocketTransport: FastifyPluginAsyncTypebox = async (app) => {
       sendErrorFrame(socket, parsed.error, parsed.message);
       return;
     }
-    const userId = sessionUser(peer.request);
-    if (userId === null) {
-      sendErrorFrame(socket, 'no_session', 'Voting needs a session: POST /api/session before connecting');
-      return;
-    }
-    if (!(await app.voteLimiter(peer.request))) {
-      sendErrorFrame(socket, 'rate_limited', `At most ${config.votesPerSecond} votes per second per user`);
-      return;
-    }
-    const { candidateId, voteId } = parsed.vote;
-    try {
-      // An accepted vote gets no reply frame: its event comes to every peer, this one included. A repeated
-      // voteId gets none either (its event was already sent), and counts nothing.
-      await feed.vote(voteId === undefined ? { candidateId, userId } : { candidateId, userId, voteId });
-    } catch (error) {
-      if (!(error instanceof FeedError)) throw error;
-      sendErrorFrame(socket, error.code, error.message);
-    }
+    // An accepted vote gets no reply frame: its event comes to every peer, this one included. A repeated
+    // voteId gets none either (its event was already sent), and counts nothing.
+    const outcome = await castVote(app, peer.request, parsed.vote);
+    if (!outcome.ok) sendErrorFrame(socket, outcome.code, outcome.code === 'no_session' ? NO_SESSION_ON_SOCKET : outcome.message);
   }
 
   app.route({
