@@ -2,10 +2,10 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ServerResponse } from 'node:http';
 import type { Snapshot } from '../feed/types.ts';
-import { catchUpTo } from '../feed/feed.ts';
 import { sendShuttingDown } from '../http/context.ts';
 import { refuseForeignOrigin } from '../http/origin.ts';
 import { CursorParam, parseCursor, parseLastEventId } from './cursor.ts';
+import { catchUpTo, resumeFrom } from './resume.ts';
 
 const SseQuery = Type.Object({ since: Type.Optional(CursorParam) }, { additionalProperties: false });
 
@@ -115,12 +115,12 @@ const sseTransport: FastifyPluginAsyncTypebox = async (app) => {
 
       // Resume and subscribe in the same tick: no event can fall between the two.
       let opening = `retry: ${RETRY_MS}\n\n`;
-      const resume = since === undefined ? undefined : feed.resume(since);
-      if (resume?.kind === 'events') {
+      const resume = resumeFrom(feed, since);
+      if (resume.kind === 'events') {
         for (const entry of resume.entries) opening += voteMessage(entry.event.seq, entry.json);
         counters.deliveries += resume.entries.length;
       } else {
-        opening += snapshotMessage(resume?.snapshot ?? feed.snapshot());
+        opening += snapshotMessage(resume.snapshot);
       }
       stream.write(opening);
       streams.add(stream);

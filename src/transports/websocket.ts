@@ -4,11 +4,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { Socket } from 'node:net';
 import type { RawData, WebSocket } from 'ws';
-import { catchUpTo } from '../feed/feed.ts';
 import { sendError } from '../http/errors.ts';
 import { refuseForeignOrigin } from '../http/origin.ts';
 import { castVote } from '../http/vote-intake.ts';
 import { CursorParam, parseCursor } from './cursor.ts';
+import { catchUpTo, resumeFrom } from './resume.ts';
 import { CloseCode, errorFrame, parseClientFrame } from './ws-frames.ts';
 
 /** One options object for every send: the event Buffer goes out as a text frame, uncompressed. */
@@ -172,12 +172,12 @@ const websocketTransport: FastifyPluginAsyncTypebox = async (app) => {
 
       // Resume and subscribe in the same tick: no event can fall between the two.
       const since = parseCursor(request.query.since);
-      const resume = since === undefined ? undefined : feed.resume(since);
-      if (resume?.kind === 'events') {
+      const resume = resumeFrom(feed, since);
+      if (resume.kind === 'events') {
         for (const entry of resume.entries) socket.send(entry.json);
         counters.deliveries += resume.entries.length;
       } else {
-        socket.send(JSON.stringify(resume?.snapshot ?? feed.snapshot()));
+        socket.send(JSON.stringify(resume.snapshot));
       }
       peers.set(socket, peer);
 
