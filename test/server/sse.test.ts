@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { RawConnection } from '../helpers/raw-http.ts';
 import { createSession, startServer, waitFor, type RunningServer } from '../helpers/server.ts';
 import { subscribe, type TestSubscriber } from '../helpers/subscribers.ts';
-import { openSocket, type OpenSocket } from '../helpers/ws-client.ts';
+import { floodVotes, openSocket, type OpenSocket } from '../helpers/ws-client.ts';
 
 let server: RunningServer | undefined;
 const cleanups: (() => void | Promise<void>)[] = [];
@@ -30,16 +30,14 @@ describe('the SSE transport', () => {
     const voter: OpenSocket = await openSocket(server.url, '/api/ws', { headers: { cookie: session.cookie } });
     cleanups.push(() => voter.socket.terminate());
     const metrics = server.app.metrics;
-    const padding = 'p'.repeat(56); // with up to 6 digits of the vote's number: within the 64 of a voteId
-    let sent = 0;
-    while (metrics.collect().sse.drops === 0 && sent < 400_000) {
-      // Every voteId is new: a repeated one would count once. Batches stay well below the limit (200 events of
-      // under 200 bytes): the server writes a batch to every stream in one go, before any of it can be sent.
-      for (let i = 0; i < 200; i++) voter.socket.send(`{"type":"vote","candidateId":"push","voteId":"${padding}${sent + i}"}`);
-      sent += 200;
-      const target = sent;
-      await waitFor(() => (fast.events.length >= target ? true : undefined), 20_000, 'the fast stream to keep up');
-    }
+    const sent = await floodVotes(voter.socket, {
+      // Batches stay well below the limit (200 events of under 200 bytes): the server writes a batch to every
+      // stream in one go, and Node sends an HTTP response's writes of one tick together, after it.
+      batch: 200,
+      done: () => metrics.collect().sse.drops > 0,
+      delivered: () => fast.events.length,
+      what: 'the fast stream to keep up',
+    });
     expect(metrics.collect().sse.drops).toBe(1);
     expect(fast.events.length).toBe(sent);
     expect(fast.events.every((event, i) => event.seq === i + 1)).toBe(true);
