@@ -1,9 +1,10 @@
 import { now } from './clock.ts';
 import { makeEntry } from './feed-entry.ts';
 import { FeedMirror } from './feed-mirror.ts';
-import { DEFAULT_VOTE_ID_WINDOW_MS, FeedError, replayOf, type Feed, type FeedListener, type FeedResetListener, type Resume, type VoteInput } from './feed.ts';
+import { DEFAULT_VOTE_ID_WINDOW_MS, replayOf, type VoteInput } from './feed.ts';
+import { MirroredFeed } from './mirrored-feed.ts';
 import { RecentVotes } from './recent-votes.ts';
-import type { CandidateInfo, FeedEntry, Snapshot } from './types.ts';
+import type { CandidateInfo, FeedEntry } from './types.ts';
 
 export interface MemoryFeedOptions {
   candidates: readonly CandidateInfo[];
@@ -20,52 +21,34 @@ export interface MemoryFeedOptions {
 /** A few tens of MB at most (an entry, its JSON and its key each): ten minutes of about 160 votes per second. */
 const DEFAULT_VOTE_ID_CAPACITY = 100_000;
 
-/** The embedded feed: one process, nothing to install. Counts and the log live in this process. */
-export class MemoryFeed implements Feed {
+/**
+ * The embedded feed: one process, nothing to install. Counts and the log live in this process, which is
+ * its own store: it never starts over while it runs (its reset listeners are never told).
+ */
+export class MemoryFeed extends MirroredFeed {
   readonly kind = 'memory';
-  readonly candidates: readonly CandidateInfo[];
-  readonly #mirror: FeedMirror;
   readonly #recentVotes: RecentVotes;
 
   constructor(options: MemoryFeedOptions) {
-    this.candidates = options.candidates;
     const onListenerError = options.onListenerError ?? ((error: unknown) => console.error('votewire: a feed listener failed', error));
-    this.#mirror = new FeedMirror(options.candidates, options.logSize ?? 1000, onListenerError);
+    super(options.candidates, new FeedMirror(options.candidates, options.logSize ?? 1000, onListenerError));
     this.#recentVotes = new RecentVotes(
       options.voteIdWindowMs ?? DEFAULT_VOTE_ID_WINDOW_MS,
       options.voteIdCapacity ?? DEFAULT_VOTE_ID_CAPACITY,
     );
   }
 
-  head(): number {
-    return this.#mirror.head;
-  }
-
-  snapshot(): Snapshot {
-    return this.#mirror.snapshot();
-  }
-
-  resume(since: number): Resume {
-    return this.#mirror.resume(since);
-  }
-
   async vote(input: VoteInput): Promise<FeedEntry> {
     const { candidateId, userId, voteId } = input;
-    if (!this.#mirror.has(candidateId)) {
-      throw new FeedError('unknown_candidate', `There is no candidate "${candidateId}" on this ballot`);
-    }
+    this.requireCandidate(candidateId);
     if (voteId !== undefined) {
       const original = this.#recentVotes.find(userId, voteId);
       if (original !== undefined) return replayOf(original, input);
     }
-    const entry = makeEntry(this.#mirror.head + 1, candidateId, this.#mirror.count(candidateId) + 1, now(), voteId);
-    this.#mirror.apply(entry);
+    const entry = makeEntry(this.mirror.head + 1, candidateId, this.mirror.count(candidateId) + 1, now(), voteId);
+    this.mirror.apply(entry);
     if (voteId !== undefined) this.#recentVotes.remember(userId, voteId, entry);
     return entry;
-  }
-
-  subscribe(listener: FeedListener): () => void {
-    return this.#mirror.subscribe(listener);
   }
 
   /** The memory feed is its own store: there is no round trip to measure. */
@@ -73,12 +56,7 @@ export class MemoryFeed implements Feed {
     return undefined;
   }
 
-  /** The memory feed is its own store: it never starts over while it runs. */
-  onReset(listener: FeedResetListener): () => void {
-    return this.#mirror.onReset(listener);
-  }
-
   async close(): Promise<void> {
-    this.#mirror.clearListeners();
+    this.mirror.clearListeners();
   }
 }

@@ -2,21 +2,12 @@ import { performance } from 'node:perf_hooks';
 import { FeedMirror } from './feed-mirror.ts';
 import { now } from './clock.ts';
 import { makeEntry } from './feed-entry.ts';
-import {
-  DEFAULT_VOTE_ID_WINDOW_MS,
-  FeedError,
-  replayOf,
-  type Feed,
-  type FeedListener,
-  type FeedResetListener,
-  type Resume,
-  type SharedRedis,
-  type VoteInput,
-} from './feed.ts';
+import { DEFAULT_VOTE_ID_WINDOW_MS, FeedError, replayOf, type SharedRedis, type VoteInput } from './feed.ts';
+import { MirroredFeed } from './mirrored-feed.ts';
 import { openConnection, redactUrl, type RedisClient } from './redis-connection.ts';
 import { loadSharedState, StreamFollower, type SharedState } from './redis-follower.ts';
 import { DEFAULT_KEY_PREFIX, VOTE_SCRIPT, redisKeys, type RedisKeys } from './redis-schema.ts';
-import type { CandidateInfo, FeedEntry, Snapshot } from './types.ts';
+import type { CandidateInfo, FeedEntry } from './types.ts';
 
 /** The part of a pino logger the feed uses; defaults to the console. */
 export interface FeedLogger {
@@ -86,9 +77,8 @@ interface VoteWaiter {
  * applied it, so own and foreign votes reach the listeners through the same ordered path, and the
  * caller's next read (a snapshot, a resume) already includes its vote.
  */
-export class RedisFeed implements Feed {
+export class RedisFeed extends MirroredFeed {
   readonly kind = 'redis';
-  readonly candidates: readonly CandidateInfo[];
   readonly url: string;
   readonly sharedRedis: SharedRedis;
 
@@ -97,8 +87,6 @@ export class RedisFeed implements Feed {
   readonly #follower: StreamFollower;
   readonly #options: Required<Omit<RedisFeedOptions, 'url' | 'candidates' | 'keyPrefix' | 'connectionLabel'>>;
   readonly #logger: FeedLogger;
-  /** The local copy the follower moves forward; the Feed's reads come from it. */
-  readonly #mirror: FeedMirror;
   /** Votes of this process waiting for the follower, by seq (a repeated voteId waits on its original's seq too). */
   readonly #voteWaiters = new Map<number, VoteWaiter[]>();
   readonly #catchUpWaiters = new Set<Waiter>();
@@ -129,11 +117,18 @@ export class RedisFeed implements Feed {
 
   private constructor(options: RedisFeedOptions, keys: RedisKeys, commands: RedisClient, followerConnection: RedisClient, state: SharedState) {
     const logSize = options.logSize ?? 1000;
-    this.candidates = options.candidates;
+    const logger = options.logger ?? console;
+    // The local copy the follower moves forward; the Feed's reads come from it.
+    const mirror = new FeedMirror(options.candidates, logSize, (error, delivery) => {
+      // One broken subscriber must not stop the others, nor the follower.
+      const what = 'event' in delivery ? `seq ${delivery.event.seq}` : `the snapshot at seq ${delivery.seq}`;
+      logger.error(`feed listener failed on ${what}: ${(error as Error).stack ?? String(error)}`);
+    });
+    super(options.candidates, mirror);
     this.url = redactUrl(options.url);
     this.#keys = keys;
     this.#commands = commands;
-    this.#logger = options.logger ?? console;
+    this.#logger = logger;
     this.#options = {
       logSize,
       streamMaxLen: options.streamMaxLen ?? Math.max(10 * logSize, 10_000),
@@ -148,17 +143,12 @@ export class RedisFeed implements Feed {
     this.sharedRedis = { connection: commands, keys };
     // No fixed numberOfKeys: a vote with a voteId names one key more (every key a script touches is in KEYS).
     commands.defineCommand('castVote', { lua: VOTE_SCRIPT });
-    this.#mirror = new FeedMirror(this.candidates, logSize, (error, delivery) => {
-      // One broken subscriber must not stop the others, nor the follower.
-      const what = 'event' in delivery ? `seq ${delivery.event.seq}` : `the snapshot at seq ${delivery.seq}`;
-      this.#logger.error(`feed listener failed on ${what}: ${(error as Error).stack ?? String(error)}`);
-    });
-    this.#mirror.load(state);
+    mirror.load(state);
     this.#follower = new StreamFollower(
       {
         connection: followerConnection,
         keys,
-        mirror: this.#mirror,
+        mirror,
         url: this.url,
         logSize,
         blockMs: this.#options.followBlockMs,
@@ -176,24 +166,10 @@ export class RedisFeed implements Feed {
     void this.#measureRtt();
   }
 
-  head(): number {
-    return this.#mirror.head;
-  }
-
-  snapshot(): Snapshot {
-    return this.#mirror.snapshot();
-  }
-
-  resume(since: number): Resume {
-    return this.#mirror.resume(since);
-  }
-
   async vote(input: VoteInput): Promise<FeedEntry> {
-    if (!this.#mirror.has(input.candidateId)) {
-      throw new FeedError('unknown_candidate', `There is no candidate "${input.candidateId}" on this ballot`);
-    }
-    if (this.#closed) throw unavailable(new Error('the feed is closed'));
     const { candidateId, userId, voteId } = input;
+    this.requireCandidate(candidateId);
+    if (this.#closed) throw unavailable(new Error('the feed is closed'));
     const keys = [this.#keys.counts, this.#keys.seq, this.#keys.events];
     const args = [candidateId, String(now()), String(this.#options.streamMaxLen), String(this.#options.voteIdWindowMs)];
     if (voteId !== undefined) {
@@ -215,15 +191,6 @@ export class RedisFeed implements Feed {
     return this.#whenApplied(recorded);
   }
 
-  subscribe(listener: FeedListener): () => void {
-    return this.#mirror.subscribe(listener);
-  }
-
-  /** Told after a reload: Redis lost its data, or this process fell behind the stream cap. */
-  onReset(listener: FeedResetListener): () => void {
-    return this.#mirror.onReset(listener);
-  }
-
   /**
    * Resolves once this process has applied `seq`, so that `resume(seq)` answers with events rather than
    * a snapshot. A client may hold a seq this process has not read yet: it heard it from another process
@@ -232,14 +199,14 @@ export class RedisFeed implements Feed {
    * asked, or after `catchUpTimeoutMs`. Never rejects.
    */
   async catchUp(seq: number): Promise<void> {
-    if (seq <= this.#mirror.head || this.#closed) return;
+    if (seq <= this.mirror.head || this.#closed) return;
     let shared: number;
     try {
       shared = Number((await this.#commands.get(this.#keys.seq)) ?? 0);
     } catch {
       return;
     }
-    if (seq > shared || seq <= this.#mirror.head) return;
+    if (seq > shared || seq <= this.mirror.head) return;
     await this.#waitForHead(seq);
   }
 
@@ -263,7 +230,7 @@ export class RedisFeed implements Feed {
     this.#catchUpWaiters.clear();
     for (const waiters of this.#voteWaiters.values()) for (const waiter of waiters) waiter.giveUp();
     this.#voteWaiters.clear();
-    this.#mirror.clearListeners();
+    this.mirror.clearListeners();
     try {
       await this.#commands.quit();
     } catch {
@@ -285,7 +252,7 @@ export class RedisFeed implements Feed {
 
   #settleCatchUps(): void {
     for (const waiter of this.#catchUpWaiters) {
-      if (waiter.seq <= this.#mirror.head) {
+      if (waiter.seq <= this.mirror.head) {
         this.#catchUpWaiters.delete(waiter);
         waiter.settle();
       }
@@ -295,7 +262,7 @@ export class RedisFeed implements Feed {
   /** The follower reloaded the mirror: votes whose seq the reloaded log holds get that entry. */
   #afterReload(): void {
     for (const [seq, waiters] of this.#voteWaiters) {
-      const entry = this.#mirror.entryAt(seq);
+      const entry = this.mirror.entryAt(seq);
       if (entry !== undefined) {
         this.#voteWaiters.delete(seq);
         for (const waiter of waiters) waiter.applied(entry);
@@ -312,10 +279,10 @@ export class RedisFeed implements Feed {
    */
   #whenApplied(recorded: FeedEntry): Promise<FeedEntry> {
     const { seq, votedAt } = recorded.event;
-    if (seq <= this.#mirror.head) {
+    if (seq <= this.mirror.head) {
       // Usually the follower was quicker than the script's reply. If Redis lost its history, our log may
       // hold an older vote under the same seq: only our own entry will do.
-      const applied = this.#mirror.entryAt(seq);
+      const applied = this.mirror.entryAt(seq);
       return Promise.resolve(applied?.event.votedAt === votedAt ? applied : recorded);
     }
     return new Promise((resolve) => {
