@@ -18,8 +18,8 @@ const TEXT_FRAME = Object.freeze({ binary: false, compress: false });
 const WsQuery = Type.Object({ since: Type.Optional(CursorParam) }, { additionalProperties: false });
 
 /**
- * The session is read from the upgrade request, once per connection: a session made after connecting
- * needs a new connection, which the HTTP edge's message would not tell.
+ * A WebSocket's session is the cookie its upgrade request carried: a session made after connecting needs
+ * a new connection, which the HTTP edge's message would not say.
  */
 const NO_SESSION_ON_SOCKET = 'Voting needs a session: POST /api/session before connecting';
 
