@@ -48,8 +48,11 @@ export interface Config {
   longPollQueuesMax: number;
   /** WS_PING_INTERVAL_MS: ping period; a peer that misses a pong is dropped @default 30000 */
   wsPingIntervalMs: number;
-  /** WS_MAX_BUFFERED_BYTES: a WebSocket client with more unsent bytes is closed with 4008 @default 1048576 */
-  wsMaxBufferedBytes: number;
+  /**
+   * PUSH_MAX_BUFFERED_BYTES (formerly WS_MAX_BUFFERED_BYTES, still read): a WebSocket or SSE client with more
+   * unsent bytes is dropped as too slow (a WebSocket with close 4008) @default 1048576
+   */
+  pushMaxBufferedBytes: number;
   /** WS_MAX_PAYLOAD_BYTES: larger client messages close with 1009 @default 4096 */
   wsMaxPayloadBytes: number;
   /** BODY_LIMIT_BYTES: larger HTTP bodies get 413 @default 4096 */
@@ -96,7 +99,7 @@ export const DEFAULTS: Omit<Config, keyof typeof DERIVED_DEFAULTS> = Object.free
   longPollQueuesPerUser: 32,
   longPollQueuesMax: 50_000,
   wsPingIntervalMs: 30_000,
-  wsMaxBufferedBytes: 1024 * 1024,
+  pushMaxBufferedBytes: 1024 * 1024,
   wsMaxPayloadBytes: 4096,
   bodyLimitBytes: 4096,
   sseHeartbeatMs: 15_000,
@@ -120,7 +123,8 @@ export function makeConfig(overrides: Partial<Config> = {}): Config {
 }
 
 type Kind = 'int' | 'string' | 'list' | 'origin' | 'origins' | 'candidates';
-const FIELDS: Record<Exclude<keyof Config, never>, { env: string; kind: Kind; min?: number; max?: number }> = {
+/** `formerEnv`: the variable's old name, read when the new one is not set (as an environment variable only). */
+const FIELDS: Record<Exclude<keyof Config, never>, { env: string; formerEnv?: string; kind: Kind; min?: number; max?: number }> = {
   port: { env: 'PORT', kind: 'int', min: 0, max: 65_535 },
   host: { env: 'HOST', kind: 'string' },
   feed: { env: 'FEED', kind: 'string' },
@@ -140,7 +144,7 @@ const FIELDS: Record<Exclude<keyof Config, never>, { env: string; kind: Kind; mi
   longPollQueuesPerUser: { env: 'LONG_POLL_QUEUES_PER_USER', kind: 'int', min: 1 },
   longPollQueuesMax: { env: 'LONG_POLL_QUEUES_MAX', kind: 'int', min: 0 },
   wsPingIntervalMs: { env: 'WS_PING_INTERVAL_MS', kind: 'int', min: 1 },
-  wsMaxBufferedBytes: { env: 'WS_MAX_BUFFERED_BYTES', kind: 'int', min: 1 },
+  pushMaxBufferedBytes: { env: 'PUSH_MAX_BUFFERED_BYTES', formerEnv: 'WS_MAX_BUFFERED_BYTES', kind: 'int', min: 1 },
   wsMaxPayloadBytes: { env: 'WS_MAX_PAYLOAD_BYTES', kind: 'int', min: 16 },
   bodyLimitBytes: { env: 'BODY_LIMIT_BYTES', kind: 'int', min: 16 },
   sseHeartbeatMs: { env: 'SSE_HEARTBEAT_MS', kind: 'int', min: 1 },
@@ -158,7 +162,8 @@ export function flagName(envName: string): string {
   return envName.toLowerCase().replaceAll('_', '-');
 }
 
-function parseValue(key: keyof Config, raw: string): Config[keyof Config] {
+/** `name`: the variable the value came by, for the error messages. */
+function parseValue(key: keyof Config, raw: string, name: string): Config[keyof Config] {
   const field = FIELDS[key];
   switch (field.kind) {
     case 'int': {
@@ -166,20 +171,20 @@ function parseValue(key: keyof Config, raw: string): Config[keyof Config] {
       const min = field.min ?? 0;
       if (!Number.isInteger(value) || value < min || (field.max !== undefined && value > field.max)) {
         const range = field.max === undefined ? `>= ${min}` : `from ${min} to ${field.max}`;
-        throw new Error(`${field.env} must be an integer ${range}, got "${raw}"`);
+        throw new Error(`${name} must be an integer ${range}, got "${raw}"`);
       }
       return value;
     }
     case 'list':
       return splitList(raw);
     case 'origin':
-      return parseOrigin(raw, field.env);
+      return parseOrigin(raw, name);
     case 'origins':
-      return splitList(raw).map((item) => parseOrigin(item, field.env));
+      return splitList(raw).map((item) => parseOrigin(item, name));
     case 'candidates':
       return readCandidates(raw);
     case 'string':
-      if (raw.length === 0) throw new Error(`${field.env} must not be empty`);
+      if (raw.length === 0) throw new Error(`${name} must not be empty`);
       return raw;
   }
 }
@@ -257,8 +262,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
   const overrides: Partial<Record<keyof Config, unknown>> = {};
   for (const [key, field] of Object.entries(FIELDS) as [keyof Config, (typeof FIELDS)[keyof Config]][]) {
     const flag = (values as Record<string, string | boolean | undefined>)[flagName(field.env)];
-    const raw = typeof flag === 'string' ? flag : env[field.env];
-    if (raw !== undefined && raw !== '') overrides[key] = parseValue(key, raw);
+    // The former name counts only when the current one is not set, and its errors name it.
+    const name = field.formerEnv !== undefined && !env[field.env] && env[field.formerEnv] ? field.formerEnv : field.env;
+    const raw = typeof flag === 'string' ? flag : env[name];
+    if (raw !== undefined && raw !== '') overrides[key] = parseValue(key, raw, name);
   }
   const config = makeConfig(overrides as Partial<Config>);
   if (config.feed !== 'memory' && !/^rediss?(\+cluster)?:\/\//.test(config.feed)) {

@@ -6,7 +6,7 @@
 import { buildApp } from './app.ts';
 import { runPrimary, shouldRunPrimary } from './cluster.ts';
 import { HelpRequested, loadConfig, type Config } from './config.ts';
-import { createFeed } from './feed/create-feed.ts';
+import { createFeed } from './create-feed.ts';
 import { explainListenError } from './listen-error.ts';
 
 async function main(config: Config): Promise<void> {

@@ -88,8 +88,7 @@ export interface Feed {
    * Optional: resolves once this process has seen `seq`, when another process of a shared feed already
    * accepted it (a client reconnecting here may hold a seq this process has not read yet). Never rejects;
    * resolves at once when there is nothing to wait for, and after a short deadline at worst.
-   * Transports call it before a resume whose `since` is ahead of `head()`:
-   * `await catchUpTo(feed, since)` then `resume(since)` + `subscribe` in one tick.
+   * Transports call it before a resume whose `since` is ahead of `head()`: see src/transports/resume.ts.
    * The memory feed has no other process to wait for and leaves it out.
    */
   catchUp?(seq: number): Promise<void>;
@@ -103,6 +102,12 @@ export interface Feed {
 
   /** Optional: the Redis a shared feed lives in. The memory feed has none. */
   readonly sharedRedis?: SharedRedis;
+
+  /**
+   * The latest round-trip time to the shared store in ms (shown in metrics); undefined while the store is
+   * unreachable, and always for the memory feed, which has no store to reach.
+   */
+  rttMs(): number | undefined;
 
   /**
    * Calls `listener` for every event from now on, in seq order, exactly once.
@@ -122,12 +127,4 @@ export interface Feed {
 
   /** Stops following and releases connections. Idempotent. */
   close(): Promise<void>;
-}
-
-/**
- * Waits until this process's feed has seen `since`, when a client holds a seq another process of a
- * shared feed accepted a moment ago. Returns at once otherwise (and always for the memory feed).
- */
-export async function catchUpTo(feed: Feed, since: number | undefined): Promise<void> {
-  if (since !== undefined && since > feed.head()) await feed.catchUp?.(since);
 }

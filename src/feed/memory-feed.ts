@@ -1,8 +1,10 @@
 import { now } from './clock.ts';
+import { makeEntry } from './feed-entry.ts';
 import { FeedMirror } from './feed-mirror.ts';
-import { DEFAULT_VOTE_ID_WINDOW_MS, FeedError, replayOf, type Feed, type FeedListener, type FeedResetListener, type Resume, type VoteInput } from './feed.ts';
+import { DEFAULT_VOTE_ID_WINDOW_MS, replayOf, type VoteInput } from './feed.ts';
+import { MirroredFeed } from './mirrored-feed.ts';
 import { RecentVotes } from './recent-votes.ts';
-import type { CandidateInfo, FeedEntry, Snapshot, VoteEvent } from './types.ts';
+import type { CandidateInfo, FeedEntry } from './types.ts';
 
 export interface MemoryFeedOptions {
   candidates: readonly CandidateInfo[];
@@ -19,67 +21,42 @@ export interface MemoryFeedOptions {
 /** A few tens of MB at most (an entry, its JSON and its key each): ten minutes of about 160 votes per second. */
 const DEFAULT_VOTE_ID_CAPACITY = 100_000;
 
-/** The embedded feed: one process, nothing to install. Counts and the log live in this process. */
-export class MemoryFeed implements Feed {
+/**
+ * The embedded feed: one process, nothing to install. Counts and the log live in this process, which is
+ * its own store: it never starts over while it runs (its reset listeners are never told).
+ */
+export class MemoryFeed extends MirroredFeed {
   readonly kind = 'memory';
-  readonly candidates: readonly CandidateInfo[];
-  readonly #mirror: FeedMirror;
   readonly #recentVotes: RecentVotes;
 
   constructor(options: MemoryFeedOptions) {
-    this.candidates = options.candidates;
     const onListenerError = options.onListenerError ?? ((error: unknown) => console.error('votewire: a feed listener failed', error));
-    this.#mirror = new FeedMirror(options.candidates, options.logSize ?? 1000, onListenerError);
+    super(options.candidates, new FeedMirror(options.candidates, options.logSize ?? 1000, onListenerError));
     this.#recentVotes = new RecentVotes(
       options.voteIdWindowMs ?? DEFAULT_VOTE_ID_WINDOW_MS,
       options.voteIdCapacity ?? DEFAULT_VOTE_ID_CAPACITY,
     );
   }
 
-  head(): number {
-    return this.#mirror.head;
-  }
-
-  snapshot(): Snapshot {
-    return this.#mirror.snapshot();
-  }
-
-  resume(since: number): Resume {
-    return this.#mirror.resume(since);
-  }
-
   async vote(input: VoteInput): Promise<FeedEntry> {
-    if (!this.#mirror.has(input.candidateId)) {
-      throw new FeedError('unknown_candidate', `There is no candidate "${input.candidateId}" on this ballot`);
-    }
-    if (input.voteId !== undefined) {
-      const original = this.#recentVotes.find(input.userId, input.voteId);
+    const { candidateId, userId, voteId } = input;
+    this.requireCandidate(candidateId);
+    if (voteId !== undefined) {
+      const original = this.#recentVotes.find(userId, voteId);
       if (original !== undefined) return replayOf(original, input);
     }
-    const event: VoteEvent = {
-      type: 'vote',
-      seq: this.#mirror.head + 1,
-      candidateId: input.candidateId,
-      count: this.#mirror.count(input.candidateId) + 1,
-      votedAt: now(),
-    };
-    if (input.voteId !== undefined) event.voteId = input.voteId;
-    const entry: FeedEntry = { event, json: JSON.stringify(event) };
-    this.#mirror.apply(entry);
-    if (input.voteId !== undefined) this.#recentVotes.remember(input.userId, input.voteId, entry);
+    const entry = makeEntry(this.mirror.head + 1, candidateId, this.mirror.count(candidateId) + 1, now(), voteId);
+    this.mirror.apply(entry);
+    if (voteId !== undefined) this.#recentVotes.remember(userId, voteId, entry);
     return entry;
   }
 
-  subscribe(listener: FeedListener): () => void {
-    return this.#mirror.subscribe(listener);
-  }
-
-  /** The memory feed is its own store: it never starts over while it runs. */
-  onReset(listener: FeedResetListener): () => void {
-    return this.#mirror.onReset(listener);
+  /** The memory feed is its own store: there is no round trip to measure. */
+  rttMs(): undefined {
+    return undefined;
   }
 
   async close(): Promise<void> {
-    this.#mirror.clearListeners();
+    this.mirror.clearListeners();
   }
 }

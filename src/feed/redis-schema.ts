@@ -1,5 +1,6 @@
+import { makeEntry } from './feed-entry.ts';
 import { voteIdKey } from './recent-votes.ts';
-import type { FeedEntry, VoteEvent } from './types.ts';
+import type { FeedEntry } from './types.ts';
 
 /**
  * How the shared feed is laid out in Redis. Every key of a feed starts with its prefix in braces,
@@ -106,16 +107,6 @@ export function streamIdOf(seq: number): string {
 export function seqOfStreamId(id: string): number {
   const dash = id.indexOf('-');
   return Number(dash === -1 ? id : id.slice(0, dash));
-}
-
-/**
- * The feed entry of one vote. Every process builds it with this one function, from the same fields,
- * so the JSON that goes out is byte-for-byte the same whichever process delivers it.
- */
-export function makeEntry(seq: number, candidateId: string, count: number, votedAt: number, voteId: string | undefined): FeedEntry {
-  const event: VoteEvent = { type: 'vote', seq, candidateId, count, votedAt };
-  if (voteId !== undefined) event.voteId = voteId;
-  return { event, json: JSON.stringify(event) };
 }
 
 /** Field names of a stream entry, short because every entry carries them. */

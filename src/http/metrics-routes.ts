@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { MetricsBody } from '../metrics/metrics-json.ts';
 import { readProcessFigures } from '../metrics/process-figures.ts';
 import { requireBearerToken } from './bearer-token.ts';
-import { createPrometheusRegistry, type FeedInfo } from '../metrics/prometheus.ts';
+import { createPrometheusRegistry } from '../metrics/prometheus.ts';
 
 /**
  * GET /api/metrics (JSON, what the demo and the bench read) and GET /metrics (Prometheus text). Public
@@ -13,14 +13,13 @@ const metricsRoutes: FastifyPluginAsync = async (app) => {
   const { feed, metrics, config } = app;
   // This plugin is encapsulated: the hook guards its two routes only.
   if (config.metricsToken !== undefined) app.addHook('onRequest', requireBearerToken(config.metricsToken, 'Metrics'));
-  const feedInfo: FeedInfo = feed as FeedInfo;
-  const registry = createPrometheusRegistry(metrics, feedInfo);
+  const registry = createPrometheusRegistry(metrics, feed);
   const startedAt = performance.now();
   const eluAtStart = performance.eventLoopUtilization();
 
   app.get('/api/metrics', async function getMetrics(_request, reply): Promise<MetricsBody> {
     const transports = metrics.collect();
-    const rtt = feedInfo.rttMs?.();
+    const rtt = feed.rttMs();
     reply.header('cache-control', 'no-store');
     return {
       feed: { kind: feed.kind, head: feed.head(), ...(rtt === undefined ? {} : { rttMs: rtt }) },

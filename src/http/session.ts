@@ -74,12 +74,13 @@ export function sessionUser(request: FastifyRequest): string | null {
   return session !== null && Date.now() < session.expiresAt ? session.userId : null;
 }
 
+/** What a request without a valid session is told (401 `no_session`). */
+export const NO_SESSION_MESSAGE = 'This needs a session: POST /api/session first (the sid cookie; sessions expire)';
+
 /** Throws 401 unless the request carries a valid session; returns the user id. */
 export function requireUser(request: FastifyRequest): string {
   const userId = sessionUser(request);
-  if (userId === null) {
-    throw new HttpError(401, 'no_session', 'This needs a session: POST /api/session first (the sid cookie; sessions expire)');
-  }
+  if (userId === null) throw new HttpError(401, 'no_session', NO_SESSION_MESSAGE);
   return userId;
 }
 

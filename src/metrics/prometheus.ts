@@ -1,4 +1,5 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Feed } from '../feed/feed.ts';
 import { TRANSPORTS, type TransportMetrics } from './transport-metrics.ts';
 
 type CounterField = 'requests' | 'deliveries' | 'emptyResponses' | 'bytesIn' | 'bytesOut' | 'resets' | 'drops';
@@ -19,12 +20,8 @@ const GAUGES: readonly [GaugeField, string, string][] = [
   ['queueDepth', 'votewire_queue_depth', 'Events waiting in all long-poll queues'],
 ];
 
-export interface FeedInfo {
-  kind: string;
-  head(): number;
-  /** Round-trip time to the shared feed's store in ms, when there is one. */
-  rttMs?(): number | undefined;
-}
+/** What the registry reads from the feed at scrape time. */
+export type FeedInfo = Pick<Feed, 'kind' | 'head' | 'rttMs'>;
 
 /**
  * A prom-client registry whose metrics are read from the transports' counters at scrape time,
@@ -74,7 +71,7 @@ export function createPrometheusRegistry(metrics: TransportMetrics, feed: FeedIn
     labelNames: ['feed'],
     registers: [registry],
     collect() {
-      const rtt = feed.rttMs?.();
+      const rtt = feed.rttMs();
       this.reset();
       if (rtt !== undefined) this.labels(feed.kind).set(rtt);
     },

@@ -1,12 +1,13 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
-import { catchUpTo, type Feed } from '../feed/feed.ts';
+import type { Resume } from '../feed/feed.ts';
 import type { FeedEntry, Snapshot } from '../feed/types.ts';
 import { sendError } from '../http/errors.ts';
 import { requireUser } from '../http/session.ts';
 import { CursorParam, parseCursor } from './cursor.ts';
 import { PollQueues, type ParkedPoll, type PollQueue, type PreparedAnswer } from './long-poll-queues.ts';
+import { catchUpTo, resumeFrom } from './resume.ts';
 
 const LongPollQuery = Type.Object(
   {
@@ -40,11 +41,10 @@ function snapshotAnswer(snapshot: Snapshot): PreparedAnswer {
 }
 
 /**
- * What a poll from `since` gets right now, or null to wait: the events after `since` (the first
- * `maxEvents` of them; the client's next poll gets the rest), or a snapshot when `since` is not in the log.
+ * The answer to a resume, or null to wait when it holds no events yet: the events (the first `maxEvents`
+ * of them; the client's next poll gets the rest), or the snapshot.
  */
-function answerFor(feed: Feed, since: number, maxEvents: number): PreparedAnswer | null {
-  const resume = feed.resume(since);
+function answerTo(resume: Resume, maxEvents: number): PreparedAnswer | null {
   if (resume.kind === 'snapshot') return snapshotAnswer(resume.snapshot);
   const { entries } = resume;
   if (entries.length === 0) return null;
@@ -100,7 +100,7 @@ const longPollingTransport: FastifyPluginAsyncTypebox = async (app) => {
     for (const [queue, poll] of parked) {
       let answer = answers.get(queue.cursor);
       if (answer === undefined) {
-        answer = answerFor(feed, queue.cursor, queues.maxEventsPerAnswer);
+        answer = answerTo(feed.resume(queue.cursor), queues.maxEventsPerAnswer);
         answers.set(queue.cursor, answer);
       }
       if (answer === null) {
@@ -147,24 +147,24 @@ const longPollingTransport: FastifyPluginAsyncTypebox = async (app) => {
       const userId = requireUser(request);
       const since = parseCursor(request.query.since);
       const timeout = Math.min(parseCursor(request.query.timeout) ?? config.longPollTimeoutMs, config.longPollTimeoutMs);
-      // With a shared feed the client may hold a seq another process accepted a moment ago.
       await catchUpTo(feed, since);
       const queue = queues.touch(userId, request.query.client, since ?? feed.head(), Date.now());
 
-      if (since === undefined || queues.isStale(queue)) {
-        return answerNow(queue, reply, snapshotAnswer(feed.snapshot()));
-      }
+      // The feed started over since this queue's last answer: its `since` names an event that is gone.
+      if (queues.isStale(queue)) return answerNow(queue, reply, snapshotAnswer(feed.snapshot()));
       // `since` is the client's truth, not the queue's cursor: whatever this process remembers of the
       // queue, a `since` still in the log gets exactly the events after it.
-      const answer = answerFor(feed, since, queues.maxEventsPerAnswer);
+      const resume = resumeFrom(feed, since);
+      const answer = answerTo(resume, queues.maxEventsPerAnswer);
       if (answer === null) {
-        queue.cursor = since;
+        // Nothing after `since` yet, so `since` is the head: wait there for the next event.
+        queue.cursor = feed.head();
         park(queue, reply, timeout);
         return reply;
       }
       // A snapshot for a `since` behind the head: the client fell out of the log (one ahead of the head
-      // is from before the feed started over, and not this queue's fault).
-      if (answer.events === 0 && since < feed.head()) queues.resets++;
+      // is from before the feed started over, and not this queue's fault; none at all is a first poll).
+      if (resume.kind === 'snapshot' && since !== undefined && since < feed.head()) queues.resets++;
       return answerNow(queue, reply, answer);
     },
   );

@@ -2,10 +2,11 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ServerResponse } from 'node:http';
 import type { Snapshot } from '../feed/types.ts';
-import { catchUpTo } from '../feed/feed.ts';
 import { sendShuttingDown } from '../http/context.ts';
 import { refuseForeignOrigin } from '../http/origin.ts';
 import { CursorParam, parseCursor, parseLastEventId } from './cursor.ts';
+import { PushFanOut, type CloseReason, type PushConnection, type PushFormat } from './push.ts';
+import { catchUpTo } from './resume.ts';
 
 const SseQuery = Type.Object({ since: Type.Optional(CursorParam) }, { additionalProperties: false });
 
@@ -28,61 +29,66 @@ export function snapshotMessage(snapshot: Snapshot): string {
   return `id: ${snapshot.seq}\nevent: snapshot\ndata: ${JSON.stringify(snapshot)}\n\n`;
 }
 
+/** The SSE wire: `id:`/`event:`/`data:` messages, a vote formatted once for every stream. */
+const SSE_FORMAT: PushFormat = {
+  opening(resume) {
+    // One write: the reconnect delay, then the missed events or the snapshot.
+    let opening = `retry: ${RETRY_MS}\n\n`;
+    if (resume.kind === 'events') {
+      for (const entry of resume.entries) opening += voteMessage(entry.event.seq, entry.json);
+    } else {
+      opening += snapshotMessage(resume.snapshot);
+    }
+    return [opening];
+  },
+  event: (entry) => Buffer.from(voteMessage(entry.event.seq, entry.json)),
+  snapshot: (snapshot) => Buffer.from(snapshotMessage(snapshot)),
+};
+
+/** One open `text/event-stream` response. */
+class SseStream implements PushConnection {
+  readonly #response: ServerResponse;
+
+  constructor(response: ServerResponse) {
+    this.#response = response;
+  }
+
+  get unsentBytes(): number {
+    return this.#response.writableLength;
+  }
+
+  send(message: string | Buffer): void {
+    this.#response.write(message);
+  }
+
+  /** A comment line keeps proxies and load balancers from closing a quiet stream. The client owes no answer. */
+  heartbeat(): boolean {
+    this.#response.write(': keep-alive\n\n');
+    return true;
+  }
+
+  /** At shutdown the stream ends cleanly; a stream too slow to take more is cut. */
+  close(reason: CloseReason): void {
+    if (reason === 'shutting_down') this.#response.end();
+    else this.#response.destroy();
+  }
+}
+
 /**
  * Server-Sent Events: one long `text/event-stream` response per client. `Last-Event-ID` (sent by the
  * browser on reconnect) or `?since=` (for a first connection that already holds a cursor) resumes;
- * otherwise the stream opens with a snapshot. Each vote is formatted once and written to every stream.
+ * otherwise the stream opens with a snapshot. Each vote is formatted once and written to every stream
+ * by the fan-out it shares with the WebSocket transport (src/transports/push.ts).
  */
 const sseTransport: FastifyPluginAsyncTypebox = async (app) => {
   const { feed, config, metrics } = app;
-  const counters = metrics.counters.sse;
-  const streams = new Set<ServerResponse>();
-
-  function dropSlowStream(stream: ServerResponse): void {
-    streams.delete(stream);
-    counters.drops++;
-    stream.destroy();
-  }
-
-  const unsubscribe = feed.subscribe(function broadcastVote(entry) {
-    if (streams.size === 0) return;
-    const message = Buffer.from(voteMessage(entry.event.seq, entry.json));
-    for (const stream of streams) {
-      if (stream.writableLength > config.wsMaxBufferedBytes) {
-        dropSlowStream(stream);
-        continue;
-      }
-      stream.write(message);
-      counters.deliveries++;
-    }
-  });
-
-  // The feed started over: the seqs the streams hold name events that are gone. A snapshot event (with
-  // its id, so a reconnect resumes from the new history) puts each of them on the new history.
-  const stopResetListener = feed.onReset(function sendFreshSnapshot(snapshot) {
-    if (streams.size === 0) return;
-    const message = Buffer.from(snapshotMessage(snapshot));
-    for (const stream of streams) {
-      if (stream.writableLength > config.wsMaxBufferedBytes) {
-        dropSlowStream(stream);
-        continue;
-      }
-      stream.write(message);
-    }
-  });
-
-  // A comment line keeps proxies and load balancers from closing a quiet stream.
-  const heartbeat = setInterval(function sendComment() {
-    for (const stream of streams) stream.write(': keep-alive\n\n');
-  }, config.sseHeartbeatMs);
-  heartbeat.unref();
-
-  app.lifecycle.onShutdown(function endStreams() {
-    clearInterval(heartbeat);
-    unsubscribe();
-    stopResetListener();
-    for (const stream of streams) stream.end();
-    streams.clear();
+  const fanOut = new PushFanOut({
+    feed,
+    format: SSE_FORMAT,
+    counters: metrics.counters.sse,
+    maxUnsentBytes: config.pushMaxBufferedBytes,
+    heartbeatMs: config.sseHeartbeatMs,
+    lifecycle: app.lifecycle,
   });
 
   app.get(
@@ -98,34 +104,24 @@ const sseTransport: FastifyPluginAsyncTypebox = async (app) => {
         return reply.code(200).headers(STREAM_HEADERS).send();
       }
       const since = parseLastEventId(request.headers['last-event-id']) ?? parseCursor(request.query.since);
-      // With a shared feed the client may hold a seq another process accepted a moment ago.
       await catchUpTo(feed, since);
       if (app.lifecycle.closing) {
         // The streams were ended while this one waited: it would be left open past the shutdown.
         return sendShuttingDown(reply);
       }
       reply.hijack();
-      const stream = reply.raw;
+      const response = reply.raw;
       // The stream ends only when the connection does, so it needs no chunked framing: without it each
       // event is one plain socket write (and ~8 bytes lighter), as cheap as a WebSocket frame.
       // Node then sends `Connection: close`, which is true: this connection carries nothing else.
-      stream.useChunkedEncodingByDefault = false;
-      stream.writeHead(200, STREAM_HEADERS);
+      response.useChunkedEncodingByDefault = false;
+      response.writeHead(200, STREAM_HEADERS);
       metrics.trackLongLived(request.raw.socket);
 
-      // Resume and subscribe in the same tick: no event can fall between the two.
-      let opening = `retry: ${RETRY_MS}\n\n`;
-      const resume = since === undefined ? undefined : feed.resume(since);
-      if (resume?.kind === 'events') {
-        for (const entry of resume.entries) opening += voteMessage(entry.event.seq, entry.json);
-        counters.deliveries += resume.entries.length;
-      } else {
-        opening += snapshotMessage(resume?.snapshot ?? feed.snapshot());
-      }
-      stream.write(opening);
-      streams.add(stream);
-      stream.once('close', function onStreamClosed() {
-        streams.delete(stream);
+      const stream = new SseStream(response);
+      fanOut.open(stream, since);
+      response.once('close', function onStreamClosed() {
+        fanOut.remove(stream);
       });
       return reply;
     },

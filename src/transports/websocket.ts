@@ -5,11 +5,12 @@ import type { FastifyRequest } from 'fastify';
 import type { Socket } from 'node:net';
 import type { RawData, WebSocket } from 'ws';
 import type { ErrorCode } from '../contract.ts';
-import { catchUpTo, FeedError } from '../feed/feed.ts';
 import { sendError } from '../http/errors.ts';
 import { refuseForeignOrigin } from '../http/origin.ts';
-import { sessionUser } from '../http/session.ts';
+import { castVote } from '../http/vote-intake.ts';
 import { CursorParam, parseCursor } from './cursor.ts';
+import { PushFanOut, type CloseReason, type PushConnection, type PushFormat } from './push.ts';
+import { catchUpTo } from './resume.ts';
 import { CloseCode, errorFrame, parseClientFrame } from './ws-frames.ts';
 
 /** One options object for every send: the event Buffer goes out as a text frame, uncompressed. */
@@ -17,23 +18,83 @@ const TEXT_FRAME = Object.freeze({ binary: false, compress: false });
 
 const WsQuery = Type.Object({ since: Type.Optional(CursorParam) }, { additionalProperties: false });
 
-interface Peer {
+/**
+ * A WebSocket's session is the cookie its upgrade request carried: a session made after connecting needs
+ * a new connection, which the HTTP edge's message would not say.
+ */
+const NO_SESSION_ON_SOCKET = 'Voting needs a session: POST /api/session before connecting';
+
+/** The WebSocket wire: one text frame per event, the snapshot as one frame. */
+const WS_FORMAT: PushFormat = {
+  opening: (resume) =>
+    resume.kind === 'events' ? resume.entries.map((entry) => entry.json) : [JSON.stringify(resume.snapshot)],
+  event: (entry) => Buffer.from(entry.json),
+  snapshot: (snapshot) => Buffer.from(JSON.stringify(snapshot)),
+};
+
+/** One WebSocket client: its socket, and the upgrade request whose session its votes are cast with. */
+class WebSocketPeer implements PushConnection {
+  readonly socket: WebSocket;
+  readonly request: FastifyRequest;
   /** Cleared at each ping, set by the pong: a peer still false at the next ping is dead. */
-  alive: boolean;
-  request: FastifyRequest;
+  alive = true;
   /** Frames are handled one after another, so a peer's votes and error frames keep their order. */
-  pending: Promise<void>;
+  pending: Promise<void> = Promise.resolve();
+
+  constructor(socket: WebSocket, request: FastifyRequest) {
+    this.socket = socket;
+    this.request = request;
+  }
+
+  get unsentBytes(): number {
+    return this.socket.bufferedAmount;
+  }
+
+  send(message: string | Buffer): void {
+    this.socket.send(message, TEXT_FRAME);
+  }
+
+  heartbeat(): boolean {
+    if (!this.alive) return false;
+    this.alive = false;
+    this.socket.ping();
+    return true;
+  }
+
+  close(reason: CloseReason): void {
+    switch (reason) {
+      case 'too_slow':
+        this.socket.close(CloseCode.TOO_SLOW, 'too slow: unsent data passed the limit');
+        return;
+      case 'dead':
+        // No close handshake with a peer that does not answer.
+        this.socket.terminate();
+        return;
+      case 'shutting_down':
+        this.socket.close(CloseCode.GOING_AWAY, 'server shutting down');
+        return;
+    }
+  }
 }
 
 /**
  * WebSocket push over `ws`: a snapshot (or the missed events, with `?since=`) on connect, then one
- * text frame per vote. Each event becomes one Buffer shared by all peers; a peer whose unsent data
- * passes WS_MAX_BUFFERED_BYTES is closed with 4008 instead of slowing the broadcast for the others.
+ * text frame per vote, by the fan-out it shares with SSE (src/transports/push.ts): each event becomes
+ * one Buffer shared by all peers, and a peer whose unsent data passes PUSH_MAX_BUFFERED_BYTES is closed
+ * with 4008 instead of slowing the broadcast for the others. Vote frames are the WebSocket edge of the
+ * vote intake (src/http/vote-intake.ts).
  */
 const websocketTransport: FastifyPluginAsyncTypebox = async (app) => {
   const { feed, config, metrics } = app;
   const counters = metrics.counters.websocket;
-  const peers = new Map<WebSocket, Peer>();
+  const fanOut = new PushFanOut({
+    feed,
+    format: WS_FORMAT,
+    counters,
+    maxUnsentBytes: config.pushMaxBufferedBytes,
+    heartbeatMs: config.wsPingIntervalMs,
+    lifecycle: app.lifecycle,
+  });
 
   await app.register(websocket, {
     // @fastify/websocket would hand ws its 100 MiB default: a hostile client could make us buffer that much.
@@ -51,105 +112,29 @@ const websocketTransport: FastifyPluginAsyncTypebox = async (app) => {
     },
   });
 
-  function dropSlowPeer(socket: WebSocket): void {
-    peers.delete(socket);
-    counters.drops++;
-    socket.close(CloseCode.TOO_SLOW, 'too slow: unsent data passed the limit');
-  }
-
-  /** Error frames obey the same limit as votes: a client that floods us with bad frames and never reads is dropped. */
-  function sendErrorFrame(socket: WebSocket, error: ErrorCode, message: string): void {
-    if (!peers.has(socket)) return;
-    if (socket.bufferedAmount > config.wsMaxBufferedBytes) {
-      dropSlowPeer(socket);
-      return;
-    }
-    socket.send(errorFrame(error, message));
-  }
-
-  const unsubscribe = feed.subscribe(function broadcastVote(entry) {
-    if (peers.size === 0) return;
-    const frame = Buffer.from(entry.json);
-    let sent = 0;
-    for (const socket of peers.keys()) {
-      if (socket.bufferedAmount > config.wsMaxBufferedBytes) {
-        dropSlowPeer(socket);
-        continue;
-      }
-      socket.send(frame, TEXT_FRAME);
-      sent++;
-    }
-    counters.deliveries += sent;
-  });
-
-  // The feed started over: the seqs the peers hold name events that are gone. A snapshot frame on the
-  // same connection puts each of them on the new history; the events after it follow as usual.
-  const stopResetListener = feed.onReset(function sendFreshSnapshot(snapshot) {
-    if (peers.size === 0) return;
-    const frame = Buffer.from(JSON.stringify(snapshot));
-    for (const socket of peers.keys()) {
-      if (socket.bufferedAmount > config.wsMaxBufferedBytes) {
-        dropSlowPeer(socket);
-        continue;
-      }
-      socket.send(frame, TEXT_FRAME);
-    }
-  });
-
-  const heartbeat = setInterval(function pingPeers() {
-    for (const [socket, peer] of peers) {
-      if (!peer.alive) {
-        peers.delete(socket);
-        counters.drops++;
-        socket.terminate();
-        continue;
-      }
-      peer.alive = false;
-      socket.ping();
-    }
-  }, config.wsPingIntervalMs);
-  heartbeat.unref();
-
-  app.lifecycle.onShutdown(function closePeers() {
-    clearInterval(heartbeat);
-    unsubscribe();
-    stopResetListener();
-    for (const socket of peers.keys()) socket.close(CloseCode.GOING_AWAY, 'server shutting down');
-    peers.clear();
-  });
   // A peer that has not answered our close frame by the end of the grace period is cut off.
   app.lifecycle.onTerminate(function terminatePeers() {
     for (const socket of app.websocketServer.clients) socket.terminate();
   });
 
-  async function handleVoteFrame(socket: WebSocket, peer: Peer, data: RawData, isBinary: boolean): Promise<void> {
+  function sendErrorFrame(peer: WebSocketPeer, error: ErrorCode, message: string): void {
+    fanOut.sendTo(peer, errorFrame(error, message));
+  }
+
+  async function handleVoteFrame(peer: WebSocketPeer, data: RawData, isBinary: boolean): Promise<void> {
     if (isBinary) {
-      socket.close(CloseCode.UNSUPPORTED_DATA, 'binary frames are not accepted');
+      peer.socket.close(CloseCode.UNSUPPORTED_DATA, 'binary frames are not accepted');
       return;
     }
     const parsed = parseClientFrame(data.toString());
     if (!parsed.ok) {
-      sendErrorFrame(socket, parsed.error, parsed.message);
+      sendErrorFrame(peer, parsed.error, parsed.message);
       return;
     }
-    const userId = sessionUser(peer.request);
-    if (userId === null) {
-      sendErrorFrame(socket, 'no_session', 'Voting needs a session: POST /api/session before connecting');
-      return;
-    }
-    if (!(await app.voteLimiter(peer.request))) {
-      sendErrorFrame(socket, 'rate_limited', `At most ${config.votesPerSecond} votes per second per user`);
-      return;
-    }
-    const { candidateId, voteId } = parsed.vote;
-    try {
-      // An accepted vote gets no reply frame: its event comes to every peer, this one included. A repeated
-      // voteId gets none either (its event was already sent), and counts nothing.
-      await feed.vote(voteId === undefined ? { candidateId, userId } : { candidateId, userId, voteId });
-    } catch (error) {
-      if (!(error instanceof FeedError)) throw error;
-      sendErrorFrame(socket, error.code, error.message);
-    }
+    // An accepted vote gets no reply frame: its event comes to every peer, this one included. A repeated
+    // voteId gets none either (its event was already sent), and counts nothing.
+    const outcome = await castVote(app, peer.request, parsed.vote);
+    if (!outcome.ok) sendErrorFrame(peer, outcome.code, outcome.code === 'no_session' ? NO_SESSION_ON_SOCKET : outcome.message);
   }
 
   app.route({
@@ -158,7 +143,7 @@ const websocketTransport: FastifyPluginAsyncTypebox = async (app) => {
     schema: { querystring: WsQuery },
     config: { transport: 'websocket' },
     preValidation: refuseForeignOrigin(app.originPolicy),
-    // With a shared feed the client may hold a seq another process accepted a moment ago.
+    // Before the upgrade: the connection handler below resumes and subscribes in one tick.
     preHandler: async function catchUpWithClient(request) {
       await catchUpTo(feed, parseCursor(request.query.since));
     },
@@ -168,40 +153,30 @@ const websocketTransport: FastifyPluginAsyncTypebox = async (app) => {
       return sendError(reply, 426, 'upgrade_required', 'This is a WebSocket endpoint: connect with Upgrade: websocket');
     },
     wsHandler: function onConnection(socket, request) {
+      const peer = new WebSocketPeer(socket, request);
       if (app.lifecycle.closing) {
         // The upgrade raced the shutdown: the peers were closed already, so this one is closed the same way.
-        socket.close(CloseCode.GOING_AWAY, 'server shutting down');
+        peer.close('shutting_down');
         return;
       }
-      const peer: Peer = { alive: true, request, pending: Promise.resolve() };
       const raw = request.raw.socket as Socket;
       metrics.trackLongLived(raw);
       counters.open++;
-
-      // Resume and subscribe in the same tick: no event can fall between the two.
-      const since = parseCursor(request.query.since);
-      const resume = since === undefined ? undefined : feed.resume(since);
-      if (resume?.kind === 'events') {
-        for (const entry of resume.entries) socket.send(entry.json);
-        counters.deliveries += resume.entries.length;
-      } else {
-        socket.send(JSON.stringify(resume?.snapshot ?? feed.snapshot()));
-      }
-      peers.set(socket, peer);
+      fanOut.open(peer, parseCursor(request.query.since));
 
       socket.on('pong', function onPong() {
         peer.alive = true;
       });
       socket.on('message', function onMessage(data, isBinary) {
         peer.pending = peer.pending
-          .then(() => handleVoteFrame(socket, peer, data, isBinary))
+          .then(() => handleVoteFrame(peer, data, isBinary))
           .catch((error: unknown) => {
             request.log.error({ err: error }, 'websocket vote failed');
-            sendErrorFrame(socket, 'internal_error', 'The vote could not be recorded');
+            sendErrorFrame(peer, 'internal_error', 'The vote could not be recorded');
           });
       });
       socket.on('close', function onClose() {
-        peers.delete(socket);
+        fanOut.remove(peer);
         counters.open--;
       });
     },

@@ -1,5 +1,6 @@
 import WebSocket, { type ClientOptions } from 'ws';
 import { frameText } from '../../bench/load/ws-frame-text.ts';
+import { waitUntil } from './wait.ts';
 
 export interface OpenSocket {
   socket: WebSocket;
@@ -43,4 +44,32 @@ export async function upgradeStatus(url: string, path: string, options: ClientOp
       if (!socket.listenerCount('unexpected-response')) reject(error);
     });
   });
+}
+
+export interface VoteFloodOptions {
+  /** Votes sent at once before waiting for the fast subscriber to get them. */
+  batch: number;
+  /** Checked before each batch: true ends the flood. */
+  done: () => boolean;
+  /** How many votes the subscriber that keeps up has received. */
+  delivered: () => number;
+  /** Named when the subscriber that keeps up does not. */
+  what: string;
+}
+
+/**
+ * Votes over `voter` in batches until `done()` (or 400,000 votes), waiting after each batch until the
+ * subscriber that keeps up has every vote so far. Every voteId is new (a repeated one would count once).
+ * Returns how many votes were sent.
+ */
+export async function floodVotes(voter: WebSocket, { batch, done, delivered, what }: VoteFloodOptions): Promise<number> {
+  const padding = 'p'.repeat(56); // with up to 6 digits of the vote's number: within the 64 of a voteId
+  let sent = 0;
+  while (!done() && sent < 400_000) {
+    for (let i = 0; i < batch; i++) voter.send(`{"type":"vote","candidateId":"push","voteId":"${padding}${sent + i}"}`);
+    sent += batch;
+    const target = sent;
+    await waitUntil(() => (delivered() >= target ? true : undefined), { timeoutMs: 20_000, what });
+  }
+  return sent;
 }

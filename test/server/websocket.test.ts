@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSession, startServer, waitFor, type RunningServer } from '../helpers/server.ts';
-import { openSocket, upgradeStatus, type OpenSocket } from '../helpers/ws-client.ts';
+import { floodVotes, openSocket, upgradeStatus, type OpenSocket } from '../helpers/ws-client.ts';
 
 let server: RunningServer | undefined;
 const sockets: OpenSocket[] = [];
@@ -112,7 +112,7 @@ describe('the WebSocket transport', () => {
   });
 
   it('closes a slow consumer with 4008 while a fast one gets every event', async () => {
-    server = await startServer({ votesPerSecond: 0, wsMaxBufferedBytes: 64 * 1024 });
+    server = await startServer({ votesPerSecond: 0, pushMaxBufferedBytes: 64 * 1024 });
     const session = await createSession(server.url);
     const fast = await connect(server.url);
     const slow = await connect(server.url);
@@ -122,15 +122,12 @@ describe('the WebSocket transport', () => {
     (slow.socket as unknown as { _socket: Socket })._socket.pause();
 
     const metrics = server.app.metrics;
-    const padding = 'p'.repeat(56); // with up to 6 digits of the vote's number: within the 64 of a voteId
-    let sent = 0;
-    while (metrics.collect().websocket.drops === 0 && sent < 400_000) {
-      // Every voteId is new: a repeated one would count once.
-      for (let i = 0; i < 2000; i++) voter.socket.send(`{"type":"vote","candidateId":"push","voteId":"${padding}${sent + i}"}`);
-      sent += 2000;
-      const target = sent;
-      await waitFor(() => (votes(fast.frames).length >= target ? true : undefined), 20_000, 'the fast peer to keep up');
-    }
+    const sent = await floodVotes(voter.socket, {
+      batch: 2000,
+      done: () => metrics.collect().websocket.drops > 0,
+      delivered: () => votes(fast.frames).length,
+      what: 'the fast peer to keep up',
+    });
     expect(metrics.collect().websocket.drops).toBe(1);
     const fastVotes = votes(fast.frames);
     expect(fastVotes.length).toBe(sent);
@@ -142,7 +139,7 @@ describe('the WebSocket transport', () => {
   }, 120_000);
 
   it('drops a peer that floods bad frames while never reading its error frames', async () => {
-    server = await startServer({ wsMaxBufferedBytes: 64 * 1024 });
+    server = await startServer({ pushMaxBufferedBytes: 64 * 1024 });
     const flooder = await connect(server.url);
     const bystander = await connect(server.url);
     (flooder.socket as unknown as { _socket: Socket })._socket.pause();

@@ -111,6 +111,15 @@ describe('loadConfig', () => {
     expect(loadConfig({}, [])).toMatchObject({ maxConnectionsPerIp: 256, requestTimeoutMs: 30_000, headersTimeoutMs: 15_000, shutdownGraceMs: 3000 });
   });
 
+  it('reads PUSH_MAX_BUFFERED_BYTES, and its former name WS_MAX_BUFFERED_BYTES only when it is not set', () => {
+    expect(loadConfig({}, []).pushMaxBufferedBytes).toBe(1024 * 1024);
+    expect(loadConfig({ PUSH_MAX_BUFFERED_BYTES: '65536' }, []).pushMaxBufferedBytes).toBe(65_536);
+    expect(loadConfig({}, ['--push-max-buffered-bytes', '4096']).pushMaxBufferedBytes).toBe(4096);
+    expect(loadConfig({ WS_MAX_BUFFERED_BYTES: '32768' }, []).pushMaxBufferedBytes).toBe(32_768);
+    expect(loadConfig({ WS_MAX_BUFFERED_BYTES: '32768', PUSH_MAX_BUFFERED_BYTES: '65536' }, []).pushMaxBufferedBytes).toBe(65_536);
+    expect(() => loadConfig({ WS_MAX_BUFFERED_BYTES: 'lots' }, [])).toThrow(/^WS_MAX_BUFFERED_BYTES must be an integer >= 1, got "lots"$/);
+  });
+
   it('refuses an unknown flag', () => {
     expect(() => loadConfig({}, ['--prot', '1'])).toThrow(/Unknown option/);
   });

@@ -1,7 +1,7 @@
-import type { Config } from '../config.ts';
-import type { Feed } from './feed.ts';
-import { MemoryFeed } from './memory-feed.ts';
-import { RedisFeed, type FeedLogger } from './redis-feed.ts';
+import type { Config } from './config.ts';
+import type { Feed } from './feed/feed.ts';
+import { MemoryFeed } from './feed/memory-feed.ts';
+import { RedisFeed, type FeedLogger } from './feed/redis-feed.ts';
 
 /**
  * Makes the feed the configuration names. `FEED=memory` (the default) needs nothing installed;

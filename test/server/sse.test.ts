@@ -1,0 +1,52 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { RawConnection } from '../helpers/raw-http.ts';
+import { createSession, startServer, waitFor, type RunningServer } from '../helpers/server.ts';
+import { subscribe, type TestSubscriber } from '../helpers/subscribers.ts';
+import { floodVotes, openSocket, type OpenSocket } from '../helpers/ws-client.ts';
+
+let server: RunningServer | undefined;
+const cleanups: (() => void | Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+  await server?.close();
+  server = undefined;
+});
+
+describe('the SSE transport', () => {
+  it('cuts a stream whose client stops reading once PUSH_MAX_BUFFERED_BYTES wait unsent, while a fast stream gets every event', async () => {
+    server = await startServer({ votesPerSecond: 0, pushMaxBufferedBytes: 64 * 1024 });
+    const session = await createSession(server.url);
+    const fast: TestSubscriber = subscribe('sse', server.url, session);
+    cleanups.push(() => fast.close());
+    await waitFor(() => (fast.snapshots.length === 1 ? true : undefined), 5000, 'the fast stream to open');
+
+    // A client that reads the stream's headers and then stops reading: the kernel buffers fill, then the server's.
+    const slow = await RawConnection.open(server.url);
+    cleanups.push(() => slow.destroy());
+    slow.write(`GET /api/sse HTTP/1.1\r\nHost: ${new URL(server.url).host}\r\nAccept: text/event-stream\r\n\r\n`);
+    await slow.until((data) => (data.includes('event: snapshot') ? true : undefined), 'the slow stream to open');
+    slow.socket.pause();
+
+    const voter: OpenSocket = await openSocket(server.url, '/api/ws', { headers: { cookie: session.cookie } });
+    cleanups.push(() => voter.socket.terminate());
+    const metrics = server.app.metrics;
+    const sent = await floodVotes(voter.socket, {
+      // Batches stay well below the limit (200 events of under 200 bytes): the server writes a batch to every
+      // stream in one go, and Node sends an HTTP response's writes of one tick together, after it.
+      batch: 200,
+      done: () => metrics.collect().sse.drops > 0,
+      delivered: () => fast.events.length,
+      what: 'the fast stream to keep up',
+    });
+    expect(metrics.collect().sse.drops).toBe(1);
+    expect(fast.events.length).toBe(sent);
+    expect(fast.events.every((event, i) => event.seq === i + 1)).toBe(true);
+    expect(fast.errors).toEqual([]);
+
+    // The slow stream was cut, not ended: whatever it reads now, the connection is gone.
+    slow.socket.resume();
+    await slow.closed;
+    expect(slow.isClosed).toBe(true);
+    expect(metrics.collect().sse.open).toBe(1);
+  }, 120_000);
+});
