@@ -46,7 +46,10 @@ export async function buildApp({ config, feed, logger }: BuildOptions): Promise<
     // Malformed HTTP, headers over the limit and request timeouts get the JSON Error shape as well.
     clientErrorHandler: answerClientError,
     // So does a URL that does not decode (`/%zz`), which fails before any route is found.
-    frameworkErrors: replyWithError,
+    frameworkErrors: function onFrameworkError(error, request, reply) {
+      // The reply is thenable; Fastify only wants the answer sent, not awaited.
+      void replyWithError(error, request, reply);
+    },
     keepAliveTimeout: config.longPollTimeoutMs + 10_000,
     // Our own onRequest hook answers 503 with the JSON Error shape while shutting down.
     return503OnClosing: false,

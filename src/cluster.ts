@@ -38,7 +38,8 @@ export function runPrimary(config: Config, log: (message: string) => void = (m) 
     worker.once('listening', () => listened.add(worker));
   }
 
-  cluster.on('exit', function onWorkerExit(worker, code, signal) {
+  // Node's types say `code: number`, but a worker ended by a signal exits with code null.
+  cluster.on('exit', function onWorkerExit(worker: Worker, code: number | null, signal: NodeJS.Signals | null) {
     if (stopping) {
       if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(exitCode);
       return;

@@ -198,14 +198,9 @@ function splitList(raw: string): string[] {
  * so a configured origin compares equal to the header with a plain string comparison.
  */
 function parseOrigin(raw: string, envName: string): string {
-  let url: URL | undefined;
-  try {
-    url = new URL(raw);
-  } catch {
-    // reported below
-  }
-  const bare = url !== undefined && url.pathname === '/' && url.search === '' && url.hash === '' && url.username === '' && url.password === '';
-  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:') || !bare) {
+  const url = URL.parse(raw);
+  const bare = url !== null && url.pathname === '/' && url.search === '' && url.hash === '' && url.username === '' && url.password === '';
+  if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:') || !bare) {
     throw new Error(`${envName} must name origins like https://vote.example.com (scheme, host and port only), got "${raw}"`);
   }
   return url.origin;
@@ -221,7 +216,7 @@ function readCandidates(raw: string): readonly CandidateInfo[] {
     try {
       text = readFileSync(raw, 'utf8');
     } catch (error) {
-      throw new Error(`CANDIDATES file "${raw}" could not be read: ${(error as Error).message}`);
+      throw new Error(`CANDIDATES file "${raw}" could not be read: ${(error as Error).message}`, { cause: error });
     }
     return validateCandidates(parseJson(text, `CANDIDATES file "${raw}"`));
   }
@@ -243,7 +238,7 @@ function parseJson(text: string, what: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new Error(`${what} is not valid JSON (expected ${CANDIDATES_EXPECTED}): ${(error as Error).message}`);
+    throw new Error(`${what} is not valid JSON (expected ${CANDIDATES_EXPECTED}): ${(error as Error).message}`, { cause: error });
   }
 }
 

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { request } from 'undici';
 import WebSocket from 'ws';
 import { browserHeaders } from '../load/browser-headers.ts';
-import { frameText } from '../load/ws-frame-text.ts';
+import { frameText } from '../../src/transports/ws-frames.ts';
 import type { WireProbe } from '../results/types.ts';
 
 /**

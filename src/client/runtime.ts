@@ -46,6 +46,6 @@ export function describeError(error: unknown): string {
 export function randomId(length = 12, random: () => number = Math.random): string {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
   let id = '';
-  for (let i = 0; i < length; i += 1) id += alphabet[Math.floor(random() * alphabet.length)];
+  for (let i = 0; i < length; i += 1) id += alphabet.charAt(Math.floor(random() * alphabet.length));
   return id;
 }

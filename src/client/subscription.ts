@@ -27,7 +27,7 @@ export interface SubscriptionListener {
 }
 
 export interface SubscriptionOptions {
-  now(): number;
+  now: () => number;
   /** After a gap, restart the transport from a fresh snapshot so the counts are right again. @default true */
   resyncOnGap?: boolean;
 }

@@ -136,8 +136,8 @@ export interface ClientHooks {
    */
   renewSession?(): Promise<void>;
   /** Timers, injectable for tests; default the global ones. */
-  setTimeout?(callback: () => void, ms: number): unknown;
-  clearTimeout?(handle: unknown): void;
+  setTimeout?: (callback: () => void, ms: number) => unknown;
+  clearTimeout?: (handle: unknown) => void;
 }
 
 /** A WebSocket client can also carry votes (the contract's client frame). */

@@ -59,7 +59,7 @@ export class WebSocketClient extends ClientLifecycle implements VoteSender {
 
   sendVote(candidateId: string, voteId?: string): boolean {
     const socket = this.#socket;
-    if (socket === undefined || socket.readyState !== OPEN) return false;
+    if (socket?.readyState !== OPEN) return false;
     const vote: VoteFrame = voteId === undefined ? { type: 'vote', candidateId } : { type: 'vote', candidateId, voteId };
     const frame = JSON.stringify(vote);
     socket.send(frame);

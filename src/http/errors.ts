@@ -77,7 +77,7 @@ export function sendError(reply: FastifyReply, statusCode: number, code: ErrorCo
  */
 export function replyWithError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (error instanceof HttpError) return sendError(reply, error.statusCode, error.code, error.message);
-  const known = error.code === undefined ? undefined : FASTIFY_CODES[error.code];
+  const known = FASTIFY_CODES[error.code];
   if (known !== undefined) return sendError(reply, known[0], known[1], error.message);
   if (error instanceof SyntaxError) {
     // secure-json-parse rejects __proto__ / constructor.prototype keys with a SyntaxError.
@@ -126,7 +126,7 @@ export function answerClientError(this: FastifyInstance, error: ConnectionError,
   // As Node's own handler does: only when no answer has begun on this connection, or the bytes would mix.
   // (`_httpMessage` is the response in progress; Node has no public name for it.)
   const inProgress = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
-  if (socket.writable && (inProgress == null || !inProgress.headersSent)) {
+  if (socket.writable && inProgress?.headersSent !== true) {
     const body = JSON.stringify({ error: code, message } satisfies ErrorBody);
     socket.write(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\n` +

@@ -78,7 +78,7 @@ export class Lifecycle {
       grace.unref();
       server.once('close', () => clearTimeout(grace));
     }
-    await Promise.allSettled(this.#drains.map((drain) => drain()));
+    await Promise.allSettled(this.#drains.map(async (drain) => drain()));
     if (listening) {
       await this.#settle(Date.now() + graceMs);
       // An answer that was already on its way when the shutdown began still said keep-alive.
@@ -115,7 +115,7 @@ export class Lifecycle {
   }
 
   #openConnections(): Promise<number> {
-    return new Promise((resolve) => this.#options.server.getConnections((_error, count) => resolve(count ?? 0)));
+    return new Promise((resolve) => this.#options.server.getConnections((error, count) => resolve(error === null ? count : 0)));
   }
 
   #terminate(): void {

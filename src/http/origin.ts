@@ -1,4 +1,3 @@
-import type { AddressInfo } from 'node:net';
 import fp from 'fastify-plugin';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.ts';
@@ -70,7 +69,7 @@ const originPlugin: FastifyPluginAsync = async (app) => {
   const policy = new OriginPolicy(app.config);
   app.decorate('originPolicy', policy);
   app.addHook('onListen', function learnListeningPort(done) {
-    const address = app.server.address() as AddressInfo | string | null;
+    const address = app.server.address();
     if (address !== null && typeof address === 'object') policy.listeningOn(address.port);
     if (policy.guessesPublicOrigin) {
       app.log.warn(

@@ -42,7 +42,7 @@ const voteLimiterPlugin: FastifyPluginAsync<{ votesPerSecond: number }> = async 
   // `isAllowed` in the result means "on the allow list", not "under the limit": read isExceeded.
   app.decorate('voteLimiter', async (request: FastifyRequest) => {
     const result = await check(request);
-    return result.isAllowed || result.isExceeded !== true;
+    return result.isAllowed || !result.isExceeded;
   });
 };
 

@@ -51,9 +51,9 @@ export class TransportMetrics {
   flush(socket: Socket): void {
     const account = this.#accounts.get(socket);
     if (account === undefined) return;
-    // bytesRead/bytesWritten are undefined on a destroyed socket in some Node versions: keep the last values.
-    const read = socket.bytesRead ?? account.read;
-    const written = socket.bytesWritten ?? account.written;
+    // A destroyed socket keeps its final byte counts (Node 22 and later), so a late flush still adds up.
+    const read = socket.bytesRead;
+    const written = socket.bytesWritten;
     const counters = this.counters[account.label];
     counters.bytesIn += read - account.read;
     counters.bytesOut += written - account.written;

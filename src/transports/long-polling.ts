@@ -170,6 +170,10 @@ const longPollingTransport: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   function answerNow(queue: PollQueue, reply: FastifyReply, answer: PreparedAnswer): FastifyReply {
+    // A newer poll on the queue releases an older one still parked there (its client has moved on), as
+    // a newer parked poll does: nothing is left waiting for an answer nobody reads.
+    const older = queue.parked;
+    if (older !== undefined && queues.unpark(queue, older)) older.answer(null);
     queues.answered(queue, answer.cursor);
     writeAnswer(reply, answer);
     return reply;

@@ -1,4 +1,5 @@
 import sjson from 'secure-json-parse';
+import type { RawData } from 'ws';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { VoteFrame, type ErrorCode, type ErrorFrame } from '../contract.ts';
 
@@ -33,4 +34,14 @@ export function parseClientFrame(text: string): { ok: true; vote: VoteFrame } | 
     return { ok: false, error: 'invalid_frame', message: `Expected {"type":"vote","candidateId":string,"voteId"?:string}${where}` };
   }
   return { ok: true, vote: value };
+}
+
+/**
+ * A `ws` message as text. With the default binaryType ('nodebuffer') ws hands a message over as one
+ * Buffer; its type also names the shapes of the other binary types, which are decoded too rather than
+ * stringified as "[object ArrayBuffer]".
+ */
+export function frameText(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return data instanceof ArrayBuffer ? Buffer.from(data).toString('utf8') : data.toString('utf8');
 }

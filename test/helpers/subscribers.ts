@@ -5,7 +5,7 @@
  */
 import { request } from 'undici';
 import WebSocket from 'ws';
-import { frameText } from '../../bench/load/ws-frame-text.ts';
+import { frameText } from '../../src/transports/ws-frames.ts';
 import type { Snapshot, VoteEvent } from '../../src/feed/types.ts';
 import type { Session } from './server.ts';
 

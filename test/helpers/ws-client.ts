@@ -1,5 +1,5 @@
 import WebSocket, { type ClientOptions } from 'ws';
-import { frameText } from '../../bench/load/ws-frame-text.ts';
+import { frameText } from '../../src/transports/ws-frames.ts';
 import { waitUntil } from './wait.ts';
 
 export interface OpenSocket {

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { frameText } from '../../bench/load/ws-frame-text.ts';
+import { frameText } from '../../src/transports/ws-frames.ts';
 import { DEFAULT_CANDIDATES } from '../../src/feed/ballot.ts';
 import { createSession } from '../helpers/server.ts';
 import { coherence, subscribe, type TestSubscriber } from '../helpers/subscribers.ts';

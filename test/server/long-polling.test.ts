@@ -74,6 +74,21 @@ describe('long polling', () => {
     expect((await newer).body?.events?.map((e) => e.seq)).toEqual([1]);
   });
 
+  it('answers the older parked poll with 204 when a second poll on the same queue is answered at once', async () => {
+    server = await startServer();
+    const { url } = server;
+    const session = await createSession(url);
+    await castVote(url, session, { candidateId: 'push', voteId: 'p1' });
+    const older = poll(url, session, { client: 'tab', since: '1', timeout: '20000' });
+    const s = server;
+    await waitFor(() => (longPollMetrics(s).open === 1 ? true : undefined), 5000, 'the first poll to park');
+    // The tab came back with an older cursor (it never read seq 1): answered at once, from its `since`.
+    const newer = await poll(url, session, { client: 'tab', since: '0', timeout: '20000' });
+    expect(newer.body?.events?.map((e) => e.seq)).toEqual([1]);
+    // The parked poll is released, not left waiting for its 20 s timeout (which would fail this test).
+    expect((await older).status).toBe(204);
+  });
+
   it('keeps separate queues for two tabs of one user', async () => {
     server = await startServer();
     const { url } = server;

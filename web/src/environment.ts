@@ -1,4 +1,5 @@
 import type { ClientEnvironment, ClientHooks } from '../../src/client/types.ts';
+import { randomId } from '../../src/client/runtime.ts';
 
 /** performance.timeOrigin + performance.now(): the same clock the server stamps votedAt with. */
 export function now(): number {
@@ -27,8 +28,5 @@ export function browserEnvironment(hooks: ClientHooks = {}): ClientEnvironment &
  * opens http://<lan-ip>:3000.
  */
 export function newPageId(): string {
-  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
-  let id = 'p';
-  for (let i = 0; i < 10; i += 1) id += alphabet.charAt(Math.floor(Math.random() * alphabet.length));
-  return id;
+  return `p${randomId(10)}`;
 }
