@@ -3,7 +3,6 @@ import { buildApp, type BuildOptions } from '../../src/app.ts';
 import { makeConfig, type Config } from '../../src/config.ts';
 import { MemoryFeed } from '../../src/feed/memory-feed.ts';
 import type { Feed } from '../../src/feed/feed.ts';
-import { waitUntil } from './wait.ts';
 
 export interface RunningServer {
   /** e.g. http://127.0.0.1:41234 */
@@ -84,9 +83,4 @@ export async function castVote(
     // not JSON: the test will say so
   }
   return { status: response.status, body: parsed };
-}
-
-/** Waits until `check` returns a value that is not undefined, or fails after `timeoutMs`. */
-export function waitFor<T>(check: () => T | undefined | Promise<T | undefined>, timeoutMs = 5000, what = 'condition'): Promise<T> {
-  return waitUntil(check, { timeoutMs, what });
 }

@@ -1,6 +1,6 @@
 import WebSocket, { type ClientOptions } from 'ws';
 import { frameText } from '../../src/transports/ws-frames.ts';
-import { waitUntil } from './wait.ts';
+import { waitFor } from './wait.ts';
 
 export interface OpenSocket {
   socket: WebSocket;
@@ -69,7 +69,7 @@ export async function floodVotes(voter: WebSocket, { batch, done, delivered, wha
     for (let i = 0; i < batch; i++) voter.send(`{"type":"vote","candidateId":"push","voteId":"${padding}${sent + i}"}`);
     sent += batch;
     const target = sent;
-    await waitUntil(() => (delivered() >= target ? true : undefined), { timeoutMs: 20_000, what });
+    await waitFor(what, () => delivered() >= target, { timeoutMs: 20_000 });
   }
   return sent;
 }

@@ -3,7 +3,8 @@ import type { ErrorCode } from '../../src/contract.ts';
 import type { Snapshot } from '../../src/feed/types.ts';
 import { expectErrorBody } from '../helpers/contract.ts';
 import { rawRequest } from '../helpers/raw-http.ts';
-import { castVote, createSession, startServer, waitFor, type RunningServer, type Session } from '../helpers/server.ts';
+import { castVote, createSession, startServer, type RunningServer, type Session } from '../helpers/server.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 let server: RunningServer;
 let session: Session;
@@ -223,7 +224,7 @@ describe('HEAD requests', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
     expect(await response.text()).toBe('');
-    await waitFor(() => (server.app.metrics.collect().sse.open === 0 ? true : undefined), 5000, 'no SSE stream open');
+    await waitFor('no SSE stream open', () => server.app.metrics.collect().sse.open === 0);
   });
 
   it('answers HEAD /api/long-poll with 405 at once instead of parking it', async () => {
@@ -233,7 +234,7 @@ describe('HEAD requests', () => {
     });
     expect(response.status).toBe(405);
     expect(response.headers.get('allow')).toBe('GET');
-    await waitFor(() => (server.app.metrics.collect()['long-polling'].open === 0 ? true : undefined), 5000, 'no poll parked');
+    await waitFor('no poll parked', () => server.app.metrics.collect()['long-polling'].open === 0);
   });
 
   it('answers HEAD /api/ws with 426 like a GET without Upgrade', async () => {

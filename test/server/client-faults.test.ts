@@ -2,7 +2,8 @@ import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLIENT_FAULT_LINES_PER_SECOND } from '../../src/http/client-fault-log.ts';
 import { RawConnection, silentWebSocketPeer } from '../helpers/raw-http.ts';
-import { startServer, waitFor, type RunningServer } from '../helpers/server.ts';
+import { startServer, type RunningServer } from '../helpers/server.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 interface LogLine {
   level: number;
@@ -51,7 +52,7 @@ describe('log lines for faults of clients', () => {
 
     const faults = (): LogLine[] => lines.filter((line) => line.code === 'WS_ERR_EXPECTED_MASK');
     const suppressed = (): number => lines.reduce((sum, line) => sum + (line.suppressed ?? 0), 0);
-    await waitFor(() => (faults().length + suppressed() === violators ? true : undefined), 5000, 'every fault logged or counted');
+    await waitFor('every fault logged or counted', () => faults().length + suppressed() === violators);
 
     expect(faults().length).toBeGreaterThan(0);
     expect(faults().length).toBeLessThanOrEqual(2 * CLIENT_FAULT_LINES_PER_SECOND);
@@ -79,7 +80,7 @@ describe('log lines for faults of clients', () => {
     bad.write('NOT HTTP AT ALL\r\n\r\n');
     expect((await bad.response()).status).toBe(400);
     expect((await idle.response()).status).toBe(408);
-    await waitFor(() => lines.find((line) => line.code === 'HPE_INVALID_METHOD'), 5000, 'the malformed request logged');
+    await waitFor('the malformed request logged', () => lines.find((line) => line.code === 'HPE_INVALID_METHOD'));
     const line = lines.find((l) => l.code === 'HPE_INVALID_METHOD')!;
     expect(line.level).toBe(WARN);
     expect(line.err).toBeUndefined();

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Snapshot, VoteEvent } from '../../src/feed/types.ts';
-import { castVote, createSession, startServer, waitFor, type RunningServer } from '../helpers/server.ts';
+import { castVote, createSession, startServer, type RunningServer } from '../helpers/server.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { PUSH_TRANSPORTS, coherence, subscribe, type TestSubscriber } from '../helpers/subscribers.ts';
 
 let server: RunningServer | undefined;
@@ -54,7 +55,7 @@ describe.each(PUSH_TRANSPORTS)('the %s transport', (transport) => {
     expect(head).toBe(150);
 
     for (const sub of subs) {
-      await waitFor(() => (sub.events.at(-1)?.seq === head ? true : undefined), 10_000, `${transport} to reach seq ${head}`);
+      await waitFor(`${transport} to reach seq ${head}`, () => sub.events.at(-1)?.seq === head, { timeoutMs: 10_000 });
       expect(sub.errors).toEqual([]);
       expect(sub.snapshots).toEqual([]);
       expect(coherence(sub.events, 0, head)).toEqual({ missing: [], duplicates: [], outOfOrder: 0 });
@@ -72,9 +73,9 @@ describe.each(PUSH_TRANSPORTS)('the %s transport', (transport) => {
     const session = await createSession(url);
     await voteMany(url, 1, 10, ['polling']);
     const sub = track(subscribe(transport, url, session, { since: 4 }));
-    await waitFor(() => (sub.events.at(-1)?.seq === 10 ? true : undefined), 5000, 'missed events');
+    await waitFor('missed events', () => sub.events.at(-1)?.seq === 10);
     await voteMany(url, 1, 3, ['push']);
-    await waitFor(() => (sub.events.at(-1)?.seq === 13 ? true : undefined), 5000, 'live events');
+    await waitFor('live events', () => sub.events.at(-1)?.seq === 13);
     expect(sub.snapshots).toEqual([]);
     expect(sub.events.map((e) => e.seq)).toEqual([5, 6, 7, 8, 9, 10, 11, 12, 13]);
   });
@@ -85,12 +86,12 @@ describe.each(PUSH_TRANSPORTS)('the %s transport', (transport) => {
     const session = await createSession(url);
     await voteMany(url, 1, 30, ['polling', 'push']);
     const sub = track(subscribe(transport, url, session, { since: 5 }));
-    const snapshot = await waitFor(() => sub.snapshots[0], 5000, 'a snapshot');
+    const snapshot = await waitFor('a snapshot', () => sub.snapshots[0]);
     expect(snapshot.seq).toBe(30);
     expect(snapshot.candidates.find((c) => c.id === 'polling')?.count).toBe(15);
     expect(sub.events).toEqual([]);
     await voteMany(url, 1, 1, ['polling']);
-    await waitFor(() => (sub.events[0]?.seq === 31 ? true : undefined), 5000, 'the next event');
+    await waitFor('the next event', () => sub.events[0]?.seq === 31);
     expect(sub.events).toHaveLength(1);
   });
 
@@ -99,7 +100,7 @@ describe.each(PUSH_TRANSPORTS)('the %s transport', (transport) => {
     const session = await createSession(server.url);
     await voteMany(server.url, 1, 2, ['push']);
     const sub = track(subscribe(transport, server.url, session, { since: 99 }));
-    const snapshot: Snapshot = await waitFor(() => sub.snapshots[0], 5000, 'a snapshot');
+    const snapshot: Snapshot = await waitFor('a snapshot', () => sub.snapshots[0]);
     expect(snapshot.seq).toBe(2);
   });
 });

@@ -2,7 +2,8 @@ import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { expectErrorBody } from '../helpers/contract.ts';
 import { RawConnection } from '../helpers/raw-http.ts';
-import { castVote, createSession, startServer, waitFor, type RunningServer } from '../helpers/server.ts';
+import { castVote, createSession, startServer, type RunningServer } from '../helpers/server.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { upgradeStatus } from '../helpers/ws-client.ts';
 
 let server: RunningServer | undefined;
@@ -12,9 +13,7 @@ afterEach(async () => {
 });
 
 function openConnections(running: RunningServer): Promise<number> {
-  return new Promise((resolve, reject) =>
-    running.app.server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
-  );
+  return new Promise((resolve, reject) => running.app.server.getConnections((error, count) => (error ? reject(error) : resolve(count))));
 }
 
 describe('request timeouts', () => {
@@ -27,12 +26,10 @@ describe('request timeouts', () => {
     const sse = await request(`${url}/api/sse?since=0`, { bodyTimeout: 0 });
     let sseText = '';
     sse.body.on('data', (chunk: Buffer) => (sseText += chunk.toString()));
-    await waitFor(() => (running.app.metrics.collect()['long-polling'].open === 1 ? true : undefined), 5000, 'the poll to park');
+    await waitFor('the poll to park', () => running.app.metrics.collect()['long-polling'].open === 1);
 
     const trickler = await RawConnection.open(url);
-    trickler.write(
-      `POST /api/votes HTTP/1.1\r\nHost: x\r\nCookie: ${session.cookie}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{`,
-    );
+    trickler.write(`POST /api/votes HTTP/1.1\r\nHost: x\r\nCookie: ${session.cookie}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{`);
     // One byte every 100 ms: the body would take 10 s, over the 600 ms REQUEST_TIMEOUT_MS.
     const trickle = setInterval(() => trickler.isClosed || trickler.write(' '), 100);
     try {
@@ -52,7 +49,7 @@ describe('request timeouts', () => {
     const answered = await poll;
     expect(answered.status).toBe(200);
     expect(await answered.json()).toMatchObject({ events: [{ seq: 1, candidateId: 'push' }] });
-    await waitFor(() => (sseText.includes('id: 1\nevent: vote') ? true : undefined), 5000, 'the vote on the SSE stream');
+    await waitFor('the vote on the SSE stream', () => sseText.includes('id: 1\nevent: vote'));
   });
 
   it('answers headers that do not arrive within HEADERS_TIMEOUT_MS with 408 in the Error shape', async () => {
@@ -76,7 +73,7 @@ describe('connections per client address', () => {
     server = await startServer({ maxConnectionsPerIp: 3 });
     const running = server;
     const held = await Promise.all([1, 2, 3].map(() => RawConnection.open(running.url)));
-    await waitFor(async () => ((await openConnections(running)) === 3 ? true : undefined), 5000, 'three connections');
+    await waitFor('three connections', async () => (await openConnections(running)) === 3);
 
     const over = await RawConnection.open(running.url);
     over.write('GET /api/ballot HTTP/1.1\r\nHost: x\r\n\r\n');
@@ -93,7 +90,7 @@ describe('connections per client address', () => {
     expect((await held[0]!.response()).status).toBe(200);
 
     held[1]!.destroy();
-    await waitFor(async () => ((await openConnections(running)) === 2 ? true : undefined), 5000, 'the freed slot');
+    await waitFor('the freed slot', async () => (await openConnections(running)) === 2);
     const fresh = await fetch(`${running.url}/api/ballot`, { headers: { connection: 'close' } });
     expect(fresh.status).toBe(200);
     for (const connection of held) connection.destroy();
@@ -104,7 +101,7 @@ describe('connections per client address', () => {
     const running = server;
     const held = await Promise.all(Array.from({ length: 20 }, () => RawConnection.open(running.url)));
     try {
-      await waitFor(async () => ((await openConnections(running)) === 20 ? true : undefined), 5000, 'twenty connections');
+      await waitFor('twenty connections', async () => (await openConnections(running)) === 20);
       held[19]!.write('GET /api/ballot HTTP/1.1\r\nHost: x\r\n\r\n');
       expect((await held[19]!.response()).status).toBe(200);
     } finally {

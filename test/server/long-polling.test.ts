@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import type { Snapshot, VoteEvent } from '../../src/feed/types.ts';
-import { castVote, createSession, startServer, waitFor, type RunningServer, type Session } from '../helpers/server.ts';
+import { castVote, createSession, startServer, type RunningServer, type Session } from '../helpers/server.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 let server: RunningServer | undefined;
 afterEach(async () => {
@@ -39,7 +40,7 @@ describe('long polling', () => {
     const session = await createSession(url);
     const pending = poll(url, session, { client: 'a', since: '0', timeout: '20000' });
     const s = server;
-    await waitFor(() => (longPollMetrics(s).open === 1 ? true : undefined), 5000, 'the poll to park');
+    await waitFor('the poll to park', () => longPollMetrics(s).open === 1);
     const started = Date.now();
     await castVote(url, session, { candidateId: 'push', voteId: 'x1' });
     const result = await pending;
@@ -67,7 +68,7 @@ describe('long polling', () => {
     const session = await createSession(url);
     const older = poll(url, session, { client: 'tab', since: '0', timeout: '20000' });
     const s = server;
-    await waitFor(() => (longPollMetrics(s).open === 1 ? true : undefined), 5000, 'the first poll to park');
+    await waitFor('the first poll to park', () => longPollMetrics(s).open === 1);
     const newer = poll(url, session, { client: 'tab', since: '0', timeout: '20000' });
     expect((await older).status).toBe(204);
     await castVote(url, session, { candidateId: 'push' });
@@ -81,7 +82,7 @@ describe('long polling', () => {
     await castVote(url, session, { candidateId: 'push', voteId: 'p1' });
     const older = poll(url, session, { client: 'tab', since: '1', timeout: '20000' });
     const s = server;
-    await waitFor(() => (longPollMetrics(s).open === 1 ? true : undefined), 5000, 'the first poll to park');
+    await waitFor('the first poll to park', () => longPollMetrics(s).open === 1);
     // The tab came back with an older cursor (it never read seq 1): answered at once, from its `since`.
     const newer = await poll(url, session, { client: 'tab', since: '0', timeout: '20000' });
     expect(newer.body?.events?.map((e) => e.seq)).toEqual([1]);
@@ -96,7 +97,7 @@ describe('long polling', () => {
     const tab1 = poll(url, session, { client: 'tab-1', since: '0', timeout: '20000' });
     const tab2 = poll(url, session, { client: 'tab-2', since: '0', timeout: '20000' });
     const s = server;
-    await waitFor(() => (longPollMetrics(s).open === 2 ? true : undefined), 5000, 'both polls to park');
+    await waitFor('both polls to park', () => longPollMetrics(s).open === 2);
     await castVote(url, session, { candidateId: 'push' });
     expect((await tab1).body?.events?.[0]?.seq).toBe(1);
     expect((await tab2).body?.events?.[0]?.seq).toBe(1);
@@ -112,10 +113,10 @@ describe('long polling', () => {
       signal: controller.signal,
     }).catch((error: unknown) => error);
     const s = server;
-    await waitFor(() => (longPollMetrics(s).open === 1 ? true : undefined), 5000, 'the poll to park');
+    await waitFor('the poll to park', () => longPollMetrics(s).open === 1);
     controller.abort();
     await pending;
-    await waitFor(() => (longPollMetrics(s).open === 0 ? true : undefined), 5000, 'the parked poll to go');
+    await waitFor('the parked poll to go', () => longPollMetrics(s).open === 0);
     // The vote after the client left must not be "delivered" to a dead request.
     await castVote(url, session, { candidateId: 'push' });
     expect(longPollMetrics(server).deliveries).toBe(0);
@@ -144,7 +145,11 @@ describe('long polling', () => {
     const first = await poll(url, session, { client: 'slow', since: '0' });
     expect(first.body?.events?.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
     const second = await poll(url, session, { client: 'slow', since: '5' });
-    expect(second.body?.events?.map((e) => [e.seq, e.count])).toEqual([[6, 6], [7, 7], [8, 8]]);
+    expect(second.body?.events?.map((e) => [e.seq, e.count])).toEqual([
+      [6, 6],
+      [7, 7],
+      [8, 8],
+    ]);
     expect(longPollMetrics(server).resets).toBe(0);
   });
 
@@ -173,7 +178,7 @@ describe('long polling', () => {
     await poll(server.url, session, { client: 'idle', timeout: '0' });
     expect(longPollMetrics(server).queues).toBe(1);
     const s = server;
-    await waitFor(() => (longPollMetrics(s).queues === 0 ? true : undefined), 5000, 'the idle queue to be removed');
+    await waitFor('the idle queue to be removed', () => longPollMetrics(s).queues === 0);
   });
 
   it('caps the requested timeout at LONG_POLL_TIMEOUT_MS', async () => {
@@ -193,7 +198,7 @@ describe('long polling', () => {
     const parkedBystander = poll(url, bystander, { client: 'tab', since: '0', timeout: '20000' });
     const firstTab = poll(url, flooder, { client: 'c0', since: '0', timeout: '20000' });
     const s = server;
-    await waitFor(() => (longPollMetrics(s).open === 2 ? true : undefined), 5000, 'two parked polls');
+    await waitFor('two parked polls', () => longPollMetrics(s).open === 2);
     // The flooder's oldest queue, still parked, is replaced: its poll is answered with 204 at once.
     for (let i = 1; i <= 5; i++) await poll(url, flooder, { client: `c${i}`, since: '0', timeout: '0' });
     expect((await firstTab).status).toBe(204);
@@ -224,7 +229,7 @@ describe('long polling', () => {
     // The oldest queue has a poll parked; the younger one is idle.
     const parked = poll(url, waiting, { client: 'tab', since: '0', timeout: '20000' });
     const s = server;
-    await waitFor(() => (longPollMetrics(s).open === 1 ? true : undefined), 5000, 'the poll to park');
+    await waitFor('the poll to park', () => longPollMetrics(s).open === 1);
     await poll(url, idle, { client: 'tab' });
     await poll(url, newcomer, { client: 'tab' });
     expect(longPollMetrics(server).queues).toBe(2);
@@ -239,13 +244,13 @@ describe('long polling', () => {
     const [early, late] = [await createSession(url), await createSession(url)];
     const earlyPoll = poll(url, early, { client: 'tab', since: '0', timeout: '20000' });
     const s = server;
-    await waitFor(() => (longPollMetrics(s).open === 1 ? true : undefined), 5000, 'the first poll to park');
+    await waitFor('the first poll to park', () => longPollMetrics(s).open === 1);
     let earlyAnswer: PollResult | undefined;
     void earlyPoll.then((result) => (earlyAnswer = result));
     const latePoll = poll(url, late, { client: 'tab', since: '0', timeout: '20000' });
     // Answered to make room, long before its own 20 s timeout.
-    expect((await waitFor(() => earlyAnswer, 5000, 'the first poll to be answered')).status).toBe(204);
-    await waitFor(() => (longPollMetrics(s).open === 1 ? true : undefined), 5000, 'the second poll to park');
+    expect((await waitFor('the first poll to be answered', () => earlyAnswer)).status).toBe(204);
+    await waitFor('the second poll to park', () => longPollMetrics(s).open === 1);
     await castVote(url, late, { candidateId: 'push' });
     expect((await latePoll).body?.events?.map((e) => e.seq)).toEqual([1]);
     // The client answered 204 polls again from its own since and misses nothing.

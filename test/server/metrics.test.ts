@@ -1,7 +1,8 @@
 import { connect, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { castVote, createSession, startServer, waitFor, type RunningServer } from '../helpers/server.ts';
+import { castVote, createSession, startServer, type RunningServer } from '../helpers/server.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { openSocket } from '../helpers/ws-client.ts';
 
 let server: RunningServer | undefined;
@@ -54,7 +55,7 @@ describe('metrics', () => {
     const request = `GET /api/long-poll?client=raw&since=0&timeout=20000 HTTP/1.1\r\nHost: votewire.test\r\nCookie: ${session.cookie}\r\nConnection: close\r\n\r\n`;
     const exchange = rawExchange(server.url, request);
     const s = server;
-    await waitFor(() => (s.app.metrics.collect()['long-polling'].open === 1 ? true : undefined), 5000, 'the poll to park');
+    await waitFor('the poll to park', () => s.app.metrics.collect()['long-polling'].open === 1);
     await castVote(server.url, session, { candidateId: 'push' });
     const { sent, received } = await exchange;
     expect(received.toString()).toMatch(/^HTTP\/1\.1 200 [\s\S]*\r\n\r\n\{"events":\[\{"type":"vote","seq":1,/);
@@ -73,7 +74,7 @@ describe('metrics', () => {
       createConnection: (options) => (clientSocket = connect(options as { port: number; host: string })),
     });
     for (let i = 0; i < 5; i++) peer.socket.send(JSON.stringify({ type: 'vote', candidateId: 'push', voteId: `m${i}` }));
-    await waitFor(() => (peer.frames.filter((f) => f.type === 'vote').length === 5 ? true : undefined));
+    await waitFor('the five vote frames', () => peer.frames.filter((f) => f.type === 'vote').length === 5);
 
     const ws = (await readMetrics(server.url)).transports.websocket!;
     expect(ws.open).toBe(1);

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Agent, request } from 'undici';
-import { castVote, createSession, startServer, waitFor, type RunningServer, type Session } from '../helpers/server.ts';
+import { castVote, createSession, startServer, type RunningServer, type Session } from '../helpers/server.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 let server: RunningServer | undefined;
 const agents: Agent[] = [];
@@ -89,6 +90,6 @@ describe('session expiry', () => {
     expect(await longPollStatus(server.url, session)).toBe(204);
     // ... and refused within the second after it expires, although the remembered value is the same.
     const s = server;
-    await waitFor(async () => ((await longPollStatus(s.url, session)) === 401 ? true : undefined), 5000, 'the session to expire');
+    await waitFor('the session to expire', async () => (await longPollStatus(s.url, session)) === 401);
   });
 });

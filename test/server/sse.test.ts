@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { RawConnection } from '../helpers/raw-http.ts';
-import { createSession, startServer, waitFor, type RunningServer } from '../helpers/server.ts';
+import { createSession, startServer, type RunningServer } from '../helpers/server.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { subscribe, type TestSubscriber } from '../helpers/subscribers.ts';
 import { floodVotes, openSocket, type OpenSocket } from '../helpers/ws-client.ts';
 
@@ -18,7 +19,7 @@ describe('the SSE transport', () => {
     const session = await createSession(server.url);
     const fast: TestSubscriber = subscribe('sse', server.url, session);
     cleanups.push(() => fast.close());
-    await waitFor(() => (fast.snapshots.length === 1 ? true : undefined), 5000, 'the fast stream to open');
+    await waitFor('the fast stream to open', () => fast.snapshots.length === 1);
 
     // A client that reads the stream's headers and then stops reading: the kernel buffers fill, then the server's.
     const slow = await RawConnection.open(server.url);

@@ -5,7 +5,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Snapshot, VoteEvent } from '../../src/feed/types.ts';
-import { castVote, createSession, startServer, waitFor, type RunningServer } from '../helpers/server.ts';
+import { castVote, createSession, startServer, type RunningServer } from '../helpers/server.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { openSocket, type OpenSocket } from '../helpers/ws-client.ts';
 
 let server: RunningServer | undefined;
@@ -50,8 +51,11 @@ describe('a repeated voteId', () => {
     const next = await castVote(server.url, session, { candidateId: 'push', voteId: 'next' });
     expect(next.body).toMatchObject({ event: { seq: 2, count: 2 } });
     expect(countOf(await ballot(server.url), 'push')).toBe(2);
-    await waitFor(() => (votes(watcher.frames).length >= 2 ? true : undefined));
-    expect(votes(watcher.frames).map((e) => [e.seq, e.voteId])).toEqual([[1, 'retry-me'], [2, 'next']]);
+    await waitFor('the watcher to see both votes', () => votes(watcher.frames).length >= 2);
+    expect(votes(watcher.frames).map((e) => [e.seq, e.voteId])).toEqual([
+      [1, 'retry-me'],
+      [2, 'next'],
+    ]);
   });
 
   it('of another user is another vote', async () => {
@@ -83,7 +87,7 @@ describe('a repeated voteId', () => {
     const session = await createSession(server.url);
     const voter = await connect(server.url, session.cookie);
     const watcher = await connect(server.url);
-    await waitFor(() => (voter.frames.length === 1 && watcher.frames.length === 1 ? true : undefined));
+    await waitFor('both snapshots', () => voter.frames.length === 1 && watcher.frames.length === 1);
 
     voter.socket.send(JSON.stringify({ type: 'vote', candidateId: 'push', voteId: 'ws-1' }));
     voter.socket.send(JSON.stringify({ type: 'vote', candidateId: 'push', voteId: 'ws-1' }));
@@ -93,11 +97,18 @@ describe('a repeated voteId', () => {
     voter.socket.send(JSON.stringify({ type: 'vote', candidateId: 'long-polling', voteId: 'ws-1' }));
     voter.socket.send(JSON.stringify({ type: 'vote', candidateId: 'push', voteId: 'ws-2' }));
 
-    await waitFor(() => (votes(watcher.frames).length >= 3 && voter.frames.some((f) => f.type === 'error') ? true : undefined));
-    await waitFor(() => (votes(voter.frames).length >= 3 ? true : undefined));
+    await waitFor(
+      'the watcher to see three votes and the voter an error frame',
+      () => votes(watcher.frames).length >= 3 && voter.frames.some((f) => f.type === 'error'),
+    );
+    await waitFor('the voter to see three votes', () => votes(voter.frames).length >= 3);
     // Frames of one socket are handled in order, so ws-2 coming through means every repeat before it was handled.
     expect(overHttp.body).toMatchObject({ event: { seq: 2, voteId: 'both-ways' } });
-    expect(votes(watcher.frames).map((e) => [e.seq, e.voteId])).toEqual([[1, 'ws-1'], [2, 'both-ways'], [3, 'ws-2']]);
+    expect(votes(watcher.frames).map((e) => [e.seq, e.voteId])).toEqual([
+      [1, 'ws-1'],
+      [2, 'both-ways'],
+      [3, 'ws-2'],
+    ]);
     expect(votes(voter.frames).map((e) => e.seq)).toEqual([1, 2, 3]);
     expect(voter.frames.filter((f) => f.type === 'error')).toEqual([
       { type: 'error', error: 'vote_id_reused', message: expect.stringMatching(/already used for a vote for "push"/) as unknown },
@@ -113,13 +124,13 @@ describe('a repeated voteId', () => {
     expect(await castVote(server.url, session, { candidateId: 'push', voteId: 'old' })).toEqual(first);
     // Repeat until the answer is a new event: the first repeat after the window is counted, and only it.
     const later = await waitFor(
+      'the voteId to be forgotten',
       async () => {
         const { body } = await castVote(server!.url, session, { candidateId: 'push', voteId: 'old' });
         const { event } = body as { event: VoteEvent };
         return event.seq === 1 ? undefined : event;
       },
-      10_000,
-      'the voteId to be forgotten',
+      { timeoutMs: 10_000 },
     );
     expect(later).toMatchObject({ seq: 2, count: 2, voteId: 'old' });
     expect(countOf(await ballot(server.url), 'push')).toBe(2);

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createSession, startServer, waitFor, type RunningServer } from '../helpers/server.ts';
+import { createSession, startServer, type RunningServer } from '../helpers/server.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { floodVotes, openSocket, upgradeStatus, type OpenSocket } from '../helpers/ws-client.ts';
 
 let server: RunningServer | undefined;
@@ -27,10 +28,10 @@ describe('the WebSocket transport', () => {
     const session = await createSession(server.url);
     const voter = await connect(server.url, '/api/ws', { headers: { cookie: session.cookie } });
     const watcher = await connect(server.url);
-    await waitFor(() => (watcher.frames.length === 1 && voter.frames.length === 1 ? true : undefined));
+    await waitFor('both snapshots', () => watcher.frames.length === 1 && voter.frames.length === 1);
     expect(watcher.frames[0]).toMatchObject({ type: 'snapshot', seq: 0 });
     voter.socket.send(JSON.stringify({ type: 'vote', candidateId: 'push', voteId: 'ws-1' }));
-    await waitFor(() => (votes(watcher.frames).length === 1 && votes(voter.frames).length === 1 ? true : undefined));
+    await waitFor('the vote on both sockets', () => votes(watcher.frames).length === 1 && votes(voter.frames).length === 1);
     expect(votes(watcher.frames)[0]).toMatchObject({ type: 'vote', seq: 1, candidateId: 'push', count: 1, voteId: 'ws-1' });
   });
 
@@ -43,7 +44,7 @@ describe('the WebSocket transport', () => {
     peer.socket.send('{"type":"vote","candidateId":"push","__proto__":{"x":1}}');
     peer.socket.send('{"type":"shout","candidateId":"push"}');
     peer.socket.send('{"type":"vote","candidateId":42}');
-    await waitFor(() => (peer.frames.filter((f) => f.type === 'error').length === 5 ? true : undefined));
+    await waitFor('five error frames', () => peer.frames.filter((f) => f.type === 'error').length === 5);
     expect(peer.frames.filter((f) => f.type === 'error').map((f) => f.error)).toEqual([
       'invalid_json',
       'unknown_candidate',
@@ -54,14 +55,14 @@ describe('the WebSocket transport', () => {
     expect(server.feed.head()).toBe(0);
     // Still open, still voting, still receiving.
     peer.socket.send(JSON.stringify({ type: 'vote', candidateId: 'polling' }));
-    await waitFor(() => (votes(peer.frames).length === 1 ? true : undefined));
+    await waitFor('the vote after the bad frames', () => votes(peer.frames).length === 1);
   });
 
   it('refuses a vote frame without a session with an error frame', async () => {
     server = await startServer();
     const peer = await connect(server.url);
     peer.socket.send(JSON.stringify({ type: 'vote', candidateId: 'push' }));
-    const error = await waitFor(() => peer.frames.find((f) => f.type === 'error'));
+    const error = await waitFor('an error frame', () => peer.frames.find((f) => f.type === 'error'));
     expect(error).toMatchObject({ error: 'no_session' });
     expect(server.feed.head()).toBe(0);
   });
@@ -74,7 +75,7 @@ describe('the WebSocket transport', () => {
     big.socket.send(JSON.stringify({ type: 'vote', candidateId: 'push', voteId: 'x'.repeat(5000) }));
     expect((await big.closed).code).toBe(1009);
     other.socket.send(JSON.stringify({ type: 'vote', candidateId: 'push' }));
-    await waitFor(() => (votes(other.frames).length === 1 ? true : undefined));
+    await waitFor('the other socket to see the vote', () => votes(other.frames).length === 1);
     expect(server.feed.head()).toBe(1);
   });
 
@@ -150,7 +151,7 @@ describe('the WebSocket transport', () => {
       sent += 2000;
       // Let the server read what was sent before checking again.
       await new Promise((resolve) => setImmediate(resolve));
-      await waitFor(() => (metrics.collect().websocket.bytesIn >= sent * 20 ? true : undefined), 20_000, 'the server to read the flood');
+      await waitFor('the server to read the flood', () => metrics.collect().websocket.bytesIn >= sent * 20, { timeoutMs: 20_000 });
     }
     expect(metrics.collect().websocket.drops).toBe(1);
     expect(bystander.socket.readyState).toBe(bystander.socket.OPEN);
