@@ -34,6 +34,31 @@ function record(feed: RedisFeed): FeedEntry[] {
   return seen;
 }
 
+/** Records the snapshots a feed hands its reset listeners. */
+function recordResets(feed: RedisFeed): Snapshot[] {
+  const resets: Snapshot[] = [];
+  feed.onReset((snapshot) => resets.push(snapshot));
+  return resets;
+}
+
+/**
+ * The start of every test in which Redis loses the history under two feeds: a reader (whose logged errors
+ * are kept) and a voter on a new prefix, both at seq 3 after three votes for A.
+ */
+async function readerAndVoterAtSeq3(
+  label: string,
+  readerFollowBlockMs = 100,
+): Promise<{ prefix: string; reader: RedisFeed; voter: RedisFeed; errors: string[] }> {
+  const prefix = newPrefix(label);
+  const errors: string[] = [];
+  const logger = { ...quietLogger, error: (message: string) => errors.push(message) };
+  const reader = await openFeed(prefix, { followBlockMs: readerFollowBlockMs, logger });
+  const voter = await openFeed(prefix, { followBlockMs: 100 });
+  for (let i = 0; i < 3; i++) await voter.vote({ userId: 'tester', candidateId: A });
+  await reader.catchUp(3);
+  return { prefix, reader, voter, errors };
+}
+
 function seqs(entries: readonly FeedEntry[]): number[] {
   return entries.map((e) => e.event.seq);
 }
@@ -167,13 +192,7 @@ describe.runIf(sharedRedisAvailable())('RedisFeed on one shared Redis', () => {
   });
 
   it('notices that Redis lost its data, says so, and follows the new history instead of waiting forever', async () => {
-    const prefix = newPrefix('wiped');
-    const errors: string[] = [];
-    const logger = { ...quietLogger, error: (message: string) => errors.push(message) };
-    const reader = await openFeed(prefix, { followBlockMs: 100, logger });
-    const voter = await openFeed(prefix, { followBlockMs: 100 });
-    for (let i = 0; i < 3; i++) await voter.vote({ userId: 'tester', candidateId: A });
-    await reader.catchUp(3);
+    const { prefix, reader, voter, errors } = await readerAndVoterAtSeq3('wiped');
     expect(reader.head()).toBe(3);
 
     await deleteKeys(REDIS_URL, prefix); // as a Redis restarted without persistence would be
@@ -190,15 +209,8 @@ describe.runIf(sharedRedisAvailable())('RedisFeed on one shared Redis', () => {
   });
 
   it('notices a new history that reached its head while it waited, and tells its reset listeners', async () => {
-    const prefix = newPrefix('same-seq');
-    const errors: string[] = [];
-    const logger = { ...quietLogger, error: (message: string) => errors.push(message) };
-    const reader = await openFeed(prefix, { followBlockMs: 100, logger });
-    const voter = await openFeed(prefix, { followBlockMs: 100 });
-    for (let i = 0; i < 3; i++) await voter.vote({ userId: 'tester', candidateId: A });
-    await reader.catchUp(3);
-    const resets: Snapshot[] = [];
-    reader.onReset((snapshot) => resets.push(snapshot));
+    const { prefix, reader, voter, errors } = await readerAndVoterAtSeq3('same-seq');
+    const resets = recordResets(reader);
     const readerSaw = record(reader);
 
     await deleteKeys(REDIS_URL, prefix); // as a Redis restarted without persistence would be
@@ -220,14 +232,9 @@ describe.runIf(sharedRedisAvailable())('RedisFeed on one shared Redis', () => {
   });
 
   it('notices a vote that does not continue its counts (a new history passed its head), and tells its reset listeners', async () => {
-    const prefix = newPrefix('spliced');
     // The reader's follower stays blocked in one XREAD the whole time: only the new votes wake it.
-    const reader = await openFeed(prefix, { followBlockMs: 60_000 });
-    const voter = await openFeed(prefix);
-    for (let i = 0; i < 3; i++) await voter.vote({ userId: 'tester', candidateId: A });
-    await reader.catchUp(3);
-    const resets: Snapshot[] = [];
-    reader.onReset((snapshot) => resets.push(snapshot));
+    const { prefix, reader, voter } = await readerAndVoterAtSeq3('spliced', 60_000);
+    const resets = recordResets(reader);
     const readerSaw = record(reader);
 
     await deleteKeys(REDIS_URL, prefix);
