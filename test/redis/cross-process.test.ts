@@ -5,13 +5,13 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_CANDIDATES } from '../../src/feed/ballot.ts';
 import type { Snapshot, VoteEvent } from '../../src/feed/types.ts';
-import { createSession, type Session } from '../helpers/server.ts';
+import { ballot, createSession, type Session } from '../helpers/server.ts';
 import { PUSH_TRANSPORTS, coherence, subscribe, type TestSubscriber } from '../helpers/subscribers.ts';
 import { REDIS_URL, deleteKeys, uniquePrefix } from './helpers/redis.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { sharedRedisAvailable } from './helpers/needs-redis.ts';
 import { ServerProcess, killAllServerProcesses, newSecret } from './helpers/server-process.ts';
-import { ballot, countsOf, emptyResult, tallyOf, vote, type VoterResult } from './helpers/voters.ts';
+import { countsOf, emptyResult, tallyOf, vote, type VoterResult } from './helpers/voters.ts';
 
 const candidates = DEFAULT_CANDIDATES.map((c) => c.id);
 const subscribers: TestSubscriber[] = [];

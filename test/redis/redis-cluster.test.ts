@@ -9,14 +9,14 @@ import { DEFAULT_CANDIDATES } from '../../src/feed/ballot.ts';
 import { RedisFeed } from '../../src/feed/redis-feed.ts';
 import { redisKeys } from '../../src/feed/redis-schema.ts';
 import type { FeedEntry } from '../../src/feed/types.ts';
-import { castVote, createSession } from '../helpers/server.ts';
+import { ballot, castVote, createSession } from '../helpers/server.ts';
 import { quietLogger } from '../helpers/quiet.ts';
 import { coherence, PUSH_TRANSPORTS, subscribe, type TestSubscriber } from '../helpers/subscribers.ts';
 import { PrivateRedisCluster } from './helpers/redis-cluster.ts';
 import { freePort } from './helpers/redis.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { ServerProcess, killAllServerProcesses, newSecret } from './helpers/server-process.ts';
-import { ballot, countsOf, tallyOf } from './helpers/voters.ts';
+import { countsOf, tallyOf } from './helpers/voters.ts';
 
 const candidates = DEFAULT_CANDIDATES.map((c) => c.id);
 describe('the Redis feed on a Redis Cluster', { timeout: 90_000 }, () => {

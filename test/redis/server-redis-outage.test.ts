@@ -6,13 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { frameText } from '../../src/transports/ws-frames.ts';
 import { DEFAULT_CANDIDATES } from '../../src/feed/ballot.ts';
-import { createSession } from '../helpers/server.ts';
+import { ballot, createSession } from '../helpers/server.ts';
 import { coherence, subscribe, type TestSubscriber } from '../helpers/subscribers.ts';
 import { redisServerAvailable } from './helpers/needs-redis.ts';
 import { PrivateRedis } from './helpers/redis.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { ServerProcess, killAllServerProcesses, newSecret } from './helpers/server-process.ts';
-import { ballot, countsOf, emptyResult, tallyOf, vote } from './helpers/voters.ts';
+import { countsOf, emptyResult, tallyOf, vote } from './helpers/voters.ts';
 
 const candidates = DEFAULT_CANDIDATES.map((c) => c.id);
 

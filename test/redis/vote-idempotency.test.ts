@@ -12,12 +12,11 @@ import { RedisFeed } from '../../src/feed/redis-feed.ts';
 import { redisKeys, streamIdOf } from '../../src/feed/redis-schema.ts';
 import type { VoteEvent } from '../../src/feed/types.ts';
 import { quietLogger } from '../helpers/quiet.ts';
-import { castVote, createSession, startServer, type RunningServer, type Session } from '../helpers/server.ts';
+import { ballot, castVote, createSession, startServer, type RunningServer, type Session } from '../helpers/server.ts';
 import { openSocket, type OpenSocket } from '../helpers/ws-client.ts';
 import { PrivateRedis, REDIS_URL, deleteKeys, uniquePrefix } from './helpers/redis.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { ServerProcess, killAllServerProcesses, newSecret } from './helpers/server-process.ts';
-import { ballot } from './helpers/voters.ts';
 
 const prefixes: string[] = [];
 const sockets: OpenSocket[] = [];

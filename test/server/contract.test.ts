@@ -1,16 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Snapshot, VoteEvent } from '../../src/feed/types.ts';
-import { castVote, createSession, startServer, type RunningServer } from '../helpers/server.ts';
+import { ballot, castVote, createSession, startServerForTest } from '../helpers/server.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { PUSH_TRANSPORTS, coherence, subscribe, type TestSubscriber } from '../helpers/subscribers.ts';
 
-let server: RunningServer | undefined;
 const subscribers: TestSubscriber[] = [];
 
 afterEach(async () => {
   await Promise.all(subscribers.splice(0).map((s) => s.close()));
-  await server?.close();
-  server = undefined;
 });
 
 function track(subscriber: TestSubscriber): TestSubscriber {
@@ -39,7 +36,7 @@ function finalCounts(events: readonly VoteEvent[]): Record<string, number> {
 
 describe.each(PUSH_TRANSPORTS)('the %s transport', (transport) => {
   it('delivers every vote to every subscriber exactly once and in seq order while voters vote concurrently', async () => {
-    server = await startServer({ votesPerSecond: 0 });
+    const server = await startServerForTest({ votesPerSecond: 0 });
     const { url } = server;
     const alice = await createSession(url, 'alice');
     const bob = await createSession(url, 'bob');
@@ -68,7 +65,7 @@ describe.each(PUSH_TRANSPORTS)('the %s transport', (transport) => {
   });
 
   it('resumes from a cursor with exactly the events that were missed, then continues live', async () => {
-    server = await startServer({ votesPerSecond: 0 });
+    const server = await startServerForTest({ votesPerSecond: 0 });
     const { url } = server;
     const session = await createSession(url);
     await voteMany(url, 1, 10, ['polling']);
@@ -81,7 +78,7 @@ describe.each(PUSH_TRANSPORTS)('the %s transport', (transport) => {
   });
 
   it('sends a snapshot, never a silent gap, when the cursor is behind the oldest retained event', async () => {
-    server = await startServer({ votesPerSecond: 0, logSize: 10 });
+    const server = await startServerForTest({ votesPerSecond: 0, logSize: 10 });
     const { url } = server;
     const session = await createSession(url);
     await voteMany(url, 1, 30, ['polling', 'push']);
@@ -96,7 +93,7 @@ describe.each(PUSH_TRANSPORTS)('the %s transport', (transport) => {
   });
 
   it('sends a snapshot to a cursor from before a restart (ahead of the feed)', async () => {
-    server = await startServer({ votesPerSecond: 0 });
+    const server = await startServerForTest({ votesPerSecond: 0 });
     const session = await createSession(server.url);
     await voteMany(server.url, 1, 2, ['push']);
     const sub = track(subscribe(transport, server.url, session, { since: 99 }));
@@ -107,7 +104,7 @@ describe.each(PUSH_TRANSPORTS)('the %s transport', (transport) => {
 
 describe('the polling transport', () => {
   it('answers 304 while the ballot is unchanged and 200 with the new ETag after a vote', async () => {
-    server = await startServer({ votesPerSecond: 0 });
+    const server = await startServerForTest({ votesPerSecond: 0 });
     const { url } = server;
     const first = await fetch(`${url}/api/ballot`);
     expect(first.status).toBe(200);
@@ -134,7 +131,7 @@ describe('the polling transport', () => {
   });
 
   it('never shows a count going backwards while votes arrive', async () => {
-    server = await startServer({ votesPerSecond: 0 });
+    const server = await startServerForTest({ votesPerSecond: 0 });
     const { url } = server;
     const voting = voteMany(url, 3, 20, ['polling', 'push']);
     let last: Snapshot | undefined;
@@ -158,7 +155,7 @@ describe('the polling transport', () => {
       }
     }
     await voting;
-    const final = (await (await fetch(`${url}/api/ballot`)).json()) as Snapshot;
+    const final = await ballot(url);
     expect(final.seq).toBe(60);
     expect(final.candidates.reduce((sum, c) => sum + c.count, 0)).toBe(60);
   });

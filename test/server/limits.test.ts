@@ -1,16 +1,10 @@
 import { request } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectErrorBody } from '../helpers/contract.ts';
 import { RawConnection } from '../helpers/raw-http.ts';
-import { castVote, createSession, startServer, type RunningServer } from '../helpers/server.ts';
+import { castVote, createSession, startServerForTest, type RunningServer } from '../helpers/server.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { upgradeStatus } from '../helpers/ws-client.ts';
-
-let server: RunningServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
 
 function openConnections(running: RunningServer): Promise<number> {
   return new Promise((resolve, reject) => running.app.server.getConnections((error, count) => (error ? reject(error) : resolve(count))));
@@ -18,7 +12,7 @@ function openConnections(running: RunningServer): Promise<number> {
 
 describe('request timeouts', () => {
   it('cuts a request body that trickles in with 408, while a parked long poll and an SSE stream live on and get the next vote', async () => {
-    server = await startServer({ votesPerSecond: 0, headersTimeoutMs: 300, requestTimeoutMs: 600 });
+    const server = await startServerForTest({ votesPerSecond: 0, headersTimeoutMs: 300, requestTimeoutMs: 600 });
     const { url } = server;
     const running = server;
     const session = await createSession(url);
@@ -53,7 +47,7 @@ describe('request timeouts', () => {
   });
 
   it('answers headers that do not arrive within HEADERS_TIMEOUT_MS with 408 in the Error shape', async () => {
-    server = await startServer({ headersTimeoutMs: 300, requestTimeoutMs: 5000 });
+    const server = await startServerForTest({ headersTimeoutMs: 300, requestTimeoutMs: 5000 });
     const slow = await RawConnection.open(server.url);
     slow.write('GET /api/ballot HTTP/1.1\r\nHost: x\r\n');
     const trickle = setInterval(() => slow.isClosed || slow.write('X-Slow: 1\r\n'), 100);
@@ -70,7 +64,7 @@ describe('request timeouts', () => {
 
 describe('connections per client address', () => {
   it('answers a connection over MAX_CONNECTIONS_PER_IP with 429 too_many_connections and closes it; a freed slot serves again', async () => {
-    server = await startServer({ maxConnectionsPerIp: 3 });
+    const server = await startServerForTest({ maxConnectionsPerIp: 3 });
     const running = server;
     const held = await Promise.all([1, 2, 3].map(() => RawConnection.open(running.url)));
     await waitFor('three connections', async () => (await openConnections(running)) === 3);
@@ -97,7 +91,7 @@ describe('connections per client address', () => {
   });
 
   it('has no cap with MAX_CONNECTIONS_PER_IP=0', async () => {
-    server = await startServer({ maxConnectionsPerIp: 0 });
+    const server = await startServerForTest({ maxConnectionsPerIp: 0 });
     const running = server;
     const held = await Promise.all(Array.from({ length: 20 }, () => RawConnection.open(running.url)));
     try {

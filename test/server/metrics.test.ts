@@ -1,15 +1,9 @@
 import { connect, type Socket } from 'node:net';
 import { once } from 'node:events';
-import { afterEach, describe, expect, it } from 'vitest';
-import { castVote, createSession, startServer, type RunningServer } from '../helpers/server.ts';
+import { describe, expect, it } from 'vitest';
+import { castVote, createSession, startServerForTest } from '../helpers/server.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { openSocket } from '../helpers/ws-client.ts';
-
-let server: RunningServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
 
 /** Sends raw bytes on a fresh connection and returns everything the server wrote until it closed. */
 async function rawExchange(url: string, text: string): Promise<{ sent: number; received: Buffer }> {
@@ -35,7 +29,7 @@ async function readMetrics(url: string): Promise<MetricsBody> {
 
 describe('metrics', () => {
   it('counts polling bytes at the socket, headers included, to the byte', async () => {
-    server = await startServer();
+    const server = await startServerForTest();
     const request = 'GET /api/ballot HTTP/1.1\r\nHost: votewire.test\r\nConnection: close\r\n\r\n';
     const full = await rawExchange(server.url, request);
     expect(full.received.toString()).toMatch(/^HTTP\/1\.1 200 /);
@@ -50,7 +44,7 @@ describe('metrics', () => {
   });
 
   it('counts the bytes of a parked long poll answered by a vote, to the byte', async () => {
-    server = await startServer();
+    const server = await startServerForTest();
     const session = await createSession(server.url);
     const request = `GET /api/long-poll?client=raw&since=0&timeout=20000 HTTP/1.1\r\nHost: votewire.test\r\nCookie: ${session.cookie}\r\nConnection: close\r\n\r\n`;
     const exchange = rawExchange(server.url, request);
@@ -66,7 +60,7 @@ describe('metrics', () => {
   });
 
   it('counts WebSocket bytes at the socket, upgrade and framing included, matching the client socket', async () => {
-    server = await startServer({ votesPerSecond: 0 });
+    const server = await startServerForTest({ votesPerSecond: 0 });
     const session = await createSession(server.url);
     let clientSocket: Socket | undefined;
     const peer = await openSocket(server.url, '/api/ws', {
@@ -87,7 +81,7 @@ describe('metrics', () => {
   });
 
   it('labels every counter by transport in the Prometheus text, with the same values as the JSON', async () => {
-    server = await startServer();
+    const server = await startServerForTest();
     const session = await createSession(server.url);
     await castVote(server.url, session, { candidateId: 'push' });
     await fetch(`${server.url}/api/ballot`, { headers: { 'if-none-match': '"1"' } });
@@ -111,7 +105,7 @@ describe('metrics', () => {
   });
 
   it('answers 401 unauthorized on /api/metrics and /metrics without the METRICS_TOKEN bearer token, and the figures with it', async () => {
-    server = await startServer({ metricsToken: 's3cret-token' });
+    const server = await startServerForTest({ metricsToken: 's3cret-token' });
     for (const path of ['/api/metrics', '/metrics']) {
       for (const authorization of [undefined, 'Bearer wrong', 'Bearer s3cret-token-and-more', 's3cret-token', 'Basic czNjcmV0LXRva2Vu']) {
         const response = await fetch(`${server.url}${path}`, { headers: authorization === undefined ? {} : { authorization } });

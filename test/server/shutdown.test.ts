@@ -3,15 +3,12 @@ import { once } from 'node:events';
 import { Pool, request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RawConnection, silentWebSocketPeer } from '../helpers/raw-http.ts';
-import { createSession, startServer, type RunningServer } from '../helpers/server.ts';
+import { createSession, startServerForTest } from '../helpers/server.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { openSocket, upgradeStatus } from '../helpers/ws-client.ts';
 import { killAllServerProcesses, ServerProcess } from '../redis/helpers/server-process.ts';
 
-let server: RunningServer | undefined;
 afterEach(async () => {
-  await server?.close();
-  server = undefined;
   await killAllServerProcesses();
 });
 
@@ -22,7 +19,7 @@ function startServerProcess(args: string[] = []): Promise<ServerProcess> {
 
 describe('graceful shutdown', () => {
   it('answers parked polls, closes WebSockets with 1001, ends SSE streams, and refuses new requests with 503', async () => {
-    server = await startServer();
+    const server = await startServerForTest();
     const { url, app } = server;
     const session = await createSession(url);
     const parked = fetch(`${url}/api/long-poll?client=a&since=0&timeout=20000`, { headers: { cookie: session.cookie } });
