@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { waitUntil } from '../helpers/wait.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { runBench } from './helpers/run-bench.ts';
 
 /**
@@ -34,10 +34,11 @@ describe.runIf(process.platform === 'linux')('a bench run that takes longer than
       // Every process of the run has the --out folder in its command line or is in the run's group
       // (a server's command line does not name the folder).
       const leftovers = () => processes().filter((p) => p.commandLine.includes(run.root) || p.group === run.group);
-      await waitUntil(() => (leftovers().length === 0 ? true : undefined), {
-        timeoutMs: 3000,
-        what: () => `the run's processes to be gone: ${JSON.stringify(leftovers())}`,
-      });
+      await waitFor(
+        () => `the run's processes to be gone: ${JSON.stringify(leftovers())}`,
+        () => leftovers().length === 0,
+        { timeoutMs: 3000 },
+      );
     } finally {
       await rm(run.root, { recursive: true, force: true });
     }

@@ -6,20 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { buildWeb } from '../../web/build.ts';
-import { castVote, createSession, startServer, type RunningServer } from '../helpers/server.ts';
+import { ballot, castVote, createSession, startServer, type RunningServer } from '../helpers/server.ts';
 import { chromiumAvailable, explainMissingBrowser, launchChromium } from './chromium.ts';
-import {
-  integrity,
-  join,
-  numberOf,
-  openDemo,
-  serverBallot,
-  switchTransport,
-  textOf,
-  waitForConnection,
-  waitForSeq,
-  waitForText,
-} from './page-helpers.ts';
+import { integrity, join, numberOf, openDemo, switchTransport, textOf, waitForConnection, waitForSeq, waitForText } from './page-helpers.ts';
 import { RestartableServer } from './restartable-server.ts';
 
 const TRANSPORTS = ['polling', 'long-polling', 'websocket', 'sse'] as const;
@@ -70,8 +59,8 @@ describe.skipIf(!haveBrowser)('browser demo (Chromium)', () => {
     await page.keyboard.press('1');
     await waitForText(page, 'count-polling', String(firstBefore + 1));
 
-    const ballot = await serverBallot(server.url);
-    expect(ballot.candidates.find((c) => c.id === 'long-polling')?.count).toBe(before + 1);
+    const onServer = await ballot(server.url);
+    expect(onServer.candidates.find((c) => c.id === 'long-polling')?.count).toBe(before + 1);
     expect(await integrity(page)).toEqual({ gaps: 0, duplicates: 0, resyncs: 0 });
     // Own votes are timed click → update (via voteId, or the POST's seq on polling).
     await page.waitForFunction(() => Number(document.querySelector('[data-testid="wire-own-n"]')?.textContent) >= 2);
@@ -95,7 +84,7 @@ describe.skipIf(!haveBrowser)('browser demo (Chromium)', () => {
         await route.continue();
       }
     });
-    const before = await serverBallot(server.url);
+    const before = await ballot(server.url);
     const confirmed = page.waitForResponse((response) => response.url().endsWith('/api/votes') && response.status() === 201, { timeout: 10_000 });
     await page.getByTestId('vote-push').click();
     // The retry's answer is the event the first try was counted as.
@@ -103,7 +92,7 @@ describe.skipIf(!haveBrowser)('browser demo (Chromium)', () => {
     expect(event.seq).toBe(before.seq + 1);
     expect(posted.map((body) => body.voteId)).toEqual([event.voteId, event.voteId]);
     await waitForText(page, 'count-push', String(before.candidates.find((c) => c.id === 'push')!.count + 1));
-    const after = await serverBallot(server.url);
+    const after = await ballot(server.url);
     expect(after.seq).toBe(before.seq + 1);
     expect(await integrity(page)).toEqual({ gaps: 0, duplicates: 0, resyncs: 0 });
     await page.close();
@@ -143,8 +132,8 @@ describe.skipIf(!haveBrowser)('browser demo (Chromium)', () => {
     await waitForSeq(page, head);
     expect(Number(await textOf(page, 'cursor-seq'))).toBe(head);
     expect(await integrity(page)).toEqual({ gaps: 0, duplicates: 0, resyncs: 0 });
-    const ballot = await serverBallot(server.url);
-    for (const candidate of ballot.candidates) {
+    const onServer = await ballot(server.url);
+    for (const candidate of onServer.candidates) {
       expect(await numberOf(page, `count-${candidate.id}`), candidate.id).toBe(candidate.count);
     }
     expect(problems.errors).toEqual([]);
@@ -162,11 +151,9 @@ describe.skipIf(!haveBrowser)('browser demo (Chromium)', () => {
     await page.getByTestId('burst').click();
     await waitForText(page, 'burst-status', '20/20 votes accepted', 15_000);
     for (const lane of TRANSPORTS) {
-      await page.waitForFunction(
-        (name) => Number(document.querySelector<HTMLElement>(`[data-testid="lane-${name}"]`)?.dataset.received) >= 20,
-        lane,
-        { timeout: 10_000 },
-      );
+      await page.waitForFunction((name) => Number(document.querySelector<HTMLElement>(`[data-testid="lane-${name}"]`)?.dataset.received) >= 20, lane, {
+        timeout: 10_000,
+      });
       expect(await textOf(page, `lane-${lane}-p50`)).toMatch(/\d+(\.\d+)? (ms|s)$/);
       expect(await textOf(page, `lane-${lane}-integrity`)).toBe('0 gaps · 0 dup · 0 resync');
     }
@@ -254,11 +241,9 @@ describe.skipIf(!haveBrowser)('browser demo across a server restart', () => {
 
     await server.stop();
     for (const { page } of pages) {
-      await page.waitForFunction(
-        () => document.querySelector('[data-testid="connection-banner"]')?.textContent.includes('The server is gone') === true,
-        null,
-        { timeout: 15_000 },
-      );
+      await page.waitForFunction(() => document.querySelector('[data-testid="connection-banner"]')?.textContent.includes('The server is gone') === true, null, {
+        timeout: 15_000,
+      });
     }
 
     await server.start();

@@ -1,5 +1,4 @@
 import type { BrowserContext, Page } from 'playwright-core';
-import type { Snapshot } from '../../src/feed/types.ts';
 
 /** Console errors and uncaught exceptions of a page: the demo promises none. */
 export interface PageProblems {
@@ -51,11 +50,7 @@ export async function numberOf(page: Page, testId: string): Promise<number> {
 /** Waits until the element's text is exactly `expected`; fails with what it last saw. */
 export async function waitForText(page: Page, testId: string, expected: string, timeout = 10_000): Promise<void> {
   try {
-    await page.waitForFunction(
-      ([id, want]) => document.querySelector(`[data-testid="${id}"]`)?.textContent === want,
-      [testId, expected] as const,
-      { timeout },
-    );
+    await page.waitForFunction(([id, want]) => document.querySelector(`[data-testid="${id}"]`)?.textContent === want, [testId, expected] as const, { timeout });
   } catch (error) {
     throw new Error(`"${testId}" never became "${expected}" (last: "${await textOf(page, testId)}"): ${String(error)}`, { cause: error });
   }
@@ -64,11 +59,7 @@ export async function waitForText(page: Page, testId: string, expected: string, 
 /** Waits until the page's cursor (the seq it holds) reaches `seq`. */
 export async function waitForSeq(page: Page, seq: number, timeout = 10_000): Promise<void> {
   try {
-    await page.waitForFunction(
-      (want) => Number(document.querySelector('[data-testid="cursor-seq"]')?.textContent) >= want,
-      seq,
-      { timeout },
-    );
+    await page.waitForFunction((want) => Number(document.querySelector('[data-testid="cursor-seq"]')?.textContent) >= want, seq, { timeout });
   } catch (error) {
     throw new Error(`the page's seq never reached ${seq} (last: ${await textOf(page, 'cursor-seq')}): ${String(error)}`, { cause: error });
   }
@@ -80,9 +71,4 @@ export async function integrity(page: Page): Promise<{ gaps: number; duplicates:
     duplicates: await numberOf(page, 'integrity-duplicates'),
     resyncs: await numberOf(page, 'integrity-resyncs'),
   };
-}
-
-export async function serverBallot(url: string): Promise<Snapshot> {
-  const response = await fetch(`${url}/api/ballot`);
-  return (await response.json()) as Snapshot;
 }

@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../bench/process/free-port.ts';
-import { waitUntil } from '../helpers/wait.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { ROOT } from './run-entry-point.ts';
 
 interface NpmStart {
@@ -53,14 +53,15 @@ async function npmStart(): Promise<NpmStart> {
   );
   const run: NpmStart = { child, port, output: () => output, exited };
   started.push(run);
-  await waitUntil(
+  await waitFor(
+    () => `npm start to answer on port ${port} (output: ${output})`,
     async () => {
       if (done) throw new Error(`npm start exited early: ${output}`);
       const response = await fetch(`http://127.0.0.1:${port}/api/ballot`);
       await response.arrayBuffer();
-      return response.status === 200 ? true : undefined;
+      return response.status === 200;
     },
-    { timeoutMs: 45_000, what: () => `npm start to answer on port ${port} (output: ${output})`, retryOnError: true, intervalMs: 100 },
+    { timeoutMs: 45_000, retryOnError: true, intervalMs: 100 },
   );
   return run;
 }

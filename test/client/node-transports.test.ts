@@ -10,7 +10,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { CursorTracker } from '../../src/client/cursor.ts';
 import { createClient, TRANSPORTS } from '../../src/client/registry.ts';
 import type { ClientEnvironment, FeedClient, TransportName } from '../../src/client/types.ts';
-import { castVote, createSession, startServer, waitFor, type RunningServer, type Session } from '../helpers/server.ts';
+import { castVote, createSession, startServer, type RunningServer, type Session } from '../helpers/server.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 describe('client layer in Node against the real server', () => {
   let server: RunningServer;
@@ -46,17 +47,22 @@ describe('client layer in Node against the real server', () => {
   it.each(TRANSPORTS)('%s: baseline snapshot, then a vote cast afterwards', async (transport: TransportName) => {
     const tracker = new CursorTracker();
     const protocolErrors: string[] = [];
-    const client = createClient(transport, env, {
-      onSnapshot: (snapshot, _t, reason) => tracker.applySnapshot(snapshot, reason),
-      onEvent: (event) => tracker.applyEvent(event),
-      onProtocolError: (error) => protocolErrors.push(error.message),
-    }, { intervalMs: 100, clientId: `node-${transport}` });
+    const client = createClient(
+      transport,
+      env,
+      {
+        onSnapshot: (snapshot, _t, reason) => tracker.applySnapshot(snapshot, reason),
+        onEvent: (event) => tracker.applyEvent(event),
+        onProtocolError: (error) => protocolErrors.push(error.message),
+      },
+      { intervalMs: 100, clientId: `node-${transport}` },
+    );
     client.start(undefined);
     try {
-      await waitFor(() => tracker.seq, 5000, 'baseline');
+      await waitFor('baseline', () => tracker.seq);
       const { body } = await castVote(server.url, session, { candidateId: 'push', voteId: `n-${transport}` });
       const seq = (body as { event: { seq: number } }).event.seq;
-      await waitFor(() => ((tracker.seq ?? -1) >= seq ? true : undefined), 5000, `seq ${seq}`);
+      await waitFor(`seq ${seq}`, () => (tracker.seq ?? -1) >= seq);
       expect(tracker.count('push')).toBe(server.feed.snapshot().candidates.find((c) => c.id === 'push')?.count);
       expect(tracker.counters).toEqual({ gaps: 0, missedEvents: 0, duplicates: 0, resyncs: 0 });
       // Every answer of the real server passed the client's check against the contract.
@@ -71,14 +77,19 @@ describe('client layer in Node against the real server', () => {
     let client: FeedClient | undefined;
     const use = (transport: TransportName) => {
       client?.stop();
-      client = createClient(transport, env, {
-        onSnapshot: (snapshot, _t, reason) => tracker.applySnapshot(snapshot, reason),
-        onEvent: (event) => tracker.applyEvent(event),
-      }, { intervalMs: 100, clientId: 'node-handover' });
+      client = createClient(
+        transport,
+        env,
+        {
+          onSnapshot: (snapshot, _t, reason) => tracker.applySnapshot(snapshot, reason),
+          onEvent: (event) => tracker.applyEvent(event),
+        },
+        { intervalMs: 100, clientId: 'node-handover' },
+      );
       client.start(tracker.seq);
     };
     use('websocket');
-    await waitFor(() => tracker.seq, 5000, 'baseline');
+    await waitFor('baseline', () => tracker.seq);
     for (const transport of ['sse', 'long-polling', 'polling', 'websocket'] as const) {
       // Votes while nobody listens: the next transport must pick them up from the cursor.
       client?.stop();
@@ -86,7 +97,7 @@ describe('client layer in Node against the real server', () => {
       await castVote(server.url, session, { candidateId: 'long-polling' });
       use(transport);
       const head = server.feed.head();
-      await waitFor(() => ((tracker.seq ?? -1) >= head ? true : undefined), 5000, `${transport} to reach ${head}`);
+      await waitFor(`${transport} to reach ${head}`, () => (tracker.seq ?? -1) >= head);
     }
     client?.stop();
     expect(tracker.counters).toEqual({ gaps: 0, missedEvents: 0, duplicates: 0, resyncs: 0 });

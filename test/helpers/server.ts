@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
+import { onTestFinished } from 'vitest';
 import { buildApp, type BuildOptions } from '../../src/app.ts';
 import { makeConfig, type Config } from '../../src/config.ts';
 import { MemoryFeed } from '../../src/feed/memory-feed.ts';
 import type { Feed } from '../../src/feed/feed.ts';
-import { waitUntil } from './wait.ts';
+import type { Snapshot } from '../../src/feed/types.ts';
 
 export interface RunningServer {
   /** e.g. http://127.0.0.1:41234 */
@@ -40,6 +41,13 @@ export async function startServer(overrides: Partial<Config> = {}, feed?: Feed, 
   };
 }
 
+/** `startServer` for the running test: closed when the test finishes, passed or failed (after its `afterEach` hooks). */
+export async function startServerForTest(...args: Parameters<typeof startServer>): Promise<RunningServer> {
+  const server = await startServer(...args);
+  onTestFinished(() => server.close());
+  return server;
+}
+
 export interface Session {
   cookie: string;
   userId: string;
@@ -58,6 +66,13 @@ export async function createSession(url: string, name?: string): Promise<Session
   const cookie = setCookie.split(';')[0] ?? '';
   const body = (await response.json()) as { userId: string; name: string };
   return { cookie, ...body };
+}
+
+/** GET /api/ballot. */
+export async function ballot(url: string): Promise<Snapshot> {
+  const response = await fetch(`${url}/api/ballot`);
+  if (response.status !== 200) throw new Error(`ballot: ${response.status}`);
+  return (await response.json()) as Snapshot;
 }
 
 /** POST /api/votes as a session; returns status and parsed body. */
@@ -84,9 +99,4 @@ export async function castVote(
     // not JSON: the test will say so
   }
   return { status: response.status, body: parsed };
-}
-
-/** Waits until `check` returns a value that is not undefined, or fails after `timeoutMs`. */
-export function waitFor<T>(check: () => T | undefined | Promise<T | undefined>, timeoutMs = 5000, what = 'condition'): Promise<T> {
-  return waitUntil(check, { timeoutMs, what });
 }

@@ -40,11 +40,26 @@ export function subscribe(transport: PushTransport, url: string, session: Sessio
   }
 }
 
+/** What a subscriber received so far: the lists a TestSubscriber shows. */
+class Inbox {
+  readonly events: VoteEvent[] = [];
+  readonly snapshots: Snapshot[] = [];
+  readonly deliveries: (VoteEvent | Snapshot)[] = [];
+  readonly errors: unknown[] = [];
+
+  deliver(item: VoteEvent | Snapshot): void {
+    if (item.type === 'vote') this.events.push(item);
+    else this.snapshots.push(item);
+    this.deliveries.push(item);
+  }
+
+  subscriber(transport: PushTransport, close: () => Promise<void>): TestSubscriber {
+    return { transport, events: this.events, snapshots: this.snapshots, deliveries: this.deliveries, errors: this.errors, close };
+  }
+}
+
 function longPollSubscriber(url: string, session: Session, options: SubscribeOptions): TestSubscriber {
-  const events: VoteEvent[] = [];
-  const snapshots: Snapshot[] = [];
-  const deliveries: (VoteEvent | Snapshot)[] = [];
-  const errors: unknown[] = [];
+  const inbox = new Inbox();
   const controller = new AbortController();
   const clientId = options.clientId ?? `t${Math.random().toString(36).slice(2, 10)}`;
   let since = options.since;
@@ -57,68 +72,47 @@ function longPollSubscriber(url: string, session: Session, options: SubscribeOpt
         if (response.status === 204) continue;
         const body = (await response.json()) as { events?: VoteEvent[]; snapshot?: Snapshot };
         if (response.status !== 200) {
-          errors.push(body);
+          inbox.errors.push(body);
           return;
         }
         if (body.snapshot !== undefined) {
-          snapshots.push(body.snapshot);
-          deliveries.push(body.snapshot);
+          inbox.deliver(body.snapshot);
           since = body.snapshot.seq;
         }
         for (const event of body.events ?? []) {
-          events.push(event);
-          deliveries.push(event);
+          inbox.deliver(event);
           since = event.seq;
         }
       } catch (error) {
         // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- close() aborts while fetch is awaited; TypeScript keeps the loop condition's narrowing across the await.
-        if (!controller.signal.aborted) errors.push(error);
+        if (!controller.signal.aborted) inbox.errors.push(error);
         return;
       }
     }
   })();
-  return {
-    transport: 'long-polling',
-    events,
-    snapshots,
-    deliveries,
-    errors,
-    async close() {
-      controller.abort();
-      await loop;
-    },
-  };
+  return inbox.subscriber('long-polling', async () => {
+    controller.abort();
+    await loop;
+  });
 }
 
 function wsSubscriber(url: string, session: Session, options: SubscribeOptions): TestSubscriber {
-  const events: VoteEvent[] = [];
-  const snapshots: Snapshot[] = [];
-  const deliveries: (VoteEvent | Snapshot)[] = [];
-  const errors: unknown[] = [];
+  const inbox = new Inbox();
   const query = options.since === undefined ? '' : `?since=${options.since}`;
   const socket = new WebSocket(`${url.replace('http', 'ws')}/api/ws${query}`, { headers: { cookie: session.cookie } });
   socket.on('message', (data) => {
     const frame = JSON.parse(frameText(data)) as VoteEvent | Snapshot | { type: 'error' };
-    if (frame.type === 'vote') events.push(frame);
-    else if (frame.type === 'snapshot') snapshots.push(frame);
-    else errors.push(frame);
-    if (frame.type === 'vote' || frame.type === 'snapshot') deliveries.push(frame);
+    if (frame.type === 'vote' || frame.type === 'snapshot') inbox.deliver(frame);
+    else inbox.errors.push(frame);
   });
-  socket.on('error', (error) => errors.push(error));
-  return {
-    transport: 'websocket',
-    events,
-    snapshots,
-    deliveries,
-    errors,
-    async close() {
-      if (socket.readyState === WebSocket.CLOSED) return;
-      await new Promise<void>((resolve) => {
-        socket.once('close', () => resolve());
-        socket.terminate();
-      });
-    },
-  };
+  socket.on('error', (error) => inbox.errors.push(error));
+  return inbox.subscriber('websocket', async () => {
+    if (socket.readyState === WebSocket.CLOSED) return;
+    await new Promise<void>((resolve) => {
+      socket.once('close', () => resolve());
+      socket.terminate();
+    });
+  });
 }
 
 export interface SseMessage {
@@ -153,10 +147,7 @@ export function parseSseChunk(buffer: string): { messages: SseMessage[]; rest: s
 }
 
 function sseSubscriber(url: string, session: Session, options: SubscribeOptions & { lastEventId?: string } = {}): TestSubscriber {
-  const events: VoteEvent[] = [];
-  const snapshots: Snapshot[] = [];
-  const deliveries: (VoteEvent | Snapshot)[] = [];
-  const errors: unknown[] = [];
+  const inbox = new Inbox();
   const controller = new AbortController();
   const headers: Record<string, string> = { cookie: session.cookie, accept: 'text/event-stream' };
   if (options.since !== undefined) headers['last-event-id'] = String(options.since);
@@ -164,7 +155,7 @@ function sseSubscriber(url: string, session: Session, options: SubscribeOptions 
     try {
       const response = await request(`${url}/api/sse`, { headers, signal: controller.signal, bodyTimeout: 0, headersTimeout: 0 });
       if (response.statusCode !== 200) {
-        errors.push({ status: response.statusCode, body: await response.body.text() });
+        inbox.errors.push({ status: response.statusCode, body: await response.body.text() });
         return;
       }
       let buffer = '';
@@ -175,30 +166,20 @@ function sseSubscriber(url: string, session: Session, options: SubscribeOptions 
         for (const message of parsed.messages) {
           const data = JSON.parse(message.data) as VoteEvent | Snapshot;
           if (message.event === 'vote' && data.type === 'vote') {
-            if (message.id !== String(data.seq)) errors.push(`id ${message.id} != seq ${data.seq}`);
-            events.push(data);
-            deliveries.push(data);
-          } else if (message.event === 'snapshot' && data.type === 'snapshot') {
-            snapshots.push(data);
-            deliveries.push(data);
-          } else errors.push(message);
+            if (message.id !== String(data.seq)) inbox.errors.push(`id ${message.id} != seq ${data.seq}`);
+            inbox.deliver(data);
+          } else if (message.event === 'snapshot' && data.type === 'snapshot') inbox.deliver(data);
+          else inbox.errors.push(message);
         }
       }
     } catch (error) {
-      if (!controller.signal.aborted) errors.push(error);
+      if (!controller.signal.aborted) inbox.errors.push(error);
     }
   })();
-  return {
-    transport: 'sse',
-    events,
-    snapshots,
-    deliveries,
-    errors,
-    async close() {
-      controller.abort();
-      await done;
-    },
-  };
+  return inbox.subscriber('sse', async () => {
+    controller.abort();
+    await done;
+  });
 }
 
 /** seqs that are missing, duplicated or out of order in `events`, given the expected range (from, to]. */

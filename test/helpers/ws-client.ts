@@ -1,6 +1,8 @@
+import { onTestFinished } from 'vitest';
 import WebSocket, { type ClientOptions } from 'ws';
+import type { VoteEvent } from '../../src/feed/types.ts';
 import { frameText } from '../../src/transports/ws-frames.ts';
-import { waitUntil } from './wait.ts';
+import { waitFor } from './wait.ts';
 
 export interface OpenSocket {
   socket: WebSocket;
@@ -25,6 +27,21 @@ export async function openSocket(url: string, path = '/api/ws', options: ClientO
     socket.once('unexpected-response', (_request, response) => reject(new Error(`unexpected response ${response.statusCode}`)));
   });
   return { socket, frames, closed };
+}
+
+/**
+ * `openSocket` for the running test: terminated when the test finishes. Opened after the test's server, it is
+ * terminated before that closes (vitest runs these callbacks last in, first out).
+ */
+export async function openSocketForTest(url: string, path = '/api/ws', options: ClientOptions = {}): Promise<OpenSocket> {
+  const opened = await openSocket(url, path, options);
+  onTestFinished(() => opened.socket.terminate());
+  return opened;
+}
+
+/** The vote frames among `frames` (wire-schemas.test.ts checks that they are VoteEvents). */
+export function voteFrames(frames: OpenSocket['frames']): VoteEvent[] {
+  return frames.filter((f) => f.type === 'vote') as unknown as VoteEvent[];
 }
 
 /** Tries to open a WebSocket and returns the HTTP status it was refused with. */
@@ -69,7 +86,7 @@ export async function floodVotes(voter: WebSocket, { batch, done, delivered, wha
     for (let i = 0; i < batch; i++) voter.send(`{"type":"vote","candidateId":"push","voteId":"${padding}${sent + i}"}`);
     sent += batch;
     const target = sent;
-    await waitUntil(() => (delivered() >= target ? true : undefined), { timeoutMs: 20_000, what });
+    await waitFor(what, () => delivered() >= target, { timeoutMs: 20_000 });
   }
   return sent;
 }

@@ -5,12 +5,13 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_CANDIDATES } from '../../src/feed/ballot.ts';
 import type { Snapshot, VoteEvent } from '../../src/feed/types.ts';
-import { createSession, type Session } from '../helpers/server.ts';
+import { ballot, createSession, type Session } from '../helpers/server.ts';
 import { PUSH_TRANSPORTS, coherence, subscribe, type TestSubscriber } from '../helpers/subscribers.ts';
-import { REDIS_URL, deleteKeys, uniquePrefix, waitFor } from './helpers/redis.ts';
+import { REDIS_URL, deleteKeys, uniquePrefix } from './helpers/redis.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { sharedRedisAvailable } from './helpers/needs-redis.ts';
 import { ServerProcess, killAllServerProcesses, newSecret } from './helpers/server-process.ts';
-import { ballot, countsOf, emptyResult, tallyOf, vote, type VoterResult } from './helpers/voters.ts';
+import { countsOf, emptyResult, tallyOf, vote, type VoterResult } from './helpers/voters.ts';
 
 const candidates = DEFAULT_CANDIDATES.map((c) => c.id);
 const subscribers: TestSubscriber[] = [];
@@ -36,7 +37,7 @@ function voteIds(events: readonly VoteEvent[]): Set<string | undefined> {
 
 /** Waits until `sub` holds `head` events' worth, then checks it got 1..head exactly once, in order, without snapshots. */
 async function expectComplete(sub: TestSubscriber, head: number, where: string): Promise<void> {
-  await waitFor(`${sub.transport} on ${where} to reach seq ${head}`, () => (sub.events.at(-1)?.seq === head ? true : undefined), 15_000);
+  await waitFor(`${sub.transport} on ${where} to reach seq ${head}`, () => sub.events.at(-1)?.seq === head, { timeoutMs: 15_000 });
   expect(sub.errors, `${sub.transport} on ${where}`).toEqual([]);
   expect(sub.snapshots, `${sub.transport} on ${where}`).toEqual([]);
   expect(coherence(sub.events, 0, head), `${sub.transport} on ${where}`).toEqual({ missing: [], duplicates: [], outOfOrder: 0 });
@@ -95,7 +96,12 @@ describe.runIf(sharedRedisAvailable())('several server processes on one Redis', 
     const pollers = [poll(a.url), poll(b.url)];
 
     const voters: Promise<VoterResult>[] = [];
-    for (const [server, session] of [[a, alice], [a, bob], [b, alice], [b, bob]] as [ServerProcess, Session][]) {
+    for (const [server, session] of [
+      [a, alice],
+      [a, bob],
+      [b, alice],
+      [b, bob],
+    ] as [ServerProcess, Session][]) {
       voters.push(vote(() => server.url, session, `${server.port}-${session.name}`, 30, candidates));
     }
     const results = await Promise.all(voters);
@@ -113,7 +119,9 @@ describe.runIf(sharedRedisAvailable())('several server processes on one Redis', 
     // Polling sees the end state on both processes, with counts that match the votes.
     const expectedCounts = tallyOf(acknowledged, candidates);
     for (const poller of pollers) {
-      const final = await waitFor('the poller to see the last seq', () => (poller.latest()?.seq === total ? poller.latest() : undefined), 10_000);
+      const final = await waitFor('the poller to see the last seq', () => (poller.latest()?.seq === total ? poller.latest() : undefined), {
+        timeoutMs: 10_000,
+      });
       expect(countsOf(final)).toEqual(expectedCounts);
       await poller.stop();
       expect(poller.statuses.every((s) => s === 200 || s === 304)).toBe(true);
@@ -126,10 +134,7 @@ describe.runIf(sharedRedisAvailable())('several server processes on one Redis', 
     const session = await createSession(a.url, 'switcher');
     const voter = await createSession(b.url, 'voter');
 
-    const voting = Promise.all([
-      vote(() => a.url, voter, 'a', 40, candidates),
-      vote(() => b.url, voter, 'b', 40, candidates),
-    ]);
+    const voting = Promise.all([vote(() => a.url, voter, 'a', 40, candidates), vote(() => b.url, voter, 'b', 40, candidates)]);
 
     const received: VoteEvent[] = [];
     const snapshots: unknown[] = [];
@@ -172,7 +177,7 @@ describe.runIf(sharedRedisAvailable())('several server processes on one Redis', 
       vote(() => b.url, session, 'b', 60, candidates),
       vote(() => c.url, session, 'c', 60, candidates),
     ]);
-    await waitFor('some votes on the doomed process', () => (onA.acknowledged.length >= 15 ? true : undefined), 15_000);
+    await waitFor('some votes on the doomed process', () => onA.acknowledged.length >= 15, { timeoutMs: 15_000 });
     await a.kill();
     const results = await voting;
     const acknowledged = results.flatMap((r) => r.acknowledged);
@@ -181,10 +186,14 @@ describe.runIf(sharedRedisAvailable())('several server processes on one Redis', 
     expect(onA.acknowledged.length).toBeLessThan(60);
 
     // A vote in flight on A when it died may or may not have been counted: the survivors agree on which.
-    const head = await waitFor('the survivors to agree on the head', async () => {
-      const [onB, onC] = await Promise.all([ballot(b.url), ballot(c.url)]);
-      return onB.seq === onC.seq && onB.seq >= acknowledged.length ? onB.seq : undefined;
-    });
+    const head = await waitFor(
+      'the survivors to agree on the head',
+      async () => {
+        const [onB, onC] = await Promise.all([ballot(b.url), ballot(c.url)]);
+        return onB.seq === onC.seq && onB.seq >= acknowledged.length ? onB.seq : undefined;
+      },
+      { retryOnError: true },
+    );
     expect(head).toBeLessThanOrEqual(acknowledged.length + 1);
     for (const sub of subs) {
       await expectComplete(sub, head, 'a survivor');
@@ -216,7 +225,7 @@ describe.runIf(sharedRedisAvailable())('several server processes on one Redis', 
     }
     // A client resuming on a restarted process gets what it missed, from the log in Redis: the same events.
     const resumed = track(subscribe('websocket', restarted[1]!.url, session, { since: 35 }));
-    await waitFor('the resumed events', () => (resumed.events.length === 5 ? true : undefined));
+    await waitFor('the resumed events', () => resumed.events.length === 5);
     expect(resumed.snapshots).toEqual([]);
     expect(resumed.events).toEqual(acknowledged.slice(35));
 

@@ -9,13 +9,14 @@ import { DEFAULT_CANDIDATES } from '../../src/feed/ballot.ts';
 import { RedisFeed } from '../../src/feed/redis-feed.ts';
 import { redisKeys } from '../../src/feed/redis-schema.ts';
 import type { FeedEntry } from '../../src/feed/types.ts';
-import { castVote, createSession } from '../helpers/server.ts';
+import { ballot, castVote, createSession } from '../helpers/server.ts';
 import { quietLogger } from '../helpers/quiet.ts';
 import { coherence, PUSH_TRANSPORTS, subscribe, type TestSubscriber } from '../helpers/subscribers.ts';
 import { PrivateRedisCluster } from './helpers/redis-cluster.ts';
-import { freePort, waitFor } from './helpers/redis.ts';
+import { freePort } from './helpers/redis.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { ServerProcess, killAllServerProcesses, newSecret } from './helpers/server-process.ts';
-import { ballot, countsOf, tallyOf } from './helpers/voters.ts';
+import { countsOf, tallyOf } from './helpers/voters.ts';
 
 const candidates = DEFAULT_CANDIDATES.map((c) => c.id);
 describe('the Redis feed on a Redis Cluster', { timeout: 90_000 }, () => {
@@ -39,7 +40,10 @@ describe('the Redis feed on a Redis Cluster', { timeout: 90_000 }, () => {
     const prefix = 'cluster-feed:';
     const named = redisKeys(prefix);
     const keys = [named.counts, named.seq, named.events, named.vote('u_1', 'v1'), `${named.voteLimit}u_1`];
-    const admin = new Cluster(cluster!.nodes.map((node) => ({ host: '127.0.0.1', port: node.port })), { lazyConnect: true });
+    const admin = new Cluster(
+      cluster!.nodes.map((node) => ({ host: '127.0.0.1', port: node.port })),
+      { lazyConnect: true },
+    );
     try {
       await admin.connect();
       const slots = await Promise.all(keys.map((key) => admin.cluster('KEYSLOT', key)));
@@ -60,12 +64,12 @@ describe('the Redis feed on a Redis Cluster', { timeout: 90_000 }, () => {
         expect(status, JSON.stringify(body)).toBe(201);
       }
       for (const subscriber of subscribers) {
-        await waitFor(`${subscriber.transport} to reach seq ${total}`, () => (subscriber.events.at(-1)?.seq === total ? true : undefined), 15_000);
+        await waitFor(`${subscriber.transport} to reach seq ${total}`, () => subscriber.events.at(-1)?.seq === total, { timeoutMs: 15_000 });
         expect(subscriber.errors, subscriber.transport).toEqual([]);
         expect(subscriber.snapshots, subscriber.transport).toEqual([]);
         expect(coherence(subscriber.events, 0, total), subscriber.transport).toEqual({ missing: [], duplicates: [], outOfOrder: 0 });
       }
-      await waitFor('this process to follow every vote too', () => (followed.length === total ? true : undefined));
+      await waitFor('this process to follow every vote too', () => followed.length === total);
       expect(followed.map((e) => e.json)).toEqual(subscribers[0]!.events.map((e) => JSON.stringify(e)));
       const counts = tallyOf(subscribers[0]!.events, candidates);
       for (const server of servers) expect(countsOf(await ballot(server))).toEqual(counts);

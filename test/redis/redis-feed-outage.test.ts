@@ -5,7 +5,8 @@ import { RedisFeed } from '../../src/feed/redis-feed.ts';
 import type { FeedEntry } from '../../src/feed/types.ts';
 import { quietLogger } from '../helpers/quiet.ts';
 import { redisServerAvailable } from './helpers/needs-redis.ts';
-import { PrivateRedis, waitFor } from './helpers/redis.ts';
+import { PrivateRedis } from './helpers/redis.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const ballot = DEFAULT_CANDIDATES.map((c) => c.id);
 
@@ -63,22 +64,22 @@ describe.runIf(redisServerAvailable())('RedisFeed when Redis goes away and comes
       }
     });
 
-    await waitFor('votes before the outage', () => (acknowledged.length >= 40 ? true : undefined));
+    await waitFor('votes before the outage', () => acknowledged.length >= 40);
     await redis.kill();
     const rejectedBefore = rejections.length;
-    await waitFor('votes to be refused while Redis is down', () => (rejections.length >= rejectedBefore + 5 ? true : undefined));
+    await waitFor('votes to be refused while Redis is down', () => rejections.length >= rejectedBefore + 5);
     expect(rejections.every((e) => e.code === 'feed_unavailable')).toBe(true);
-    await waitFor('the feeds to notice', () => (feeds.every((f) => !f.available() && f.rttMs() === undefined) ? true : undefined));
+    await waitFor('the feeds to notice', () => feeds.every((f) => !f.available() && f.rttMs() === undefined));
     const acknowledgedWhileDown = acknowledged.length;
 
     await redis.restart();
-    await waitFor('votes to be accepted again', () => (acknowledged.length >= acknowledgedWhileDown + 40 ? true : undefined), 10_000);
+    await waitFor('votes to be accepted again', () => acknowledged.length >= acknowledgedWhileDown + 40, { timeoutMs: 10_000 });
     running = false;
     await Promise.all(voters);
 
     // Every vote Redis acknowledged is in the shared log, once; votes refused before reaching Redis are not.
     const final = Math.max(...acknowledged.map((e) => e.event.seq));
-    await waitFor('both followers to catch up', () => (feeds.every((f) => f.head() >= final) ? true : undefined));
+    await waitFor('both followers to catch up', () => feeds.every((f) => f.head() >= final));
     const head = feeds[0]!.head();
     expect(feeds[1]!.head()).toBe(head);
     for (const entries of seen) {

@@ -7,7 +7,8 @@ import { redisKeys } from '../../src/feed/redis-schema.ts';
 import type { FeedEntry, Snapshot } from '../../src/feed/types.ts';
 import { quietLogger } from '../helpers/quiet.ts';
 import { sharedRedisAvailable } from './helpers/needs-redis.ts';
-import { REDIS_URL, deleteKeys, freePort, uniquePrefix, waitFor } from './helpers/redis.ts';
+import { REDIS_URL, deleteKeys, freePort, uniquePrefix } from './helpers/redis.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const [A, B, C] = DEFAULT_CANDIDATES.map((c) => c.id) as [string, string, string];
 /** Every feed a test opens, closed after it whatever happened; and every prefix, deleted after the file. */
@@ -31,6 +32,31 @@ function record(feed: RedisFeed): FeedEntry[] {
   const seen: FeedEntry[] = [];
   feed.subscribe((entry) => seen.push(entry));
   return seen;
+}
+
+/** Records the snapshots a feed hands its reset listeners. */
+function recordResets(feed: RedisFeed): Snapshot[] {
+  const resets: Snapshot[] = [];
+  feed.onReset((snapshot) => resets.push(snapshot));
+  return resets;
+}
+
+/**
+ * The start of every test in which Redis loses the history under two feeds: a reader (whose logged errors
+ * are kept) and a voter on a new prefix, both at seq 3 after three votes for A.
+ */
+async function readerAndVoterAtSeq3(
+  label: string,
+  readerFollowBlockMs = 100,
+): Promise<{ prefix: string; reader: RedisFeed; voter: RedisFeed; errors: string[] }> {
+  const prefix = newPrefix(label);
+  const errors: string[] = [];
+  const logger = { ...quietLogger, error: (message: string) => errors.push(message) };
+  const reader = await openFeed(prefix, { followBlockMs: readerFollowBlockMs, logger });
+  const voter = await openFeed(prefix, { followBlockMs: 100 });
+  for (let i = 0; i < 3; i++) await voter.vote({ userId: 'tester', candidateId: A });
+  await reader.catchUp(3);
+  return { prefix, reader, voter, errors };
 }
 
 function seqs(entries: readonly FeedEntry[]): number[] {
@@ -66,7 +92,7 @@ describe.runIf(sharedRedisAvailable())('RedisFeed on one shared Redis', () => {
 
     const total = 2 * perFeed;
     expect(new Set(accepted.map((e) => e.event.seq)).size).toBe(total);
-    await waitFor('both feeds to apply every vote', () => (one.head() === total && two.head() === total ? true : undefined));
+    await waitFor('both feeds to apply every vote', () => one.head() === total && two.head() === total);
     expect(seqs(seenByOne)).toEqual(range(1, total));
     expect(seqs(seenByTwo)).toEqual(range(1, total));
     // The same event, byte for byte, on both processes.
@@ -166,72 +192,62 @@ describe.runIf(sharedRedisAvailable())('RedisFeed on one shared Redis', () => {
   });
 
   it('notices that Redis lost its data, says so, and follows the new history instead of waiting forever', async () => {
-    const prefix = newPrefix('wiped');
-    const errors: string[] = [];
-    const logger = { ...quietLogger, error: (message: string) => errors.push(message) };
-    const reader = await openFeed(prefix, { followBlockMs: 100, logger });
-    const voter = await openFeed(prefix, { followBlockMs: 100 });
-    for (let i = 0; i < 3; i++) await voter.vote({ userId: 'tester', candidateId: A });
-    await reader.catchUp(3);
+    const { prefix, reader, voter, errors } = await readerAndVoterAtSeq3('wiped');
     expect(reader.head()).toBe(3);
 
     await deleteKeys(REDIS_URL, prefix); // as a Redis restarted without persistence would be
     const readerSaw = record(reader);
     const fresh = await voter.vote({ userId: 'tester', candidateId: C });
     expect(fresh.event).toMatchObject({ seq: 1, candidateId: C, count: 1 });
-    await waitFor('the reader to reload from the wiped Redis', () => (reader.head() === 1 ? true : undefined));
+    await waitFor('the reader to reload from the wiped Redis', () => reader.head() === 1);
     expect(reader.snapshot().candidates.map((c) => c.count)).toEqual([0, 0, 1]);
     expect(errors.join('\n')).toMatch(/lost its data/);
     // From there it follows as usual.
     const next = await voter.vote({ userId: 'tester', candidateId: B });
-    await waitFor('the next vote', () => (reader.head() === next.event.seq ? true : undefined));
+    await waitFor('the next vote', () => reader.head() === next.event.seq);
     expect(seqs(readerSaw)).toContain(next.event.seq);
   });
 
   it('notices a new history that reached its head while it waited, and tells its reset listeners', async () => {
-    const prefix = newPrefix('same-seq');
-    const errors: string[] = [];
-    const logger = { ...quietLogger, error: (message: string) => errors.push(message) };
-    const reader = await openFeed(prefix, { followBlockMs: 100, logger });
-    const voter = await openFeed(prefix, { followBlockMs: 100 });
-    for (let i = 0; i < 3; i++) await voter.vote({ userId: 'tester', candidateId: A });
-    await reader.catchUp(3);
-    const resets: Snapshot[] = [];
-    reader.onReset((snapshot) => resets.push(snapshot));
+    const { prefix, reader, voter, errors } = await readerAndVoterAtSeq3('same-seq');
+    const resets = recordResets(reader);
     const readerSaw = record(reader);
 
     await deleteKeys(REDIS_URL, prefix); // as a Redis restarted without persistence would be
     // The new history reaches the reader's head with the very same seqs and counts: only the votes differ.
     const fresh: FeedEntry[] = [];
     for (let i = 0; i < 3; i++) fresh.push(await voter.vote({ userId: 'tester', candidateId: A }));
-    expect(fresh.map((e) => [e.event.seq, e.event.count])).toEqual([[1, 1], [2, 2], [3, 3]]);
-    await waitFor('the reader to notice the new history', () => (resets.length > 0 ? true : undefined));
+    expect(fresh.map((e) => [e.event.seq, e.event.count])).toEqual([
+      [1, 1],
+      [2, 2],
+      [3, 3],
+    ]);
+    await waitFor('the reader to notice the new history', () => resets.length > 0);
     expect(resets.map((s) => s.seq)).toEqual([3]);
     expect(errors.join('\n')).toMatch(/another vote under seq 3/);
     expect(reader.resume(2)).toMatchObject({ kind: 'events', entries: [{ json: fresh[2]!.json }] });
     const next = await voter.vote({ userId: 'tester', candidateId: A });
-    await waitFor('the next vote', () => (reader.head() === 4 ? true : undefined));
+    await waitFor('the next vote', () => reader.head() === 4);
     expect(readerSaw.map((e) => e.json)).toEqual([next.json]);
   });
 
   it('notices a vote that does not continue its counts (a new history passed its head), and tells its reset listeners', async () => {
-    const prefix = newPrefix('spliced');
     // The reader's follower stays blocked in one XREAD the whole time: only the new votes wake it.
-    const reader = await openFeed(prefix, { followBlockMs: 60_000 });
-    const voter = await openFeed(prefix);
-    for (let i = 0; i < 3; i++) await voter.vote({ userId: 'tester', candidateId: A });
-    await reader.catchUp(3);
-    const resets: Snapshot[] = [];
-    reader.onReset((snapshot) => resets.push(snapshot));
+    const { prefix, reader, voter } = await readerAndVoterAtSeq3('spliced', 60_000);
+    const resets = recordResets(reader);
     const readerSaw = record(reader);
 
     await deleteKeys(REDIS_URL, prefix);
     for (let i = 0; i < 5; i++) await voter.vote({ userId: 'tester', candidateId: B });
-    await waitFor('the reader to reach seq 5', () => (reader.head() === 5 ? true : undefined));
+    await waitFor('the reader to reach seq 5', () => reader.head() === 5);
     expect(resets).toHaveLength(1);
     // Nothing of the new history was handed out as if it continued the old one: the snapshot came first.
     expect(readerSaw.every((e) => e.event.seq > resets[0]!.seq)).toBe(true);
-    expect(reader.snapshot().candidates.map((c) => [c.id, c.count])).toEqual([[A, 0], [B, 5], [C, 0]]);
+    expect(reader.snapshot().candidates.map((c) => [c.id, c.count])).toEqual([
+      [A, 0],
+      [B, 5],
+      [C, 0],
+    ]);
   });
 
   it('rejects an unknown candidate without touching Redis', async () => {

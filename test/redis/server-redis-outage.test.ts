@@ -6,12 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { frameText } from '../../src/transports/ws-frames.ts';
 import { DEFAULT_CANDIDATES } from '../../src/feed/ballot.ts';
-import { createSession } from '../helpers/server.ts';
+import { ballot, createSession } from '../helpers/server.ts';
 import { coherence, subscribe, type TestSubscriber } from '../helpers/subscribers.ts';
 import { redisServerAvailable } from './helpers/needs-redis.ts';
-import { PrivateRedis, waitFor } from './helpers/redis.ts';
+import { PrivateRedis } from './helpers/redis.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { ServerProcess, killAllServerProcesses, newSecret } from './helpers/server-process.ts';
-import { ballot, countsOf, emptyResult, tallyOf, vote } from './helpers/voters.ts';
+import { countsOf, emptyResult, tallyOf, vote } from './helpers/voters.ts';
 
 const candidates = DEFAULT_CANDIDATES.map((c) => c.id);
 
@@ -45,17 +46,36 @@ describe.runIf(redisServerAvailable())('server processes when Redis goes away an
     const onA = emptyResult();
     const onB = emptyResult();
     const voting = Promise.all([
-      vote(() => a!.url, session, 'a', 100_000, candidates, onA, () => running),
-      vote(() => b!.url, session, 'b', 100_000, candidates, onB, () => running),
+      vote(
+        () => a!.url,
+        session,
+        'a',
+        100_000,
+        candidates,
+        onA,
+        () => running,
+      ),
+      vote(
+        () => b!.url,
+        session,
+        'b',
+        100_000,
+        candidates,
+        onB,
+        () => running,
+      ),
     ]);
     const acknowledgedCount = (): number => onA.acknowledged.length + onB.acknowledged.length;
     const refusals = () => [...onA.refused, ...onB.refused];
 
-    const state = (): string =>
-      `acknowledged ${acknowledgedCount()}, lost ${onA.lost + onB.lost}, last refusals ${JSON.stringify(refusals().slice(-2))}`;
-    await waitFor(() => `votes before the outage (${state()})`, () => (acknowledgedCount() >= 30 ? true : undefined), 15_000);
+    const state = (): string => `acknowledged ${acknowledgedCount()}, lost ${onA.lost + onB.lost}, last refusals ${JSON.stringify(refusals().slice(-2))}`;
+    await waitFor(
+      () => `votes before the outage (${state()})`,
+      () => acknowledgedCount() >= 30,
+      { timeoutMs: 15_000 },
+    );
     await redis.kill();
-    await waitFor('votes refused on both processes', () => (onA.refused.length >= 3 && onB.refused.length >= 3 ? true : undefined), 10_000);
+    await waitFor('votes refused on both processes', () => onA.refused.length >= 3 && onB.refused.length >= 3, { timeoutMs: 10_000 });
     for (const refusal of refusals()) {
       expect(refusal.status).toBe(503);
       expect(refusal.body).toMatchObject({ error: 'feed_unavailable', message: expect.stringMatching(/Redis/) as unknown });
@@ -69,26 +89,34 @@ describe.runIf(redisServerAvailable())('server processes when Redis goes away an
     const feedMetrics = async (): Promise<{ kind: string; rttMs?: number }> =>
       ((await (await fetch(`${b!.url}/api/metrics`)).json()) as { feed: { kind: string; rttMs?: number } }).feed;
     expect((await feedMetrics()).kind).toBe('redis');
-    await waitFor('the round-trip time to disappear', async () => ((await feedMetrics()).rttMs === undefined ? true : undefined));
+    await waitFor('the round-trip time to disappear', async () => (await feedMetrics()).rttMs === undefined, { retryOnError: true });
 
     const beforeRestart = acknowledgedCount();
     await redis.restart();
-    await waitFor(() => `votes accepted again (${state()})`, () => (acknowledgedCount() >= beforeRestart + 30 ? true : undefined), 15_000);
+    await waitFor(
+      () => `votes accepted again (${state()})`,
+      () => acknowledgedCount() >= beforeRestart + 30,
+      { timeoutMs: 15_000 },
+    );
     running = false;
     await voting;
-    await waitFor('a round-trip time again', async () => (await feedMetrics()).rttMs);
+    await waitFor('a round-trip time again', async () => (await feedMetrics()).rttMs, { retryOnError: true });
     expect(onA.lost + onB.lost).toBe(0);
 
     const acknowledged = [...onA.acknowledged, ...onB.acknowledged];
-    const head = await waitFor('both processes to agree on the head', async () => {
-      const [onAHead, onBHead] = await Promise.all([ballot(a!.url), ballot(b!.url)]);
-      return onAHead.seq === onBHead.seq ? onAHead.seq : undefined;
-    });
+    const head = await waitFor(
+      'both processes to agree on the head',
+      async () => {
+        const [onAHead, onBHead] = await Promise.all([ballot(a!.url), ballot(b!.url)]);
+        return onAHead.seq === onBHead.seq ? onAHead.seq : undefined;
+      },
+      { retryOnError: true },
+    );
     // Votes in flight at the moment Redis died may have been counted without an answer: never more than one per voter.
     expect(head).toBeGreaterThanOrEqual(acknowledged.length);
     expect(head).toBeLessThanOrEqual(acknowledged.length + 2);
     for (const sub of subscribers) {
-      await waitFor(`${sub.transport} to reach seq ${head}`, () => (sub.events.at(-1)?.seq === head ? true : undefined), 15_000);
+      await waitFor(`${sub.transport} to reach seq ${head}`, () => sub.events.at(-1)?.seq === head, { timeoutMs: 15_000 });
       // The same connections, never dropped: no errors, no snapshot, every seq once and in order.
       expect(sub.errors, sub.transport).toEqual([]);
       expect(sub.snapshots, sub.transport).toEqual([]);

@@ -16,7 +16,8 @@ import type { Snapshot, VoteEvent } from '../../src/feed/types.ts';
 import { castVote, createSession, startServer, type RunningServer, type Session } from '../helpers/server.ts';
 import { quietLogger } from '../helpers/quiet.ts';
 import { PUSH_TRANSPORTS, subscribe, type TestSubscriber } from '../helpers/subscribers.ts';
-import { PrivateRedis, REDIS_URL, deleteKeys, uniquePrefix, waitFor } from './helpers/redis.ts';
+import { PrivateRedis, REDIS_URL, deleteKeys, uniquePrefix } from './helpers/redis.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
@@ -67,23 +68,30 @@ describe('a server whose Redis restarts empty', { timeout: 60_000 }, () => {
     subscribers.push(...PUSH_TRANSPORTS.map((t) => subscribe(t, theServer.url, session, { since: 0, timeoutMs: 500 })));
     // The product's client layer on every transport, each judged by its own cursor tracker.
     for (const transport of TRANSPORTS) {
-      const subscription = new FeedSubscription((name, handlers, options) => createClient(name, nodeEnvironment(theServer.url, session), handlers, options), {}, { now: Date.now });
+      const subscription = new FeedSubscription(
+        (name, handlers, options) => createClient(name, nodeEnvironment(theServer.url, session), handlers, options),
+        {},
+        { now: Date.now },
+      );
       subscription.switchTo(transport, { intervalMs: 50, longPollTimeoutMs: 500, clientId: `reset-${transport}` });
       subscriptions.push(subscription);
     }
-    const everyoneAt = (seq: number) => (): true | undefined =>
-      subscribers.every((s) => s.deliveries.at(-1)?.seq === seq) && subscriptions.every((s) => s.tracker.seq === seq) ? true : undefined;
+    const everyoneAt = (seq: number) => (): boolean =>
+      subscribers.every((s) => s.deliveries.at(-1)?.seq === seq) && subscriptions.every((s) => s.tracker.seq === seq);
     const state = (): string =>
-      [...subscribers.map((s) => `${s.transport}: ${shape(s.deliveries).join(' ')}`), ...subscriptions.map((s) => `client ${s.transport}: ${s.tracker.seq}`)].join('; ');
+      [
+        ...subscribers.map((s) => `${s.transport}: ${shape(s.deliveries).join(' ')}`),
+        ...subscriptions.map((s) => `client ${s.transport}: ${s.tracker.seq}`),
+      ].join('; ');
 
     // The old history: 12 votes for "push".
     for (let i = 1; i <= 12; i++) expect((await castVote(theServer.url, session, { candidateId: 'push', voteId: `old-${i}` })).status).toBe(201);
-    await waitFor(() => `everyone at seq 12 (${state()})`, everyoneAt(12), 10_000);
+    await waitFor(() => `everyone at seq 12 (${state()})`, everyoneAt(12), { timeoutMs: 10_000 });
 
     await redis.kill();
     await redis.restart();
     // Nobody votes until every subscriber was told, so the new history starts at seq 0 for all of them.
-    await waitFor(() => `everyone put on the new history at seq 0 (${state()})`, everyoneAt(0), 15_000);
+    await waitFor(() => `everyone put on the new history at seq 0 (${state()})`, everyoneAt(0), { timeoutMs: 15_000 });
     expect(feedErrors.join('\n')).toMatch(/lost its data/);
     // An interval poller that still holds the old seq (ahead of the feed now) gets the new snapshot, not a 304.
     const afterReset = await pollBallot(theServer.url, 12);
@@ -100,17 +108,27 @@ describe('a server whose Redis restarts empty', { timeout: 60_000 }, () => {
     // The new history: 15 votes for "polling", so seqs 1..12 come again, now naming other votes.
     for (let i = 1; i <= 15; i++) {
       // The server's command connection may still be reconnecting: a 503 is retried, as a client would.
-      await waitFor(`new vote ${i} accepted`, async () => ((await castVote(theServer.url, session, { candidateId: 'polling', voteId: `new-${i}` })).status === 201 ? true : undefined), 10_000);
+      await waitFor(
+        `new vote ${i} accepted`,
+        async () => (await castVote(theServer.url, session, { candidateId: 'polling', voteId: `new-${i}` })).status === 201,
+        { timeoutMs: 10_000, retryOnError: true },
+      );
     }
-    await waitFor(() => `everyone at seq 15 of the new history (${state()})`, everyoneAt(15), 10_000);
+    await waitFor(() => `everyone at seq 15 of the new history (${state()})`, everyoneAt(15), { timeoutMs: 10_000 });
 
     const newHistory = ['s0', ...range(1, 15).map((seq) => `v${seq}`)];
     for (const subscriber of subscribers) {
       const expected = latecomers.includes(subscriber) ? newHistory : [...range(1, 12).map((seq) => `v${seq}`), ...newHistory];
       expect(subscriber.errors, subscriber.transport).toEqual([]);
       expect(shape(subscriber.deliveries), subscriber.transport).toEqual(expected);
-      expect(subscriber.snapshots[0]?.candidates.every((c) => c.count === 0), subscriber.transport).toBe(true);
-      expect(subscriber.events.slice(-15).every((e) => e.candidateId === 'polling' && e.voteId === `new-${e.seq}`), subscriber.transport).toBe(true);
+      expect(
+        subscriber.snapshots[0]?.candidates.every((c) => c.count === 0),
+        subscriber.transport,
+      ).toBe(true);
+      expect(
+        subscriber.events.slice(-15).every((e) => e.candidateId === 'polling' && e.voteId === `new-${e.seq}`),
+        subscriber.transport,
+      ).toBe(true);
     }
     const counts = { polling: 15, 'long-polling': 0, push: 0 };
     for (const subscription of subscriptions) {
@@ -139,7 +157,7 @@ describe('a server whose Redis restarts empty', { timeout: 60_000 }, () => {
       served.onReset((snapshot) => resets.push(snapshot));
       await deleteKeys(REDIS_URL, prefix); // as a Redis restarted without persistence would be
       for (let i = 0; i < 5; i++) await voter.vote({ userId: 'tester', candidateId: 'polling' });
-      await waitFor('the served feed to start over and reach seq 5', () => (resets.length > 0 && served.head() === 5 ? true : undefined));
+      await waitFor('the served feed to start over and reach seq 5', () => resets.length > 0 && served.head() === 5);
 
       // The tab holds seq 3 of the old history; seqs 4 and 5 of the new one would not continue it.
       const answer = await poll('tab', 3);

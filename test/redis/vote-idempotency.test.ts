@@ -12,11 +12,11 @@ import { RedisFeed } from '../../src/feed/redis-feed.ts';
 import { redisKeys, streamIdOf } from '../../src/feed/redis-schema.ts';
 import type { VoteEvent } from '../../src/feed/types.ts';
 import { quietLogger } from '../helpers/quiet.ts';
-import { castVote, createSession, startServer, type RunningServer, type Session } from '../helpers/server.ts';
+import { ballot, castVote, createSession, startServer, type RunningServer, type Session } from '../helpers/server.ts';
 import { openSocket, type OpenSocket } from '../helpers/ws-client.ts';
-import { PrivateRedis, REDIS_URL, deleteKeys, uniquePrefix, waitFor } from './helpers/redis.ts';
+import { PrivateRedis, REDIS_URL, deleteKeys, uniquePrefix } from './helpers/redis.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { ServerProcess, killAllServerProcesses, newSecret } from './helpers/server-process.ts';
-import { ballot } from './helpers/voters.ts';
 
 const prefixes: string[] = [];
 const sockets: OpenSocket[] = [];
@@ -79,14 +79,22 @@ describe('a repeated voteId on the Redis feed', { timeout: 90_000 }, () => {
     // The same voteId as a frame on the other process: nothing new. Then a new one: seq 3.
     annOnB.socket.send(JSON.stringify({ type: 'vote', candidateId: 'push', voteId: 'twice' }));
     annOnB.socket.send(JSON.stringify({ type: 'vote', candidateId: 'push', voteId: 'fresh' }));
-    await waitFor('the fresh vote to reach the socket', () => (annOnB.frames.some((f) => f.voteId === 'fresh') ? true : undefined));
-    expect(annOnB.frames.filter((f) => f.type === 'vote').map((f) => [f.seq, f.voteId])).toEqual([[1, 'twice'], [2, 'twice'], [3, 'fresh']]);
+    await waitFor('the fresh vote to reach the socket', () => annOnB.frames.some((f) => f.voteId === 'fresh'));
+    expect(annOnB.frames.filter((f) => f.type === 'vote').map((f) => [f.seq, f.voteId])).toEqual([
+      [1, 'twice'],
+      [2, 'twice'],
+      [3, 'fresh'],
+    ]);
     expect(annOnB.frames.filter((f) => f.type === 'error')).toEqual([]);
     for (const server of [a, b]) {
-      const snapshot = await waitFor('the ballot at seq 3', async () => {
-        const current = await ballot(server.url);
-        return current.seq === 3 ? current : undefined;
-      });
+      const snapshot = await waitFor(
+        'the ballot at seq 3',
+        async () => {
+          const current = await ballot(server.url);
+          return current.seq === 3 ? current : undefined;
+        },
+        { retryOnError: true },
+      );
       expect(snapshot.candidates.find((c) => c.id === 'push')?.count).toBe(3);
     }
 
@@ -148,15 +156,18 @@ describe('a vote answered 503 while Redis stalled', { timeout: 60_000 }, () => {
     unpaused = true;
 
     // The refused vote was already on its way: Redis runs it once it is unpaused.
-    await waitFor('the refused vote to be counted after all', async () => ((await ballot(server.url)).seq === 1 ? true : undefined));
+    await waitFor('the refused vote to be counted after all', async () => (await ballot(server.url)).seq === 1, { retryOnError: true });
     const retried = await castVote(server.url, session, { candidateId: 'push', voteId: 'in-doubt' });
     expect(retried.status).toBe(201);
     expect(eventOf(retried.body)).toMatchObject({ seq: 1, candidateId: 'push', count: 1, voteId: 'in-doubt' });
 
     const next = await castVote(server.url, session, { candidateId: 'push', voteId: 'after' });
     expect(eventOf(next.body)).toMatchObject({ seq: 2, count: 2 });
-    await waitFor('the watcher to see seq 2', () => (watcher.frames.some((f) => f.seq === 2) ? true : undefined));
-    expect(watcher.frames.filter((f) => f.type === 'vote').map((f) => [f.seq, f.voteId])).toEqual([[1, 'in-doubt'], [2, 'after']]);
+    await waitFor('the watcher to see seq 2', () => watcher.frames.some((f) => f.seq === 2));
+    expect(watcher.frames.filter((f) => f.type === 'vote').map((f) => [f.seq, f.voteId])).toEqual([
+      [1, 'in-doubt'],
+      [2, 'after'],
+    ]);
   });
   it('is sent again by the bench voter with the same voteId until it is confirmed, and counts once', async () => {
     const server = await startOnPrivateRedis('stall-bench:', { votesPerSecond: 0 });

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ErrorCode } from '../../src/contract.ts';
-import type { Snapshot } from '../../src/feed/types.ts';
 import { expectErrorBody } from '../helpers/contract.ts';
 import { rawRequest } from '../helpers/raw-http.ts';
-import { castVote, createSession, startServer, waitFor, type RunningServer, type Session } from '../helpers/server.ts';
+import { ballot, castVote, createSession, startServer, type RunningServer, type Session } from '../helpers/server.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 let server: RunningServer;
 let session: Session;
@@ -18,10 +18,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server.close();
 });
-
-async function ballot(): Promise<Snapshot> {
-  return (await (await fetch(`${url}/api/ballot`)).json()) as Snapshot;
-}
 
 describe('POST /api/votes with bad input', () => {
   const cases: [string, string | object, Record<string, string>, number, ErrorCode][] = [
@@ -41,11 +37,11 @@ describe('POST /api/votes with bad input', () => {
   ];
 
   it.each(cases)('rejects %s with the JSON Error shape and leaves the feed unchanged', async (_name, body, headers, status, code) => {
-    const before = await ballot();
+    const before = await ballot(url);
     const result = await castVote(url, session, body, headers);
     expect(result.status).toBe(status);
     expectErrorBody(result.body, code);
-    const after = await ballot();
+    const after = await ballot(url);
     expect(after.seq).toBe(before.seq);
     expect(after.candidates).toEqual(before.candidates);
   });
@@ -62,7 +58,7 @@ describe('POST /api/votes with bad input', () => {
     expect(result.status).toBe(401);
     const unsigned = { ...session, cookie: `sid=${session.userId}` };
     expect((await castVote(url, unsigned, { candidateId: 'polling' })).status).toBe(401);
-    expect((await ballot()).seq).toBe(1);
+    expect((await ballot(url)).seq).toBe(1);
   });
 });
 
@@ -223,7 +219,7 @@ describe('HEAD requests', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
     expect(await response.text()).toBe('');
-    await waitFor(() => (server.app.metrics.collect().sse.open === 0 ? true : undefined), 5000, 'no SSE stream open');
+    await waitFor('no SSE stream open', () => server.app.metrics.collect().sse.open === 0);
   });
 
   it('answers HEAD /api/long-poll with 405 at once instead of parking it', async () => {
@@ -233,7 +229,7 @@ describe('HEAD requests', () => {
     });
     expect(response.status).toBe(405);
     expect(response.headers.get('allow')).toBe('GET');
-    await waitFor(() => (server.app.metrics.collect()['long-polling'].open === 0 ? true : undefined), 5000, 'no poll parked');
+    await waitFor('no poll parked', () => server.app.metrics.collect()['long-polling'].open === 0);
   });
 
   it('answers HEAD /api/ws with 426 like a GET without Upgrade', async () => {

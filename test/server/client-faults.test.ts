@@ -1,8 +1,9 @@
 import { Writable } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CLIENT_FAULT_LINES_PER_SECOND } from '../../src/http/client-fault-log.ts';
 import { RawConnection, silentWebSocketPeer } from '../helpers/raw-http.ts';
-import { startServer, waitFor, type RunningServer } from '../helpers/server.ts';
+import { startServerForTest } from '../helpers/server.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 interface LogLine {
   level: number;
@@ -33,25 +34,19 @@ function captureLog(): { lines: LogLine[]; logger: { level: string; stream: Writ
 /** An unmasked text frame "hi": every frame from a client must be masked (RFC 6455 5.1). */
 const UNMASKED_FRAME = Buffer.from([0x81, 0x02, 0x68, 0x69]);
 
-let server: RunningServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
-
 describe('log lines for faults of clients', () => {
   it('logs a WebSocket protocol violation as a short warn without a stack, at most 10 lines a second, and counts the rest', async () => {
     const { lines, logger } = captureLog();
-    server = await startServer({}, undefined, logger);
+    const server = await startServerForTest({}, undefined, logger);
     const violators = 30;
-    const peers = await Promise.all(Array.from({ length: violators }, () => silentWebSocketPeer(server!.url)));
+    const peers = await Promise.all(Array.from({ length: violators }, () => silentWebSocketPeer(server.url)));
     // All at once, so the faults fall within one or two of the limiter's one-second windows.
     for (const peer of peers) peer.write(UNMASKED_FRAME);
     await Promise.all(peers.map((peer) => peer.closed));
 
     const faults = (): LogLine[] => lines.filter((line) => line.code === 'WS_ERR_EXPECTED_MASK');
     const suppressed = (): number => lines.reduce((sum, line) => sum + (line.suppressed ?? 0), 0);
-    await waitFor(() => (faults().length + suppressed() === violators ? true : undefined), 5000, 'every fault logged or counted');
+    await waitFor('every fault logged or counted', () => faults().length + suppressed() === violators);
 
     expect(faults().length).toBeGreaterThan(0);
     expect(faults().length).toBeLessThanOrEqual(2 * CLIENT_FAULT_LINES_PER_SECOND);
@@ -73,13 +68,13 @@ describe('log lines for faults of clients', () => {
 
   it('logs malformed HTTP as a warn without a stack, and says nothing about a connection that sent nothing before its headers timeout', async () => {
     const { lines, logger } = captureLog();
-    server = await startServer({ headersTimeoutMs: 200, requestTimeoutMs: 200 }, undefined, logger);
+    const server = await startServerForTest({ headersTimeoutMs: 200, requestTimeoutMs: 200 }, undefined, logger);
     const idle = await RawConnection.open(server.url);
     const bad = await RawConnection.open(server.url);
     bad.write('NOT HTTP AT ALL\r\n\r\n');
     expect((await bad.response()).status).toBe(400);
     expect((await idle.response()).status).toBe(408);
-    await waitFor(() => lines.find((line) => line.code === 'HPE_INVALID_METHOD'), 5000, 'the malformed request logged');
+    await waitFor('the malformed request logged', () => lines.find((line) => line.code === 'HPE_INVALID_METHOD'));
     const line = lines.find((l) => l.code === 'HPE_INVALID_METHOD')!;
     expect(line.level).toBe(WARN);
     expect(line.err).toBeUndefined();

@@ -1,15 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Snapshot, VoteEvent } from '../../src/feed/types.ts';
-import { castVote, createSession, startServer, waitFor, type RunningServer } from '../helpers/server.ts';
+import { ballot, castVote, createSession, startServerForTest } from '../helpers/server.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { PUSH_TRANSPORTS, coherence, subscribe, type TestSubscriber } from '../helpers/subscribers.ts';
 
-let server: RunningServer | undefined;
 const subscribers: TestSubscriber[] = [];
 
 afterEach(async () => {
   await Promise.all(subscribers.splice(0).map((s) => s.close()));
-  await server?.close();
-  server = undefined;
 });
 
 function track(subscriber: TestSubscriber): TestSubscriber {
@@ -38,7 +36,7 @@ function finalCounts(events: readonly VoteEvent[]): Record<string, number> {
 
 describe.each(PUSH_TRANSPORTS)('the %s transport', (transport) => {
   it('delivers every vote to every subscriber exactly once and in seq order while voters vote concurrently', async () => {
-    server = await startServer({ votesPerSecond: 0 });
+    const server = await startServerForTest({ votesPerSecond: 0 });
     const { url } = server;
     const alice = await createSession(url, 'alice');
     const bob = await createSession(url, 'bob');
@@ -54,7 +52,7 @@ describe.each(PUSH_TRANSPORTS)('the %s transport', (transport) => {
     expect(head).toBe(150);
 
     for (const sub of subs) {
-      await waitFor(() => (sub.events.at(-1)?.seq === head ? true : undefined), 10_000, `${transport} to reach seq ${head}`);
+      await waitFor(`${transport} to reach seq ${head}`, () => sub.events.at(-1)?.seq === head, { timeoutMs: 10_000 });
       expect(sub.errors).toEqual([]);
       expect(sub.snapshots).toEqual([]);
       expect(coherence(sub.events, 0, head)).toEqual({ missing: [], duplicates: [], outOfOrder: 0 });
@@ -67,46 +65,46 @@ describe.each(PUSH_TRANSPORTS)('the %s transport', (transport) => {
   });
 
   it('resumes from a cursor with exactly the events that were missed, then continues live', async () => {
-    server = await startServer({ votesPerSecond: 0 });
+    const server = await startServerForTest({ votesPerSecond: 0 });
     const { url } = server;
     const session = await createSession(url);
     await voteMany(url, 1, 10, ['polling']);
     const sub = track(subscribe(transport, url, session, { since: 4 }));
-    await waitFor(() => (sub.events.at(-1)?.seq === 10 ? true : undefined), 5000, 'missed events');
+    await waitFor('missed events', () => sub.events.at(-1)?.seq === 10);
     await voteMany(url, 1, 3, ['push']);
-    await waitFor(() => (sub.events.at(-1)?.seq === 13 ? true : undefined), 5000, 'live events');
+    await waitFor('live events', () => sub.events.at(-1)?.seq === 13);
     expect(sub.snapshots).toEqual([]);
     expect(sub.events.map((e) => e.seq)).toEqual([5, 6, 7, 8, 9, 10, 11, 12, 13]);
   });
 
   it('sends a snapshot, never a silent gap, when the cursor is behind the oldest retained event', async () => {
-    server = await startServer({ votesPerSecond: 0, logSize: 10 });
+    const server = await startServerForTest({ votesPerSecond: 0, logSize: 10 });
     const { url } = server;
     const session = await createSession(url);
     await voteMany(url, 1, 30, ['polling', 'push']);
     const sub = track(subscribe(transport, url, session, { since: 5 }));
-    const snapshot = await waitFor(() => sub.snapshots[0], 5000, 'a snapshot');
+    const snapshot = await waitFor('a snapshot', () => sub.snapshots[0]);
     expect(snapshot.seq).toBe(30);
     expect(snapshot.candidates.find((c) => c.id === 'polling')?.count).toBe(15);
     expect(sub.events).toEqual([]);
     await voteMany(url, 1, 1, ['polling']);
-    await waitFor(() => (sub.events[0]?.seq === 31 ? true : undefined), 5000, 'the next event');
+    await waitFor('the next event', () => sub.events[0]?.seq === 31);
     expect(sub.events).toHaveLength(1);
   });
 
   it('sends a snapshot to a cursor from before a restart (ahead of the feed)', async () => {
-    server = await startServer({ votesPerSecond: 0 });
+    const server = await startServerForTest({ votesPerSecond: 0 });
     const session = await createSession(server.url);
     await voteMany(server.url, 1, 2, ['push']);
     const sub = track(subscribe(transport, server.url, session, { since: 99 }));
-    const snapshot: Snapshot = await waitFor(() => sub.snapshots[0], 5000, 'a snapshot');
+    const snapshot: Snapshot = await waitFor('a snapshot', () => sub.snapshots[0]);
     expect(snapshot.seq).toBe(2);
   });
 });
 
 describe('the polling transport', () => {
   it('answers 304 while the ballot is unchanged and 200 with the new ETag after a vote', async () => {
-    server = await startServer({ votesPerSecond: 0 });
+    const server = await startServerForTest({ votesPerSecond: 0 });
     const { url } = server;
     const first = await fetch(`${url}/api/ballot`);
     expect(first.status).toBe(200);
@@ -133,7 +131,7 @@ describe('the polling transport', () => {
   });
 
   it('never shows a count going backwards while votes arrive', async () => {
-    server = await startServer({ votesPerSecond: 0 });
+    const server = await startServerForTest({ votesPerSecond: 0 });
     const { url } = server;
     const voting = voteMany(url, 3, 20, ['polling', 'push']);
     let last: Snapshot | undefined;
@@ -157,7 +155,7 @@ describe('the polling transport', () => {
       }
     }
     await voting;
-    const final = (await (await fetch(`${url}/api/ballot`)).json()) as Snapshot;
+    const final = await ballot(url);
     expect(final.seq).toBe(60);
     expect(final.candidates.reduce((sum, c) => sum + c.count, 0)).toBe(60);
   });

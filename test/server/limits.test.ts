@@ -1,25 +1,18 @@
 import { request } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectErrorBody } from '../helpers/contract.ts';
 import { RawConnection } from '../helpers/raw-http.ts';
-import { castVote, createSession, startServer, waitFor, type RunningServer } from '../helpers/server.ts';
+import { castVote, createSession, startServerForTest, type RunningServer } from '../helpers/server.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { upgradeStatus } from '../helpers/ws-client.ts';
 
-let server: RunningServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
-
 function openConnections(running: RunningServer): Promise<number> {
-  return new Promise((resolve, reject) =>
-    running.app.server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
-  );
+  return new Promise((resolve, reject) => running.app.server.getConnections((error, count) => (error ? reject(error) : resolve(count))));
 }
 
 describe('request timeouts', () => {
   it('cuts a request body that trickles in with 408, while a parked long poll and an SSE stream live on and get the next vote', async () => {
-    server = await startServer({ votesPerSecond: 0, headersTimeoutMs: 300, requestTimeoutMs: 600 });
+    const server = await startServerForTest({ votesPerSecond: 0, headersTimeoutMs: 300, requestTimeoutMs: 600 });
     const { url } = server;
     const running = server;
     const session = await createSession(url);
@@ -27,12 +20,10 @@ describe('request timeouts', () => {
     const sse = await request(`${url}/api/sse?since=0`, { bodyTimeout: 0 });
     let sseText = '';
     sse.body.on('data', (chunk: Buffer) => (sseText += chunk.toString()));
-    await waitFor(() => (running.app.metrics.collect()['long-polling'].open === 1 ? true : undefined), 5000, 'the poll to park');
+    await waitFor('the poll to park', () => running.app.metrics.collect()['long-polling'].open === 1);
 
     const trickler = await RawConnection.open(url);
-    trickler.write(
-      `POST /api/votes HTTP/1.1\r\nHost: x\r\nCookie: ${session.cookie}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{`,
-    );
+    trickler.write(`POST /api/votes HTTP/1.1\r\nHost: x\r\nCookie: ${session.cookie}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{`);
     // One byte every 100 ms: the body would take 10 s, over the 600 ms REQUEST_TIMEOUT_MS.
     const trickle = setInterval(() => trickler.isClosed || trickler.write(' '), 100);
     try {
@@ -52,11 +43,11 @@ describe('request timeouts', () => {
     const answered = await poll;
     expect(answered.status).toBe(200);
     expect(await answered.json()).toMatchObject({ events: [{ seq: 1, candidateId: 'push' }] });
-    await waitFor(() => (sseText.includes('id: 1\nevent: vote') ? true : undefined), 5000, 'the vote on the SSE stream');
+    await waitFor('the vote on the SSE stream', () => sseText.includes('id: 1\nevent: vote'));
   });
 
   it('answers headers that do not arrive within HEADERS_TIMEOUT_MS with 408 in the Error shape', async () => {
-    server = await startServer({ headersTimeoutMs: 300, requestTimeoutMs: 5000 });
+    const server = await startServerForTest({ headersTimeoutMs: 300, requestTimeoutMs: 5000 });
     const slow = await RawConnection.open(server.url);
     slow.write('GET /api/ballot HTTP/1.1\r\nHost: x\r\n');
     const trickle = setInterval(() => slow.isClosed || slow.write('X-Slow: 1\r\n'), 100);
@@ -73,10 +64,10 @@ describe('request timeouts', () => {
 
 describe('connections per client address', () => {
   it('answers a connection over MAX_CONNECTIONS_PER_IP with 429 too_many_connections and closes it; a freed slot serves again', async () => {
-    server = await startServer({ maxConnectionsPerIp: 3 });
+    const server = await startServerForTest({ maxConnectionsPerIp: 3 });
     const running = server;
     const held = await Promise.all([1, 2, 3].map(() => RawConnection.open(running.url)));
-    await waitFor(async () => ((await openConnections(running)) === 3 ? true : undefined), 5000, 'three connections');
+    await waitFor('three connections', async () => (await openConnections(running)) === 3);
 
     const over = await RawConnection.open(running.url);
     over.write('GET /api/ballot HTTP/1.1\r\nHost: x\r\n\r\n');
@@ -93,18 +84,18 @@ describe('connections per client address', () => {
     expect((await held[0]!.response()).status).toBe(200);
 
     held[1]!.destroy();
-    await waitFor(async () => ((await openConnections(running)) === 2 ? true : undefined), 5000, 'the freed slot');
+    await waitFor('the freed slot', async () => (await openConnections(running)) === 2);
     const fresh = await fetch(`${running.url}/api/ballot`, { headers: { connection: 'close' } });
     expect(fresh.status).toBe(200);
     for (const connection of held) connection.destroy();
   });
 
   it('has no cap with MAX_CONNECTIONS_PER_IP=0', async () => {
-    server = await startServer({ maxConnectionsPerIp: 0 });
+    const server = await startServerForTest({ maxConnectionsPerIp: 0 });
     const running = server;
     const held = await Promise.all(Array.from({ length: 20 }, () => RawConnection.open(running.url)));
     try {
-      await waitFor(async () => ((await openConnections(running)) === 20 ? true : undefined), 5000, 'twenty connections');
+      await waitFor('twenty connections', async () => (await openConnections(running)) === 20);
       held[19]!.write('GET /api/ballot HTTP/1.1\r\nHost: x\r\n\r\n');
       expect((await held[19]!.response()).status).toBe(200);
     } finally {

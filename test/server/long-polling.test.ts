@@ -1,13 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import type { Snapshot, VoteEvent } from '../../src/feed/types.ts';
-import { castVote, createSession, startServer, waitFor, type RunningServer, type Session } from '../helpers/server.ts';
-
-let server: RunningServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
+import { castVote, createSession, startServerForTest, type RunningServer, type Session } from '../helpers/server.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 interface PollResult {
   status: number;
@@ -26,7 +21,7 @@ function longPollMetrics(s: RunningServer) {
 
 describe('long polling', () => {
   it('answers 204 with no body when nothing happens before the timeout', async () => {
-    server = await startServer();
+    const server = await startServerForTest();
     const session = await createSession(server.url);
     const result = await poll(server.url, session, { client: 'a', since: '0', timeout: '150' });
     expect(result).toEqual({ status: 204, body: undefined });
@@ -34,12 +29,11 @@ describe('long polling', () => {
   });
 
   it('wakes a parked poll as soon as a vote arrives', async () => {
-    server = await startServer();
+    const server = await startServerForTest();
     const { url } = server;
     const session = await createSession(url);
     const pending = poll(url, session, { client: 'a', since: '0', timeout: '20000' });
-    const s = server;
-    await waitFor(() => (longPollMetrics(s).open === 1 ? true : undefined), 5000, 'the poll to park');
+    await waitFor('the poll to park', () => longPollMetrics(server).open === 1);
     const started = Date.now();
     await castVote(url, session, { candidateId: 'push', voteId: 'x1' });
     const result = await pending;
@@ -50,7 +44,7 @@ describe('long polling', () => {
   });
 
   it('returns events that arrived between polls together, in order', async () => {
-    server = await startServer({ votesPerSecond: 0 });
+    const server = await startServerForTest({ votesPerSecond: 0 });
     const { url } = server;
     const session = await createSession(url);
     const first = await poll(url, session, { client: 'a' });
@@ -62,12 +56,11 @@ describe('long polling', () => {
   });
 
   it('answers the older poll at once when a second poll arrives on the same queue', async () => {
-    server = await startServer();
+    const server = await startServerForTest();
     const { url } = server;
     const session = await createSession(url);
     const older = poll(url, session, { client: 'tab', since: '0', timeout: '20000' });
-    const s = server;
-    await waitFor(() => (longPollMetrics(s).open === 1 ? true : undefined), 5000, 'the first poll to park');
+    await waitFor('the first poll to park', () => longPollMetrics(server).open === 1);
     const newer = poll(url, session, { client: 'tab', since: '0', timeout: '20000' });
     expect((await older).status).toBe(204);
     await castVote(url, session, { candidateId: 'push' });
@@ -75,13 +68,12 @@ describe('long polling', () => {
   });
 
   it('answers the older parked poll with 204 when a second poll on the same queue is answered at once', async () => {
-    server = await startServer();
+    const server = await startServerForTest();
     const { url } = server;
     const session = await createSession(url);
     await castVote(url, session, { candidateId: 'push', voteId: 'p1' });
     const older = poll(url, session, { client: 'tab', since: '1', timeout: '20000' });
-    const s = server;
-    await waitFor(() => (longPollMetrics(s).open === 1 ? true : undefined), 5000, 'the first poll to park');
+    await waitFor('the first poll to park', () => longPollMetrics(server).open === 1);
     // The tab came back with an older cursor (it never read seq 1): answered at once, from its `since`.
     const newer = await poll(url, session, { client: 'tab', since: '0', timeout: '20000' });
     expect(newer.body?.events?.map((e) => e.seq)).toEqual([1]);
@@ -90,20 +82,19 @@ describe('long polling', () => {
   });
 
   it('keeps separate queues for two tabs of one user', async () => {
-    server = await startServer();
+    const server = await startServerForTest();
     const { url } = server;
     const session = await createSession(url);
     const tab1 = poll(url, session, { client: 'tab-1', since: '0', timeout: '20000' });
     const tab2 = poll(url, session, { client: 'tab-2', since: '0', timeout: '20000' });
-    const s = server;
-    await waitFor(() => (longPollMetrics(s).open === 2 ? true : undefined), 5000, 'both polls to park');
+    await waitFor('both polls to park', () => longPollMetrics(server).open === 2);
     await castVote(url, session, { candidateId: 'push' });
     expect((await tab1).body?.events?.[0]?.seq).toBe(1);
     expect((await tab2).body?.events?.[0]?.seq).toBe(1);
   });
 
   it('leaves nothing parked when the client goes away mid-poll', async () => {
-    server = await startServer();
+    const server = await startServerForTest();
     const { url } = server;
     const session = await createSession(url);
     const controller = new AbortController();
@@ -111,18 +102,17 @@ describe('long polling', () => {
       headers: { cookie: session.cookie },
       signal: controller.signal,
     }).catch((error: unknown) => error);
-    const s = server;
-    await waitFor(() => (longPollMetrics(s).open === 1 ? true : undefined), 5000, 'the poll to park');
+    await waitFor('the poll to park', () => longPollMetrics(server).open === 1);
     controller.abort();
     await pending;
-    await waitFor(() => (longPollMetrics(s).open === 0 ? true : undefined), 5000, 'the parked poll to go');
+    await waitFor('the parked poll to go', () => longPollMetrics(server).open === 0);
     // The vote after the client left must not be "delivered" to a dead request.
     await castVote(url, session, { candidateId: 'push' });
     expect(longPollMetrics(server).deliveries).toBe(0);
   });
 
   it('answers a poll whose since is inside the log with exactly the events after it, however far its queue fell behind', async () => {
-    server = await startServer({ votesPerSecond: 0 });
+    const server = await startServerForTest({ votesPerSecond: 0 });
     const { url } = server;
     const session = await createSession(url);
     expect((await poll(url, session, { client: 'tab1' })).body?.snapshot?.seq).toBe(0);
@@ -135,7 +125,7 @@ describe('long polling', () => {
   });
 
   it('answers a client far behind in pages of LONG_POLL_QUEUE_MAX events, each once and in order', async () => {
-    server = await startServer({ votesPerSecond: 0, longPollQueueMax: 5 });
+    const server = await startServerForTest({ votesPerSecond: 0, longPollQueueMax: 5 });
     const { url } = server;
     const session = await createSession(url);
     await poll(url, session, { client: 'slow' });
@@ -144,12 +134,16 @@ describe('long polling', () => {
     const first = await poll(url, session, { client: 'slow', since: '0' });
     expect(first.body?.events?.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
     const second = await poll(url, session, { client: 'slow', since: '5' });
-    expect(second.body?.events?.map((e) => [e.seq, e.count])).toEqual([[6, 6], [7, 7], [8, 8]]);
+    expect(second.body?.events?.map((e) => [e.seq, e.count])).toEqual([
+      [6, 6],
+      [7, 7],
+      [8, 8],
+    ]);
     expect(longPollMetrics(server).resets).toBe(0);
   });
 
   it('answers a client that fell out of the log with a snapshot and counts the reset', async () => {
-    server = await startServer({ votesPerSecond: 0, logSize: 5 });
+    const server = await startServerForTest({ votesPerSecond: 0, logSize: 5 });
     const { url } = server;
     const session = await createSession(url);
     await poll(url, session, { client: 'slow' });
@@ -168,16 +162,15 @@ describe('long polling', () => {
   });
 
   it('removes a queue nobody polls for the idle time', async () => {
-    server = await startServer({ longPollQueueIdleMs: 200 });
+    const server = await startServerForTest({ longPollQueueIdleMs: 200 });
     const session = await createSession(server.url);
     await poll(server.url, session, { client: 'idle', timeout: '0' });
     expect(longPollMetrics(server).queues).toBe(1);
-    const s = server;
-    await waitFor(() => (longPollMetrics(s).queues === 0 ? true : undefined), 5000, 'the idle queue to be removed');
+    await waitFor('the idle queue to be removed', () => longPollMetrics(server).queues === 0);
   });
 
   it('caps the requested timeout at LONG_POLL_TIMEOUT_MS', async () => {
-    server = await startServer({ longPollTimeoutMs: 200 });
+    const server = await startServerForTest({ longPollTimeoutMs: 200 });
     const session = await createSession(server.url);
     const started = Date.now();
     const result = await poll(server.url, session, { client: 'a', since: '0', timeout: '600000' });
@@ -186,14 +179,13 @@ describe('long polling', () => {
   });
 
   it('keeps at most LONG_POLL_QUEUES_PER_USER queues for a user who invents client ids, without touching anyone else', async () => {
-    server = await startServer({ longPollQueuesPerUser: 3 });
+    const server = await startServerForTest({ longPollQueuesPerUser: 3 });
     const { url } = server;
     const flooder = await createSession(url);
     const bystander = await createSession(url);
     const parkedBystander = poll(url, bystander, { client: 'tab', since: '0', timeout: '20000' });
     const firstTab = poll(url, flooder, { client: 'c0', since: '0', timeout: '20000' });
-    const s = server;
-    await waitFor(() => (longPollMetrics(s).open === 2 ? true : undefined), 5000, 'two parked polls');
+    await waitFor('two parked polls', () => longPollMetrics(server).open === 2);
     // The flooder's oldest queue, still parked, is replaced: its poll is answered with 204 at once.
     for (let i = 1; i <= 5; i++) await poll(url, flooder, { client: `c${i}`, since: '0', timeout: '0' });
     expect((await firstTab).status).toBe(204);
@@ -203,7 +195,7 @@ describe('long polling', () => {
   });
 
   it('keeps at most LONG_POLL_QUEUES_MAX queues across users: the one idle the longest goes, and its client still gets its events from its own since', async () => {
-    server = await startServer({ longPollQueuesMax: 2 });
+    const server = await startServerForTest({ longPollQueuesMax: 2 });
     const { url } = server;
     const [first, second, third] = [await createSession(url), await createSession(url), await createSession(url)];
     expect((await poll(url, first, { client: 'tab' })).body?.snapshot?.seq).toBe(0);
@@ -218,13 +210,12 @@ describe('long polling', () => {
   });
 
   it('spares a parked poll when the queue cap is reached while an idle queue can go', async () => {
-    server = await startServer({ longPollQueuesMax: 2 });
+    const server = await startServerForTest({ longPollQueuesMax: 2 });
     const { url } = server;
     const [waiting, idle, newcomer] = [await createSession(url), await createSession(url), await createSession(url)];
     // The oldest queue has a poll parked; the younger one is idle.
     const parked = poll(url, waiting, { client: 'tab', since: '0', timeout: '20000' });
-    const s = server;
-    await waitFor(() => (longPollMetrics(s).open === 1 ? true : undefined), 5000, 'the poll to park');
+    await waitFor('the poll to park', () => longPollMetrics(server).open === 1);
     await poll(url, idle, { client: 'tab' });
     await poll(url, newcomer, { client: 'tab' });
     expect(longPollMetrics(server).queues).toBe(2);
@@ -234,18 +225,17 @@ describe('long polling', () => {
   });
 
   it('answers the longest parked poll 204 to make room when every queue under the cap has a poll parked', async () => {
-    server = await startServer({ longPollQueuesMax: 1 });
+    const server = await startServerForTest({ longPollQueuesMax: 1 });
     const { url } = server;
     const [early, late] = [await createSession(url), await createSession(url)];
     const earlyPoll = poll(url, early, { client: 'tab', since: '0', timeout: '20000' });
-    const s = server;
-    await waitFor(() => (longPollMetrics(s).open === 1 ? true : undefined), 5000, 'the first poll to park');
+    await waitFor('the first poll to park', () => longPollMetrics(server).open === 1);
     let earlyAnswer: PollResult | undefined;
     void earlyPoll.then((result) => (earlyAnswer = result));
     const latePoll = poll(url, late, { client: 'tab', since: '0', timeout: '20000' });
     // Answered to make room, long before its own 20 s timeout.
-    expect((await waitFor(() => earlyAnswer, 5000, 'the first poll to be answered')).status).toBe(204);
-    await waitFor(() => (longPollMetrics(s).open === 1 ? true : undefined), 5000, 'the second poll to park');
+    expect((await waitFor('the first poll to be answered', () => earlyAnswer)).status).toBe(204);
+    await waitFor('the second poll to park', () => longPollMetrics(server).open === 1);
     await castVote(url, late, { candidateId: 'push' });
     expect((await latePoll).body?.events?.map((e) => e.seq)).toEqual([1]);
     // The client answered 204 polls again from its own since and misses nothing.

@@ -1,14 +1,9 @@
 import { connect, type Socket } from 'node:net';
 import { once } from 'node:events';
-import { afterEach, describe, expect, it } from 'vitest';
-import { castVote, createSession, startServer, waitFor, type RunningServer } from '../helpers/server.ts';
+import { describe, expect, it } from 'vitest';
+import { castVote, createSession, startServerForTest } from '../helpers/server.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { openSocket } from '../helpers/ws-client.ts';
-
-let server: RunningServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
 
 /** Sends raw bytes on a fresh connection and returns everything the server wrote until it closed. */
 async function rawExchange(url: string, text: string): Promise<{ sent: number; received: Buffer }> {
@@ -34,7 +29,7 @@ async function readMetrics(url: string): Promise<MetricsBody> {
 
 describe('metrics', () => {
   it('counts polling bytes at the socket, headers included, to the byte', async () => {
-    server = await startServer();
+    const server = await startServerForTest();
     const request = 'GET /api/ballot HTTP/1.1\r\nHost: votewire.test\r\nConnection: close\r\n\r\n';
     const full = await rawExchange(server.url, request);
     expect(full.received.toString()).toMatch(/^HTTP\/1\.1 200 /);
@@ -49,12 +44,12 @@ describe('metrics', () => {
   });
 
   it('counts the bytes of a parked long poll answered by a vote, to the byte', async () => {
-    server = await startServer();
+    const server = await startServerForTest();
     const session = await createSession(server.url);
     const request = `GET /api/long-poll?client=raw&since=0&timeout=20000 HTTP/1.1\r\nHost: votewire.test\r\nCookie: ${session.cookie}\r\nConnection: close\r\n\r\n`;
     const exchange = rawExchange(server.url, request);
     const s = server;
-    await waitFor(() => (s.app.metrics.collect()['long-polling'].open === 1 ? true : undefined), 5000, 'the poll to park');
+    await waitFor('the poll to park', () => s.app.metrics.collect()['long-polling'].open === 1);
     await castVote(server.url, session, { candidateId: 'push' });
     const { sent, received } = await exchange;
     expect(received.toString()).toMatch(/^HTTP\/1\.1 200 [\s\S]*\r\n\r\n\{"events":\[\{"type":"vote","seq":1,/);
@@ -65,7 +60,7 @@ describe('metrics', () => {
   });
 
   it('counts WebSocket bytes at the socket, upgrade and framing included, matching the client socket', async () => {
-    server = await startServer({ votesPerSecond: 0 });
+    const server = await startServerForTest({ votesPerSecond: 0 });
     const session = await createSession(server.url);
     let clientSocket: Socket | undefined;
     const peer = await openSocket(server.url, '/api/ws', {
@@ -73,7 +68,7 @@ describe('metrics', () => {
       createConnection: (options) => (clientSocket = connect(options as { port: number; host: string })),
     });
     for (let i = 0; i < 5; i++) peer.socket.send(JSON.stringify({ type: 'vote', candidateId: 'push', voteId: `m${i}` }));
-    await waitFor(() => (peer.frames.filter((f) => f.type === 'vote').length === 5 ? true : undefined));
+    await waitFor('the five vote frames', () => peer.frames.filter((f) => f.type === 'vote').length === 5);
 
     const ws = (await readMetrics(server.url)).transports.websocket!;
     expect(ws.open).toBe(1);
@@ -86,7 +81,7 @@ describe('metrics', () => {
   });
 
   it('labels every counter by transport in the Prometheus text, with the same values as the JSON', async () => {
-    server = await startServer();
+    const server = await startServerForTest();
     const session = await createSession(server.url);
     await castVote(server.url, session, { candidateId: 'push' });
     await fetch(`${server.url}/api/ballot`, { headers: { 'if-none-match': '"1"' } });
@@ -110,7 +105,7 @@ describe('metrics', () => {
   });
 
   it('answers 401 unauthorized on /api/metrics and /metrics without the METRICS_TOKEN bearer token, and the figures with it', async () => {
-    server = await startServer({ metricsToken: 's3cret-token' });
+    const server = await startServerForTest({ metricsToken: 's3cret-token' });
     for (const path of ['/api/metrics', '/metrics']) {
       for (const authorization of [undefined, 'Bearer wrong', 'Bearer s3cret-token-and-more', 's3cret-token', 'Basic czNjcmV0LXRva2Vu']) {
         const response = await fetch(`${server.url}${path}`, { headers: authorization === undefined ? {} : { authorization } });

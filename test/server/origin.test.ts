@@ -1,14 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Agent, request } from 'undici';
 import { ignore } from '../helpers/quiet.ts';
-import { startServer, type RunningServer } from '../helpers/server.ts';
+import { startServerForTest } from '../helpers/server.ts';
 import { upgradeStatus } from '../helpers/ws-client.ts';
-
-let server: RunningServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
 
 /** Opens GET /api/sse with the given headers and returns the status (and the Error code of a refusal). */
 async function sseStatus(url: string, headers: Record<string, string>): Promise<{ status: number; error?: unknown }> {
@@ -27,14 +21,14 @@ async function sseStatus(url: string, headers: Record<string, string>): Promise<
 
 describe('the Origin check of WebSocket and SSE', () => {
   it('refuses a foreign Origin with 403 forbidden_origin even when the Host header names that origin', async () => {
-    server = await startServer();
+    const server = await startServerForTest();
     const headers = { origin: 'http://evil.example', host: 'evil.example' };
     expect(await upgradeStatus(server.url, '/api/ws', { headers })).toBe(403);
     expect(await sseStatus(server.url, headers)).toEqual({ status: 403, error: 'forbidden_origin' });
   });
 
   it('accepts its own page opened by localhost, 127.0.0.1 or [::1] at its port on a loopback HOST', async () => {
-    server = await startServer({ host: '127.0.0.1' });
+    const server = await startServerForTest({ host: '127.0.0.1' });
     const { port } = new URL(server.url);
     for (const origin of [`http://localhost:${port}`, `http://127.0.0.1:${port}`, `http://[::1]:${port}`]) {
       expect(await upgradeStatus(server.url, '/api/ws', { headers: { origin } }), origin).toBe(101);
@@ -46,7 +40,7 @@ describe('the Origin check of WebSocket and SSE', () => {
   });
 
   it('accepts PUBLIC_ORIGIN and ALLOWED_ORIGINS entries, whatever the Host header says', async () => {
-    server = await startServer({ publicOrigin: 'https://vote.example.com', allowedOrigins: ['https://friend.example'] });
+    const server = await startServerForTest({ publicOrigin: 'https://vote.example.com', allowedOrigins: ['https://friend.example'] });
     for (const origin of ['https://vote.example.com', 'https://friend.example']) {
       expect(await upgradeStatus(server.url, '/api/ws', { headers: { origin, host: 'unrelated.example' } }), origin).toBe(101);
       expect(await sseStatus(server.url, { origin, host: 'unrelated.example' }), origin).toEqual({ status: 200 });

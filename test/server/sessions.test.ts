@@ -1,13 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Agent, request } from 'undici';
-import { castVote, createSession, startServer, waitFor, type RunningServer, type Session } from '../helpers/server.ts';
+import { castVote, createSession, startServerForTest, type RunningServer, type Session } from '../helpers/server.ts';
+import { waitFor } from '../helpers/wait.ts';
 
-let server: RunningServer | undefined;
 const agents: Agent[] = [];
 afterEach(async () => {
   await Promise.all(agents.splice(0).map((agent) => agent.close()));
-  await server?.close();
-  server = undefined;
 });
 
 /** POST /api/session from a given loopback address (the whole 127.0.0.0/8 reaches a server on 127.0.0.1). */
@@ -36,7 +34,7 @@ async function longPollStatus(url: string, session: Session): Promise<number> {
 
 describe('session creation limit', () => {
   it('answers 429 rate_limited with Retry-After to the session past SESSIONS_PER_MINUTE_PER_IP from one address, not to another address', async () => {
-    server = await startServer({ sessionsPerMinutePerIp: 3 });
+    const server = await startServerForTest({ sessionsPerMinutePerIp: 3 });
     for (let i = 0; i < 3; i++) expect((await postSession(server.url)).status).toBe(200);
     const refused = await postSession(server.url);
     expect(refused.status).toBe(429);
@@ -49,7 +47,7 @@ describe('session creation limit', () => {
   });
 
   it('makes sessions without limit when SESSIONS_PER_MINUTE_PER_IP is 0', async () => {
-    server = await startServer({ sessionsPerMinutePerIp: 0 });
+    const server = await startServerForTest({ sessionsPerMinutePerIp: 0 });
     const statuses = [];
     // More than the default allowance of 60.
     for (let i = 0; i < 61; i++) statuses.push((await postSession(server.url)).status);
@@ -59,13 +57,13 @@ describe('session creation limit', () => {
 
 describe('session expiry', () => {
   it('sets Max-Age to SESSION_TTL_S on the session cookie', async () => {
-    server = await startServer({ sessionTtlS: 3600 });
+    const server = await startServerForTest({ sessionTtlS: 3600 });
     const response = await postSession(server.url);
     expect(String(response.headers['set-cookie'])).toMatch(/^sid=[^;]+;.*Max-Age=3600/);
   });
 
   it('answers 401 no_session to a correctly signed cookie issued longer ago than SESSION_TTL_S', async () => {
-    server = await startServer({ sessionTtlS: 3600 });
+    const server = await startServerForTest({ sessionTtlS: 3600 });
     const nowS = Math.floor(Date.now() / 1000);
     const fresh = signedCookie(server, `u_crafted.${nowS - 3500}`);
     const stale = signedCookie(server, `u_crafted.${nowS - 3601}`);
@@ -77,18 +75,18 @@ describe('session expiry', () => {
   });
 
   it('answers 401 no_session to a cookie of the old form, a signed user id without an issue time', async () => {
-    server = await startServer();
+    const server = await startServerForTest();
     const old = signedCookie(server, 'u_oldstyle');
     expect(await longPollStatus(server.url, old)).toBe(401);
   });
 
   it('stops accepting a session it already verified once its time is up', async () => {
-    server = await startServer({ sessionTtlS: 1 });
+    const server = await startServerForTest({ sessionTtlS: 1 });
     const session = await createSession(server.url);
     // Verified (and remembered) while valid ...
     expect(await longPollStatus(server.url, session)).toBe(204);
     // ... and refused within the second after it expires, although the remembered value is the same.
     const s = server;
-    await waitFor(async () => ((await longPollStatus(s.url, session)) === 401 ? true : undefined), 5000, 'the session to expire');
+    await waitFor('the session to expire', async () => (await longPollStatus(s.url, session)) === 401);
   });
 });

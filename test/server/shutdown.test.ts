@@ -3,14 +3,12 @@ import { once } from 'node:events';
 import { Pool, request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RawConnection, silentWebSocketPeer } from '../helpers/raw-http.ts';
-import { createSession, startServer, waitFor, type RunningServer } from '../helpers/server.ts';
+import { createSession, startServerForTest } from '../helpers/server.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { openSocket, upgradeStatus } from '../helpers/ws-client.ts';
 import { killAllServerProcesses, ServerProcess } from '../redis/helpers/server-process.ts';
 
-let server: RunningServer | undefined;
 afterEach(async () => {
-  await server?.close();
-  server = undefined;
   await killAllServerProcesses();
 });
 
@@ -21,7 +19,7 @@ function startServerProcess(args: string[] = []): Promise<ServerProcess> {
 
 describe('graceful shutdown', () => {
   it('answers parked polls, closes WebSockets with 1001, ends SSE streams, and refuses new requests with 503', async () => {
-    server = await startServer();
+    const server = await startServerForTest();
     const { url, app } = server;
     const session = await createSession(url);
     const parked = fetch(`${url}/api/long-poll?client=a&since=0&timeout=20000`, { headers: { cookie: session.cookie } });
@@ -29,7 +27,7 @@ describe('graceful shutdown', () => {
     const sse = await request(`${url}/api/sse`, { bodyTimeout: 0 });
     const sseText = sse.body.text();
     const s = server;
-    await waitFor(() => (s.app.metrics.collect()['long-polling'].open === 1 ? true : undefined), 5000, 'the poll to park');
+    await waitFor('the poll to park', () => s.app.metrics.collect()['long-polling'].open === 1);
 
     await app.lifecycle.shutdown();
 
@@ -51,7 +49,7 @@ describe('graceful shutdown', () => {
     try {
       let output = '';
       child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      const url = await waitFor(() => /Votewire listening on (http:\/\/[\d.]+:\d+)/.exec(output)?.[1], 20_000, 'the listening line');
+      const url = await waitFor('the listening line', () => /Votewire listening on (http:\/\/[\d.]+:\d+)/.exec(output)?.[1], { timeoutMs: 20_000 });
       expect(output).toContain('with the memory feed');
       const ws = await openSocket(url);
       const exited = once(child, 'exit');
@@ -117,7 +115,7 @@ describe('graceful shutdown', () => {
     }
     try {
       const voters = Array.from({ length: 16 }, voter);
-      await waitFor(() => (outcomes.length >= 300 ? true : undefined), 10_000, 'voting in full swing');
+      await waitFor('voting in full swing', () => outcomes.length >= 300, { timeoutMs: 10_000 });
       const exited = process.stop();
       await Promise.all(voters);
       expect(await exited).toBe(0);

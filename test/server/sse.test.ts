@@ -1,34 +1,26 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { RawConnection } from '../helpers/raw-http.ts';
-import { createSession, startServer, waitFor, type RunningServer } from '../helpers/server.ts';
+import { createSession, startServerForTest } from '../helpers/server.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { subscribe, type TestSubscriber } from '../helpers/subscribers.ts';
-import { floodVotes, openSocket, type OpenSocket } from '../helpers/ws-client.ts';
-
-let server: RunningServer | undefined;
-const cleanups: (() => void | Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-  await server?.close();
-  server = undefined;
-});
+import { floodVotes, openSocketForTest } from '../helpers/ws-client.ts';
 
 describe('the SSE transport', () => {
   it('cuts a stream whose client stops reading once PUSH_MAX_BUFFERED_BYTES wait unsent, while a fast stream gets every event', async () => {
-    server = await startServer({ votesPerSecond: 0, pushMaxBufferedBytes: 64 * 1024 });
+    const server = await startServerForTest({ votesPerSecond: 0, pushMaxBufferedBytes: 64 * 1024 });
     const session = await createSession(server.url);
     const fast: TestSubscriber = subscribe('sse', server.url, session);
-    cleanups.push(() => fast.close());
-    await waitFor(() => (fast.snapshots.length === 1 ? true : undefined), 5000, 'the fast stream to open');
+    onTestFinished(() => fast.close());
+    await waitFor('the fast stream to open', () => fast.snapshots.length === 1);
 
     // A client that reads the stream's headers and then stops reading: the kernel buffers fill, then the server's.
     const slow = await RawConnection.open(server.url);
-    cleanups.push(() => slow.destroy());
+    onTestFinished(() => slow.destroy());
     slow.write(`GET /api/sse HTTP/1.1\r\nHost: ${new URL(server.url).host}\r\nAccept: text/event-stream\r\n\r\n`);
     await slow.until((data) => (data.includes('event: snapshot') ? true : undefined), 'the slow stream to open');
     slow.socket.pause();
 
-    const voter: OpenSocket = await openSocket(server.url, '/api/ws', { headers: { cookie: session.cookie } });
-    cleanups.push(() => voter.socket.terminate());
+    const voter = await openSocketForTest(server.url, '/api/ws', { headers: { cookie: session.cookie } });
     const metrics = server.app.metrics;
     const sent = await floodVotes(voter.socket, {
       // Batches stay well below the limit (200 events of under 200 bytes): the server writes a batch to every

@@ -3,32 +3,11 @@
  * event back, over HTTP and WebSocket frames alike. Real server, real sockets, the in-memory feed
  * (test/redis/vote-idempotency.test.ts does the same across processes on the Redis feed).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Snapshot, VoteEvent } from '../../src/feed/types.ts';
-import { castVote, createSession, startServer, waitFor, type RunningServer } from '../helpers/server.ts';
-import { openSocket, type OpenSocket } from '../helpers/ws-client.ts';
-
-let server: RunningServer | undefined;
-const sockets: OpenSocket[] = [];
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.socket.terminate();
-  await server?.close();
-  server = undefined;
-});
-
-async function connect(url: string, cookie?: string): Promise<OpenSocket> {
-  const opened = await openSocket(url, '/api/ws', cookie === undefined ? {} : { headers: { cookie } });
-  sockets.push(opened);
-  return opened;
-}
-
-function votes(frames: OpenSocket['frames']): VoteEvent[] {
-  return frames.filter((f) => f.type === 'vote') as unknown as VoteEvent[];
-}
-
-async function ballot(url: string): Promise<Snapshot> {
-  return (await (await fetch(`${url}/api/ballot`)).json()) as Snapshot;
-}
+import { ballot, castVote, createSession, startServerForTest } from '../helpers/server.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { openSocketForTest, voteFrames } from '../helpers/ws-client.ts';
 
 function countOf(snapshot: Snapshot, candidateId: string): number | undefined {
   return snapshot.candidates.find((c) => c.id === candidateId)?.count;
@@ -36,9 +15,9 @@ function countOf(snapshot: Snapshot, candidateId: string): number | undefined {
 
 describe('a repeated voteId', () => {
   it('counts once and answers the repeat with 201 and the original event, byte for byte', async () => {
-    server = await startServer();
+    const server = await startServerForTest();
     const session = await createSession(server.url);
-    const watcher = await connect(server.url);
+    const watcher = await openSocketForTest(server.url);
 
     const first = await castVote(server.url, session, { candidateId: 'push', voteId: 'retry-me' });
     const again = await castVote(server.url, session, { candidateId: 'push', voteId: 'retry-me' });
@@ -50,12 +29,15 @@ describe('a repeated voteId', () => {
     const next = await castVote(server.url, session, { candidateId: 'push', voteId: 'next' });
     expect(next.body).toMatchObject({ event: { seq: 2, count: 2 } });
     expect(countOf(await ballot(server.url), 'push')).toBe(2);
-    await waitFor(() => (votes(watcher.frames).length >= 2 ? true : undefined));
-    expect(votes(watcher.frames).map((e) => [e.seq, e.voteId])).toEqual([[1, 'retry-me'], [2, 'next']]);
+    await waitFor('the watcher to see both votes', () => voteFrames(watcher.frames).length >= 2);
+    expect(voteFrames(watcher.frames).map((e) => [e.seq, e.voteId])).toEqual([
+      [1, 'retry-me'],
+      [2, 'next'],
+    ]);
   });
 
   it('of another user is another vote', async () => {
-    server = await startServer();
+    const server = await startServerForTest();
     const ann = await createSession(server.url, 'Ann');
     const bob = await createSession(server.url, 'Bob');
     const fromAnn = await castVote(server.url, ann, { candidateId: 'polling', voteId: 'same-id' });
@@ -67,7 +49,7 @@ describe('a repeated voteId', () => {
   });
 
   it('naming another candidate is refused with 422 vote_id_reused and counts nothing', async () => {
-    server = await startServer();
+    const server = await startServerForTest();
     const session = await createSession(server.url);
     await castVote(server.url, session, { candidateId: 'polling', voteId: 'v1' });
     const reused = await castVote(server.url, session, { candidateId: 'push', voteId: 'v1' });
@@ -79,11 +61,11 @@ describe('a repeated voteId', () => {
   });
 
   it('over WebSocket frames counts once, gets no reply of its own, and is the same key as over HTTP', async () => {
-    server = await startServer();
+    const server = await startServerForTest();
     const session = await createSession(server.url);
-    const voter = await connect(server.url, session.cookie);
-    const watcher = await connect(server.url);
-    await waitFor(() => (voter.frames.length === 1 && watcher.frames.length === 1 ? true : undefined));
+    const voter = await openSocketForTest(server.url, '/api/ws', { headers: { cookie: session.cookie } });
+    const watcher = await openSocketForTest(server.url);
+    await waitFor('both snapshots', () => voter.frames.length === 1 && watcher.frames.length === 1);
 
     voter.socket.send(JSON.stringify({ type: 'vote', candidateId: 'push', voteId: 'ws-1' }));
     voter.socket.send(JSON.stringify({ type: 'vote', candidateId: 'push', voteId: 'ws-1' }));
@@ -93,12 +75,19 @@ describe('a repeated voteId', () => {
     voter.socket.send(JSON.stringify({ type: 'vote', candidateId: 'long-polling', voteId: 'ws-1' }));
     voter.socket.send(JSON.stringify({ type: 'vote', candidateId: 'push', voteId: 'ws-2' }));
 
-    await waitFor(() => (votes(watcher.frames).length >= 3 && voter.frames.some((f) => f.type === 'error') ? true : undefined));
-    await waitFor(() => (votes(voter.frames).length >= 3 ? true : undefined));
+    await waitFor(
+      'the watcher to see three votes and the voter an error frame',
+      () => voteFrames(watcher.frames).length >= 3 && voter.frames.some((f) => f.type === 'error'),
+    );
+    await waitFor('the voter to see three votes', () => voteFrames(voter.frames).length >= 3);
     // Frames of one socket are handled in order, so ws-2 coming through means every repeat before it was handled.
     expect(overHttp.body).toMatchObject({ event: { seq: 2, voteId: 'both-ways' } });
-    expect(votes(watcher.frames).map((e) => [e.seq, e.voteId])).toEqual([[1, 'ws-1'], [2, 'both-ways'], [3, 'ws-2']]);
-    expect(votes(voter.frames).map((e) => e.seq)).toEqual([1, 2, 3]);
+    expect(voteFrames(watcher.frames).map((e) => [e.seq, e.voteId])).toEqual([
+      [1, 'ws-1'],
+      [2, 'both-ways'],
+      [3, 'ws-2'],
+    ]);
+    expect(voteFrames(voter.frames).map((e) => e.seq)).toEqual([1, 2, 3]);
     expect(voter.frames.filter((f) => f.type === 'error')).toEqual([
       { type: 'error', error: 'vote_id_reused', message: expect.stringMatching(/already used for a vote for "push"/) as unknown },
     ]);
@@ -106,20 +95,20 @@ describe('a repeated voteId', () => {
   });
 
   it('counts as a new vote once VOTE_ID_WINDOW_MS has passed', async () => {
-    server = await startServer({ voteIdWindowMs: 1500, votesPerSecond: 0 });
+    const server = await startServerForTest({ voteIdWindowMs: 1500, votesPerSecond: 0 });
     const session = await createSession(server.url);
     const first = await castVote(server.url, session, { candidateId: 'push', voteId: 'old' });
     expect(first.body).toMatchObject({ event: { seq: 1 } });
     expect(await castVote(server.url, session, { candidateId: 'push', voteId: 'old' })).toEqual(first);
     // Repeat until the answer is a new event: the first repeat after the window is counted, and only it.
     const later = await waitFor(
+      'the voteId to be forgotten',
       async () => {
-        const { body } = await castVote(server!.url, session, { candidateId: 'push', voteId: 'old' });
+        const { body } = await castVote(server.url, session, { candidateId: 'push', voteId: 'old' });
         const { event } = body as { event: VoteEvent };
         return event.seq === 1 ? undefined : event;
       },
-      10_000,
-      'the voteId to be forgotten',
+      { timeoutMs: 10_000 },
     );
     expect(later).toMatchObject({ seq: 2, count: 2, voteId: 'old' });
     expect(countOf(await ballot(server.url), 'push')).toBe(2);

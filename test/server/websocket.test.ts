@@ -1,49 +1,32 @@
 import type { Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createSession, startServer, waitFor, type RunningServer } from '../helpers/server.ts';
-import { floodVotes, openSocket, upgradeStatus, type OpenSocket } from '../helpers/ws-client.ts';
-
-let server: RunningServer | undefined;
-const sockets: OpenSocket[] = [];
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.socket.terminate();
-  await server?.close();
-  server = undefined;
-});
-
-async function connect(url: string, path = '/api/ws', options: Parameters<typeof openSocket>[2] = {}): Promise<OpenSocket> {
-  const opened = await openSocket(url, path, options);
-  sockets.push(opened);
-  return opened;
-}
-
-function votes(frames: OpenSocket['frames']) {
-  return frames.filter((f) => f.type === 'vote');
-}
+import { describe, expect, it } from 'vitest';
+import { createSession, startServerForTest } from '../helpers/server.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { floodVotes, openSocketForTest, upgradeStatus, voteFrames } from '../helpers/ws-client.ts';
 
 describe('the WebSocket transport', () => {
   it('sends a snapshot first, accepts votes as frames, and pushes each vote to every peer', async () => {
-    server = await startServer();
+    const server = await startServerForTest();
     const session = await createSession(server.url);
-    const voter = await connect(server.url, '/api/ws', { headers: { cookie: session.cookie } });
-    const watcher = await connect(server.url);
-    await waitFor(() => (watcher.frames.length === 1 && voter.frames.length === 1 ? true : undefined));
+    const voter = await openSocketForTest(server.url, '/api/ws', { headers: { cookie: session.cookie } });
+    const watcher = await openSocketForTest(server.url);
+    await waitFor('both snapshots', () => watcher.frames.length === 1 && voter.frames.length === 1);
     expect(watcher.frames[0]).toMatchObject({ type: 'snapshot', seq: 0 });
     voter.socket.send(JSON.stringify({ type: 'vote', candidateId: 'push', voteId: 'ws-1' }));
-    await waitFor(() => (votes(watcher.frames).length === 1 && votes(voter.frames).length === 1 ? true : undefined));
-    expect(votes(watcher.frames)[0]).toMatchObject({ type: 'vote', seq: 1, candidateId: 'push', count: 1, voteId: 'ws-1' });
+    await waitFor('the vote on both sockets', () => voteFrames(watcher.frames).length === 1 && voteFrames(voter.frames).length === 1);
+    expect(voteFrames(watcher.frames)[0]).toMatchObject({ type: 'vote', seq: 1, candidateId: 'push', count: 1, voteId: 'ws-1' });
   });
 
   it('answers a non-JSON frame with an error frame and keeps the socket open and fed', async () => {
-    server = await startServer();
+    const server = await startServerForTest();
     const session = await createSession(server.url);
-    const peer = await connect(server.url, '/api/ws', { headers: { cookie: session.cookie } });
+    const peer = await openSocketForTest(server.url, '/api/ws', { headers: { cookie: session.cookie } });
     peer.socket.send('this is not json');
     peer.socket.send('{"type":"vote","candidateId":"nobody"}');
     peer.socket.send('{"type":"vote","candidateId":"push","__proto__":{"x":1}}');
     peer.socket.send('{"type":"shout","candidateId":"push"}');
     peer.socket.send('{"type":"vote","candidateId":42}');
-    await waitFor(() => (peer.frames.filter((f) => f.type === 'error').length === 5 ? true : undefined));
+    await waitFor('five error frames', () => peer.frames.filter((f) => f.type === 'error').length === 5);
     expect(peer.frames.filter((f) => f.type === 'error').map((f) => f.error)).toEqual([
       'invalid_json',
       'unknown_candidate',
@@ -54,39 +37,39 @@ describe('the WebSocket transport', () => {
     expect(server.feed.head()).toBe(0);
     // Still open, still voting, still receiving.
     peer.socket.send(JSON.stringify({ type: 'vote', candidateId: 'polling' }));
-    await waitFor(() => (votes(peer.frames).length === 1 ? true : undefined));
+    await waitFor('the vote after the bad frames', () => voteFrames(peer.frames).length === 1);
   });
 
   it('refuses a vote frame without a session with an error frame', async () => {
-    server = await startServer();
-    const peer = await connect(server.url);
+    const server = await startServerForTest();
+    const peer = await openSocketForTest(server.url);
     peer.socket.send(JSON.stringify({ type: 'vote', candidateId: 'push' }));
-    const error = await waitFor(() => peer.frames.find((f) => f.type === 'error'));
+    const error = await waitFor('an error frame', () => peer.frames.find((f) => f.type === 'error'));
     expect(error).toMatchObject({ error: 'no_session' });
     expect(server.feed.head()).toBe(0);
   });
 
   it('closes with 1009 if a message is over 4 KiB, without disturbing other peers', async () => {
-    server = await startServer();
+    const server = await startServerForTest();
     const session = await createSession(server.url);
-    const big = await connect(server.url, '/api/ws', { headers: { cookie: session.cookie } });
-    const other = await connect(server.url, '/api/ws', { headers: { cookie: session.cookie } });
+    const big = await openSocketForTest(server.url, '/api/ws', { headers: { cookie: session.cookie } });
+    const other = await openSocketForTest(server.url, '/api/ws', { headers: { cookie: session.cookie } });
     big.socket.send(JSON.stringify({ type: 'vote', candidateId: 'push', voteId: 'x'.repeat(5000) }));
     expect((await big.closed).code).toBe(1009);
     other.socket.send(JSON.stringify({ type: 'vote', candidateId: 'push' }));
-    await waitFor(() => (votes(other.frames).length === 1 ? true : undefined));
+    await waitFor('the other socket to see the vote', () => voteFrames(other.frames).length === 1);
     expect(server.feed.head()).toBe(1);
   });
 
   it('closes with 1003 on a binary frame', async () => {
-    server = await startServer();
-    const peer = await connect(server.url);
+    const server = await startServerForTest();
+    const peer = await openSocketForTest(server.url);
     peer.socket.send(Buffer.from([1, 2, 3]), { binary: true });
     expect((await peer.closed).code).toBe(1003);
   });
 
   it('refuses an upgrade from a foreign Origin with 403 and accepts its own and allowed origins', async () => {
-    server = await startServer({ allowedOrigins: ['https://friend.example'] });
+    const server = await startServerForTest({ allowedOrigins: ['https://friend.example'] });
     const host = new URL(server.url).host;
     expect(await upgradeStatus(server.url, '/api/ws', { headers: { origin: 'https://evil.example' } })).toBe(403);
     expect(await upgradeStatus(server.url, '/api/ws', { headers: { origin: `http://${host}` } })).toBe(101);
@@ -95,16 +78,16 @@ describe('the WebSocket transport', () => {
   });
 
   it('refuses an SSE stream from a foreign Origin with 403', async () => {
-    server = await startServer();
+    const server = await startServerForTest();
     const response = await fetch(`${server.url}/api/sse`, { headers: { origin: 'https://evil.example' } });
     expect(response.status).toBe(403);
     expect(await response.json()).toMatchObject({ error: 'forbidden_origin' });
   });
 
   it('drops a peer that misses its pong', async () => {
-    server = await startServer({ wsPingIntervalMs: 100 });
-    const healthy = await connect(server.url);
-    const dead = await connect(server.url, '/api/ws', { autoPong: false });
+    const server = await startServerForTest({ wsPingIntervalMs: 100 });
+    const healthy = await openSocketForTest(server.url);
+    const dead = await openSocketForTest(server.url, '/api/ws', { autoPong: false });
     const { code } = await dead.closed;
     expect(code).toBe(1006); // terminated: no close handshake with a dead peer
     expect(server.app.metrics.collect().websocket.drops).toBe(1);
@@ -112,11 +95,11 @@ describe('the WebSocket transport', () => {
   });
 
   it('closes a slow consumer with 4008 while a fast one gets every event', async () => {
-    server = await startServer({ votesPerSecond: 0, pushMaxBufferedBytes: 64 * 1024 });
+    const server = await startServerForTest({ votesPerSecond: 0, pushMaxBufferedBytes: 64 * 1024 });
     const session = await createSession(server.url);
-    const fast = await connect(server.url);
-    const slow = await connect(server.url);
-    const voter = await connect(server.url, '/api/ws', { headers: { cookie: session.cookie } });
+    const fast = await openSocketForTest(server.url);
+    const slow = await openSocketForTest(server.url);
+    const voter = await openSocketForTest(server.url, '/api/ws', { headers: { cookie: session.cookie } });
     // Stop reading on the slow peer: the kernel buffers fill, then the server's own buffer grows.
     // ws keeps its net.Socket private; pausing it is the honest way to be a client that stops reading.
     (slow.socket as unknown as { _socket: Socket })._socket.pause();
@@ -125,11 +108,11 @@ describe('the WebSocket transport', () => {
     const sent = await floodVotes(voter.socket, {
       batch: 2000,
       done: () => metrics.collect().websocket.drops > 0,
-      delivered: () => votes(fast.frames).length,
+      delivered: () => voteFrames(fast.frames).length,
       what: 'the fast peer to keep up',
     });
     expect(metrics.collect().websocket.drops).toBe(1);
-    const fastVotes = votes(fast.frames);
+    const fastVotes = voteFrames(fast.frames);
     expect(fastVotes.length).toBe(sent);
     expect(fastVotes.every((f, i) => f.seq === i + 1)).toBe(true);
 
@@ -139,9 +122,9 @@ describe('the WebSocket transport', () => {
   }, 120_000);
 
   it('drops a peer that floods bad frames while never reading its error frames', async () => {
-    server = await startServer({ pushMaxBufferedBytes: 64 * 1024 });
-    const flooder = await connect(server.url);
-    const bystander = await connect(server.url);
+    const server = await startServerForTest({ pushMaxBufferedBytes: 64 * 1024 });
+    const flooder = await openSocketForTest(server.url);
+    const bystander = await openSocketForTest(server.url);
     (flooder.socket as unknown as { _socket: Socket })._socket.pause();
     const metrics = server.app.metrics;
     let sent = 0;
@@ -150,7 +133,7 @@ describe('the WebSocket transport', () => {
       sent += 2000;
       // Let the server read what was sent before checking again.
       await new Promise((resolve) => setImmediate(resolve));
-      await waitFor(() => (metrics.collect().websocket.bytesIn >= sent * 20 ? true : undefined), 20_000, 'the server to read the flood');
+      await waitFor('the server to read the flood', () => metrics.collect().websocket.bytesIn >= sent * 20, { timeoutMs: 20_000 });
     }
     expect(metrics.collect().websocket.drops).toBe(1);
     expect(bystander.socket.readyState).toBe(bystander.socket.OPEN);

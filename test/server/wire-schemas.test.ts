@@ -4,18 +4,10 @@
  * same schemas, so a server change that breaks them fails here before it fails a client.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ErrorFrame,
-  LongPollAnswer,
-  ServerFrame,
-  SessionReply,
-  Snapshot,
-  VoteEvent,
-  VoteReply,
-  type ErrorCode,
-} from '../../src/contract.ts';
+import { ErrorFrame, LongPollAnswer, ServerFrame, SessionReply, Snapshot, VoteEvent, VoteReply, type ErrorCode } from '../../src/contract.ts';
 import { expectErrorBody, expectToMatchSchema } from '../helpers/contract.ts';
-import { castVote, createSession, startServer, waitFor, type RunningServer, type Session } from '../helpers/server.ts';
+import { castVote, createSession, startServer, type RunningServer, type Session } from '../helpers/server.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { subscribe } from '../helpers/subscribers.ts';
 import { openSocket } from '../helpers/ws-client.ts';
 
@@ -40,7 +32,10 @@ async function longPoll(query: Record<string, string>): Promise<{ status: number
 describe('the answers of a real server match the contract', () => {
   it('POST /api/session answers a SessionReply, with a name and without a body', async () => {
     for (const body of [JSON.stringify({ name: 'Ada' }), undefined]) {
-      const response = await fetch(`${url}/api/session`, { method: 'POST', ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body }) });
+      const response = await fetch(`${url}/api/session`, {
+        method: 'POST',
+        ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body }),
+      });
       expect(response.status).toBe(200);
       expectToMatchSchema(SessionReply, await response.json());
     }
@@ -84,10 +79,13 @@ describe('the answers of a real server match the contract', () => {
       peer.socket.send(JSON.stringify({ type: 'vote', candidateId: 'nobody' }));
       peer.socket.send(JSON.stringify({ type: 'ballot' }));
       peer.socket.send('{"type":');
-      await waitFor(() => (peer.frames.length === 5 ? true : undefined), 5000, 'five frames');
+      await waitFor('five frames', () => peer.frames.length === 5);
       for (const frame of peer.frames) expectToMatchSchema(ServerFrame, frame);
       expectToMatchSchema(Snapshot, peer.frames[0]);
-      expectToMatchSchema(VoteEvent, peer.frames.find((frame) => frame.type === 'vote'));
+      expectToMatchSchema(
+        VoteEvent,
+        peer.frames.find((frame) => frame.type === 'vote'),
+      );
       const errors = peer.frames.filter((frame) => frame.type === 'error');
       const codes: ErrorCode[] = [];
       for (const frame of errors) {
@@ -103,10 +101,10 @@ describe('the answers of a real server match the contract', () => {
   it('an SSE stream sends a Snapshot in its snapshot event and a VoteEvent in each vote event', async () => {
     const sub = subscribe('sse', url, session);
     try {
-      await waitFor(() => sub.snapshots[0], 5000, 'the snapshot event');
+      await waitFor('the snapshot event', () => sub.snapshots[0]);
       const { body } = await castVote(url, session, { candidateId: 'push', voteId: 'contract-sse' });
       expectToMatchSchema(VoteReply, body);
-      const event = await waitFor(() => sub.events.find((e) => e.seq === body.event.seq), 5000, 'the vote event');
+      const event = await waitFor('the vote event', () => sub.events.find((e) => e.seq === body.event.seq));
       expectToMatchSchema(Snapshot, sub.snapshots[0]);
       expectToMatchSchema(VoteEvent, event);
       expect(sub.errors).toEqual([]);
@@ -122,7 +120,17 @@ describe('the answers of a real server match the contract', () => {
     ['GET /api/ws without an upgrade', () => fetch(`${url}/api/ws`), 426, 'upgrade_required'],
     ['metrics without their token', () => fetch(`${url}/api/metrics`), 401, 'unauthorized'],
     ['SSE from a foreign origin', () => fetch(`${url}/api/sse`, { headers: { origin: 'http://elsewhere.example' } }), 403, 'forbidden_origin'],
-    ['a vote for nobody', () => fetch(`${url}/api/votes`, { method: 'POST', headers: { 'content-type': 'application/json', cookie: session.cookie }, body: '{"candidateId":"nobody"}' }), 404, 'unknown_candidate'],
+    [
+      'a vote for nobody',
+      () =>
+        fetch(`${url}/api/votes`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', cookie: session.cookie },
+          body: '{"candidateId":"nobody"}',
+        }),
+      404,
+      'unknown_candidate',
+    ],
   ])('%s gets an ErrorBody', async (_what, send, status, code) => {
     const response = await send();
     expect(response.status).toBe(status);

@@ -2,7 +2,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { ignore } from '../../helpers/quiet.ts';
-import { PrivateRedis, freePort, waitFor } from './redis.ts';
+import { PrivateRedis, freePort } from './redis.ts';
+import { waitFor } from '../../helpers/wait.ts';
 
 const run = promisify(execFile);
 
@@ -33,10 +34,14 @@ export class PrivateRedisCluster {
         nodes.push(await PrivateRedis.start({ persistence: false, args }));
       }
       await run('redis-cli', ['--cluster', 'create', ...nodes.map((node) => `127.0.0.1:${node.port}`), '--cluster-replicas', '0', '--cluster-yes']);
-      await waitFor('every cluster node to report cluster_state:ok', async () => {
-        const states = await Promise.all(nodes.map((node) => clusterState(node.port)));
-        return states.every((state) => state === 'ok') ? true : undefined;
-      }, 15_000);
+      await waitFor(
+        'every cluster node to report cluster_state:ok',
+        async () => {
+          const states = await Promise.all(nodes.map((node) => clusterState(node.port)));
+          return states.every((state) => state === 'ok');
+        },
+        { timeoutMs: 15_000, retryOnError: true },
+      );
     } catch (error) {
       await cluster.dispose();
       throw error;

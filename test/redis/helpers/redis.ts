@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { deleteKeysUnder, redisUrlFromEnv } from '../../../bench/measure/feed-comparison.ts';
 import { freePort } from '../../../bench/process/free-port.ts';
 import { ignore } from '../../helpers/quiet.ts';
-import { waitUntil } from '../../helpers/wait.ts';
+import { waitFor } from '../../helpers/wait.ts';
 
 /** The shared Redis the suites run against (`.ci/run` makes sure one is up; needs-redis.ts skips without). */
 export const REDIS_URL = redisUrlFromEnv();
@@ -23,15 +23,6 @@ export async function deleteKeys(url: string, prefix: string): Promise<void> {
 }
 
 export { freePort };
-
-/**
- * Waits until `check` returns something other than undefined, or throws after `timeoutMs` naming `what`
- * (a function is asked at the deadline, so the message can tell the state things were in). A check that
- * throws counts as "not yet": a server process may not be listening yet.
- */
-export function waitFor<T>(what: string | (() => string), check: () => T | undefined | Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
-  return waitUntil(check, { timeoutMs, what, retryOnError: true, intervalMs: 20 });
-}
 
 export interface PrivateRedisOptions {
   /**
@@ -79,27 +70,29 @@ export class PrivateRedis {
   async restart(): Promise<void> {
     if (this.#process !== undefined) throw new Error('redis-server is already running');
     const persistence = this.#persistence ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
-    const child = spawn(
-      'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.#dir, ...persistence, '--save', '', ...this.#args],
-      { stdio: ['ignore', 'ignore', 'inherit'] },
-    );
+    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.#dir, ...persistence, '--save', '', ...this.#args], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     this.#process = child;
     child.once('exit', () => {
       if (this.#process === child) this.#process = undefined;
     });
-    await waitFor(`redis-server on port ${this.port}`, async () => {
-      if (this.#process !== child) throw new Error('redis-server exited at startup');
-      const probe = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      probe.on('error', ignore);
-      try {
-        await probe.connect();
-        await probe.ping();
-        return true;
-      } finally {
-        probe.disconnect();
-      }
-    });
+    await waitFor(
+      `redis-server on port ${this.port}`,
+      async () => {
+        if (this.#process !== child) throw new Error('redis-server exited at startup');
+        const probe = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+        probe.on('error', ignore);
+        try {
+          await probe.connect();
+          await probe.ping();
+          return true;
+        } finally {
+          probe.disconnect();
+        }
+      },
+      { retryOnError: true },
+    );
   }
 
   /** Kills the server the hard way (as a crash would) and waits until it is gone. */

@@ -45,13 +45,6 @@ export async function vote(
   return result;
 }
 
-/** GET /api/ballot. */
-export async function ballot(url: string): Promise<Snapshot> {
-  const response = await fetch(`${url}/api/ballot`);
-  if (response.status !== 200) throw new Error(`ballot: ${response.status}`);
-  return (await response.json()) as Snapshot;
-}
-
 export function countsOf(snapshot: Snapshot): Record<string, number> {
   return Object.fromEntries(snapshot.candidates.map((c) => [c.id, c.count]));
 }
