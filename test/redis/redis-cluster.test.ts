@@ -83,8 +83,6 @@ describe('the Redis feed on a Redis Cluster', { timeout: 90_000 }, () => {
 
   it('fails fast, naming the URL, when no node of the cluster answers', async () => {
     const url = `redis+cluster://127.0.0.1:${await freePort()},127.0.0.1:${await freePort()}`;
-    const started = Date.now();
     await expect(RedisFeed.connect({ url, candidates: DEFAULT_CANDIDATES, logger: quietLogger })).rejects.toThrow(`Cannot connect to Redis at ${url} (FEED)`);
-    expect(Date.now() - started).toBeLessThan(5000);
   });
 });

@@ -147,16 +147,15 @@ describe.runIf(sharedRedisAvailable())('RedisFeed on one shared Redis', () => {
   it('catchUp waits for a seq another process accepted, and gives up at once on a seq nobody handed out', async () => {
     const prefix = newPrefix('catch-up');
     const voter = await openFeed(prefix);
-    const reader = await openFeed(prefix);
+    const reader = await openFeed(prefix, { catchUpTimeoutMs: 600_000 });
     const entry = await voter.vote({ userId: 'tester', candidateId: A });
     // The reader's follower may or may not have read it yet; after catchUp it must have.
     await reader.catchUp(entry.event.seq);
     expect(reader.head()).toBeGreaterThanOrEqual(entry.event.seq);
     expect(reader.resume(entry.event.seq - 1)).toMatchObject({ kind: 'events', entries: [{ json: entry.json }] });
 
-    const started = performance.now();
+    // Redis never handed out that seq: nothing to wait for (the reader's 10-minute deadline would outlast the test).
     await reader.catchUp(entry.event.seq + 1000);
-    expect(performance.now() - started).toBeLessThan(500);
     expect(reader.resume(entry.event.seq + 1000).kind).toBe('snapshot');
   });
 
@@ -284,15 +283,14 @@ describe.runIf(sharedRedisAvailable())('RedisFeed on one shared Redis', () => {
 
   it('fails fast at startup with a message that names the URL when Redis is unreachable', async () => {
     const url = `redis://127.0.0.1:${await freePort()}`;
-    const started = performance.now();
     const error = await RedisFeed.connect({ url, candidates: DEFAULT_CANDIDATES, logger: quietLogger }).then(
       () => undefined,
       (e: unknown) => e as Error,
     );
     expect(error).toBeInstanceOf(Error);
     expect(error?.message).toContain(url);
+    // Refused at once, not given up on after a timeout.
     expect(error?.message).toMatch(/ECONNREFUSED/);
-    expect(performance.now() - started).toBeLessThan(3000);
   });
 
   it('hides the password of the URL in errors', async () => {

@@ -34,11 +34,9 @@ describe('long polling', () => {
     const session = await createSession(url);
     const pending = poll(url, session, { client: 'a', since: '0', timeout: '20000' });
     await waitFor('the poll to park', () => longPollMetrics(server).open === 1);
-    const started = Date.now();
     await castVote(url, session, { candidateId: 'push', voteId: 'x1' });
     const result = await pending;
-    // Far below the 20 s timeout: the vote, not the timer, answered it.
-    expect(Date.now() - started).toBeLessThan(10_000);
+    // A 200 with the event (the 20 s timer would have answered 204, after this test's own timeout).
     expect(result.status).toBe(200);
     expect(result.body?.events?.map((e) => [e.seq, e.voteId])).toEqual([[1, 'x1']]);
   });
@@ -172,10 +170,9 @@ describe('long polling', () => {
   it('caps the requested timeout at LONG_POLL_TIMEOUT_MS', async () => {
     const server = await startServerForTest({ longPollTimeoutMs: 200 });
     const session = await createSession(server.url);
-    const started = Date.now();
+    // Held for the asked 600 s, the poll would outlast this test's own timeout; the cap answers it at 200 ms.
     const result = await poll(server.url, session, { client: 'a', since: '0', timeout: '600000' });
     expect(result.status).toBe(204);
-    expect(Date.now() - started).toBeLessThan(60_000);
   });
 
   it('keeps at most LONG_POLL_QUEUES_PER_USER queues for a user who invents client ids, without touching anyone else', async () => {
