@@ -3,7 +3,11 @@ import { parseArgs } from 'node:util';
 import { readResults, reportDirOf, writeReportFiles } from './report/write-report.ts';
 
 async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({ args: process.argv.slice(2), allowPositionals: true, options: { out: { type: 'string' }, help: { type: 'boolean' } } });
+  const { values, positionals } = parseArgs({
+    args: process.argv.slice(2),
+    allowPositionals: true,
+    options: { out: { type: 'string' }, help: { type: 'boolean' } },
+  });
   const path = positionals[0];
   if (values.help === true || path === undefined) {
     process.stdout.write('Usage: npm run report -- <results.json> [--out DIR]   (default DIR: the folder of results.json)\n');

@@ -115,18 +115,22 @@ async function step(run: Run, label: string, estimateMs: number, task: () => Pro
 /** Wire probes and autocannon's request overhead, on one fresh real server. */
 async function measureRequestOverhead(run: Run): Promise<void> {
   const { options, results } = run;
-  await step(run, 'request overhead', 3 * (options.overheadDurationMs + 300) + OVERHEAD_START_MS, () =>
-    run.servers.runOne('request overhead', 'real', async (server) => {
-      const candidateIds = await ballotCandidates(server.url);
-      results.probes = await probeWire(server.url, await openSession(server.url, 'bench-probe'), candidateIds[0]!);
-      results.overhead = await measureOverhead({
-        baseUrl: server.url,
-        candidateId: candidateIds[0]!,
-        durationMs: options.overheadDurationMs,
-        connections: options.overheadConnections,
-        onPhase: (phase) => run.progress.phase(phase),
-      });
-    }),
+  await step(
+    run,
+    'request overhead',
+    3 * (options.overheadDurationMs + 300) + OVERHEAD_START_MS,
+    () =>
+      run.servers.runOne('request overhead', 'real', async (server) => {
+        const candidateIds = await ballotCandidates(server.url);
+        results.probes = await probeWire(server.url, await openSession(server.url, 'bench-probe'), candidateIds[0]!);
+        results.overhead = await measureOverhead({
+          baseUrl: server.url,
+          candidateId: candidateIds[0]!,
+          durationMs: options.overheadDurationMs,
+          connections: options.overheadConnections,
+          onPhase: (phase) => run.progress.phase(phase),
+        });
+      }),
     'request overhead (autocannon)',
   );
 }
@@ -166,7 +170,8 @@ async function compareFeeds(run: Run): Promise<void> {
   const feeds: FeedComparison = {
     redisUrl: redactUrl(redisUrl),
     keyPrefix,
-    processesHow: 'two separate server processes (src/server.ts) on two ports with the same FEED, REDIS_KEY_PREFIX and SESSION_SECRET, both pinned like every server; subscribers alternate between them and votes alternate between them; CPU, memory and counters are summed over both pids (each answers its own GET /api/metrics)',
+    processesHow:
+      'two separate server processes (src/server.ts) on two ports with the same FEED, REDIS_KEY_PREFIX and SESSION_SECRET, both pinned like every server; subscribers alternate between them and votes alternate between them; CPU, memory and counters are summed over both pids (each answers its own GET /api/metrics)',
     clients,
     rate,
     runs: [],

@@ -22,7 +22,10 @@ async function main(): Promise<number> {
   process.stdout.write(`\nReport: ${report.html}\n        ${report.markdown}\n        ${report.results}\n`);
   for (const failure of results.failures) process.stderr.write(`\nFAILED ${failure.step}:\n${failure.error}\n`);
   const incoherent = results.scenarios.filter((s) => s.coherence.lost + s.coherence.duplicated + s.coherence.outOfOrder > 0);
-  for (const s of incoherent) process.stderr.write(`Coherence errors in ${s.variant} (${s.clients} subscribers, ${s.rate} votes/s): lost ${s.coherence.lost}, duplicated ${s.coherence.duplicated}, out of order ${s.coherence.outOfOrder}\n`);
+  for (const s of incoherent)
+    process.stderr.write(
+      `Coherence errors in ${s.variant} (${s.clients} subscribers, ${s.rate} votes/s): lost ${s.coherence.lost}, duplicated ${s.coherence.duplicated}, out of order ${s.coherence.outOfOrder}\n`,
+    );
   // A missed sanity check describes the machine as much as the code: said, but not a failed run.
   const missed = sanityChecks(scenarioRows(results)).filter((c) => !c.met);
   if (missed.length > 0) process.stderr.write(`Sanity checks missed: ${missed.length} (see the report's "Sanity checks" table)\n`);

@@ -190,7 +190,10 @@ function parseValue(key: keyof Config, raw: string, name: string): Config[keyof 
 }
 
 function splitList(raw: string): string[] {
-  return raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
 }
 
 /**
@@ -247,9 +250,7 @@ function parseJson(text: string, what: string): unknown {
  * (`--long-poll-timeout-ms 5000` or `--long-poll-timeout-ms=5000`); flags win.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] = process.argv.slice(2)): Config {
-  const options = Object.fromEntries(
-    Object.values(FIELDS).map((f) => [flagName(f.env), { type: 'string' as const }]),
-  );
+  const options = Object.fromEntries(Object.values(FIELDS).map((f) => [flagName(f.env), { type: 'string' as const }]));
   const { values } = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean' } }, strict: true });
   if (values.help === true) {
     throw new HelpRequested(usage());
@@ -267,7 +268,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     throw new Error(`FEED must be "memory" or a redis:// URL (redis+cluster://host:port,... for a Redis Cluster), got "${config.feed}"`);
   }
   if (config.headersTimeoutMs > config.requestTimeoutMs) {
-    throw new Error(`HEADERS_TIMEOUT_MS (${config.headersTimeoutMs}) must not exceed REQUEST_TIMEOUT_MS (${config.requestTimeoutMs}): the headers are part of the request`);
+    throw new Error(
+      `HEADERS_TIMEOUT_MS (${config.headersTimeoutMs}) must not exceed REQUEST_TIMEOUT_MS (${config.requestTimeoutMs}): the headers are part of the request`,
+    );
   }
   if (config.workers > 1 && config.feed === 'memory') {
     throw new Error(

@@ -148,7 +148,10 @@ export type VoteReply = T.Static<typeof VoteReply>;
 
 /** GET /api/long-poll's 200 answer: the events after `since`, or a snapshot when they cannot be given. */
 export const LongPollAnswer = T.Union(
-  [T.Object({ events: T.Array(VoteEvent) }, { ...CLOSED, title: 'LongPollEvents' }), T.Object({ snapshot: Snapshot }, { ...CLOSED, title: 'LongPollSnapshot' })],
+  [
+    T.Object({ events: T.Array(VoteEvent) }, { ...CLOSED, title: 'LongPollEvents' }),
+    T.Object({ snapshot: Snapshot }, { ...CLOSED, title: 'LongPollSnapshot' }),
+  ],
   { title: 'LongPollAnswer' },
 );
 export type LongPollAnswer = T.Static<typeof LongPollAnswer>;

@@ -42,8 +42,7 @@ async function main(config: Config): Promise<void> {
   await app.listen({
     port: config.port,
     host: config.host,
-    listenTextResolver: (address) =>
-      `Votewire listening on ${address} with the ${feed.kind} feed (${config.candidates.length} candidates)`,
+    listenTextResolver: (address) => `Votewire listening on ${address} with the ${feed.kind} feed (${config.candidates.length} candidates)`,
   });
 }
 

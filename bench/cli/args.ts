@@ -83,7 +83,10 @@ function redisFlag(on: boolean | undefined, off: boolean | undefined, quick: boo
 
 function parseVariants(text: string): VariantName[] {
   const chosen = new Set<VariantName>();
-  for (const word of text.split(',').map((w) => w.trim()).filter((w) => w !== '')) {
+  for (const word of text
+    .split(',')
+    .map((w) => w.trim())
+    .filter((w) => w !== '')) {
     if (isVariantName(word)) {
       chosen.add(word);
     } else if (word === 'reference') {

@@ -2,9 +2,7 @@ import * as hdr from 'hdr-histogram-js';
 import type { CdfPoint, LatencySummary } from '../results/types.ts';
 
 /** Percentiles at which the CDF is sampled: dense in the tail, where transports differ. */
-export const CDF_PERCENTILES: readonly number[] = [
-  0, 1, 5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 97.5, 99, 99.5, 99.9, 99.99, 100,
-];
+export const CDF_PERCENTILES: readonly number[] = [0, 1, 5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 97.5, 99, 99.5, 99.9, 99.99, 100];
 
 /**
  * Latencies in whole microseconds in an HdrHistogram (3 significant digits, so any value is within

@@ -64,10 +64,7 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
   let voter: OpenLoopVoter | undefined;
   try {
     await startAll(subscribers, spec);
-    const connected = await Promise.race([
-      Promise.all(subscribers.map((s) => s.ready)).then(() => true),
-      sleep(CONNECT_TIMEOUT_MS).then(() => false),
-    ]);
+    const connected = await Promise.race([Promise.all(subscribers.map((s) => s.ready)).then(() => true), sleep(CONNECT_TIMEOUT_MS).then(() => false)]);
     if (!connected) {
       const missing = subscribers.filter((s) => s.ledger.baseline === undefined).length;
       errors.push(`${missing} of ${clients} subscribers had no snapshot after ${CONNECT_TIMEOUT_MS / 1000} s`);
@@ -106,7 +103,10 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
     for (const vote of voter.votes) if (vote.error !== undefined && errors.length < 10) errors.push(`vote ${vote.voteId}: ${vote.error}`);
     for (const s of subscribers) for (const e of s.errors) if (errors.length < 10) errors.push(e);
 
-    const latencies = measureDeliveryLatencies(subscribers.map((s) => s.ledger), dueBySeq);
+    const latencies = measureDeliveryLatencies(
+      subscribers.map((s) => s.ledger),
+      dueBySeq,
+    );
     const server = sumDeltas(atStart.map((m, i) => serverDelta(m, atEnd[i]!, spec.serverLabel)));
     const sumOf = (all: readonly ServerMetrics[], pick: (m: ServerMetrics) => number): number => all.reduce((total, m) => total + pick(m), 0);
     // The Redis feed PINGs at start-up (a sample taken while the process is still warming up, often
@@ -131,7 +131,10 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
       latency: latencies.perDelivery.summary(),
       lastSubscriber: latencies.lastSubscriber.summary(),
       cdf: latencies.perDelivery.cdf(),
-      coherence: summarizeCoherence(subscribers.map((s) => s.ledger), expected),
+      coherence: summarizeCoherence(
+        subscribers.map((s) => s.ledger),
+        expected,
+      ),
       cost: {
         deliveries,
         serverDeliveries: server.counters.deliveries,

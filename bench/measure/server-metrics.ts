@@ -24,7 +24,16 @@ export async function readServerMetrics(baseUrl: string): Promise<ServerMetrics>
 }
 
 export const ZERO_COUNTERS: TransportCounters = Object.freeze({
-  open: 0, requests: 0, deliveries: 0, emptyResponses: 0, bytesIn: 0, bytesOut: 0, queues: 0, queueDepth: 0, resets: 0, drops: 0,
+  open: 0,
+  requests: 0,
+  deliveries: 0,
+  emptyResponses: 0,
+  bytesIn: 0,
+  bytesOut: 0,
+  queues: 0,
+  queueDepth: 0,
+  resets: 0,
+  drops: 0,
 });
 
 /** What changed between two readings of the server, for one transport (or all of them summed). */

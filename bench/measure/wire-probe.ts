@@ -20,10 +20,7 @@ export async function probeWire(baseUrl: string, cookie: string, candidateId: st
   const ballot200 = await exchange(Number(port), `GET /api/ballot HTTP/1.1\r\n${base}\r\n`);
   const ballot304 = await exchange(Number(port), `GET /api/ballot HTTP/1.1\r\n${base}if-none-match: "${first.seq}"\r\n\r\n`);
   const latest = await vote();
-  const longPoll = await exchange(
-    Number(port),
-    `GET /api/long-poll?client=bench-probe&since=${latest.seq - 1} HTTP/1.1\r\n${base}\r\n`,
-  );
+  const longPoll = await exchange(Number(port), `GET /api/long-poll?client=bench-probe&since=${latest.seq - 1} HTTP/1.1\r\n${base}\r\n`);
   const eventJsonBytes = Buffer.byteLength(latest.json);
   return [
     { name: 'ballot-200', ...ballot200, eventJsonBytes, chunked: false },

@@ -21,16 +21,70 @@ export interface VariantSpec {
 }
 
 export const VARIANTS: Readonly<Record<VariantName, VariantSpec>> = Object.freeze({
-  'polling-1s': { name: 'polling-1s', label: 'Polling 1 s', transport: 'polling', intervalMs: 1000, conditional: false, reference: false, server: 'real', client: 'shared', serverLabel: 'polling' },
-  'polling-250ms': { name: 'polling-250ms', label: 'Polling 250 ms', transport: 'polling', intervalMs: 250, conditional: false, reference: false, server: 'real', client: 'shared', serverLabel: 'polling' },
-  'polling-conditional-1s': { name: 'polling-conditional-1s', label: 'Conditional polling 1 s', transport: 'polling', intervalMs: 1000, conditional: true, reference: false, server: 'real', client: 'shared', serverLabel: 'polling' },
-  'long-polling': { name: 'long-polling', label: 'Long polling', transport: 'long-polling', reference: false, server: 'real', client: 'shared', serverLabel: 'long-polling' },
+  'polling-1s': {
+    name: 'polling-1s',
+    label: 'Polling 1 s',
+    transport: 'polling',
+    intervalMs: 1000,
+    conditional: false,
+    reference: false,
+    server: 'real',
+    client: 'shared',
+    serverLabel: 'polling',
+  },
+  'polling-250ms': {
+    name: 'polling-250ms',
+    label: 'Polling 250 ms',
+    transport: 'polling',
+    intervalMs: 250,
+    conditional: false,
+    reference: false,
+    server: 'real',
+    client: 'shared',
+    serverLabel: 'polling',
+  },
+  'polling-conditional-1s': {
+    name: 'polling-conditional-1s',
+    label: 'Conditional polling 1 s',
+    transport: 'polling',
+    intervalMs: 1000,
+    conditional: true,
+    reference: false,
+    server: 'real',
+    client: 'shared',
+    serverLabel: 'polling',
+  },
+  'long-polling': {
+    name: 'long-polling',
+    label: 'Long polling',
+    transport: 'long-polling',
+    reference: false,
+    server: 'real',
+    client: 'shared',
+    serverLabel: 'long-polling',
+  },
   websocket: { name: 'websocket', label: 'WebSocket', transport: 'websocket', reference: false, server: 'real', client: 'shared', serverLabel: 'websocket' },
   sse: { name: 'sse', label: 'SSE', transport: 'sse', reference: false, server: 'real', client: 'shared', serverLabel: 'sse' },
-  'ws-reference': { name: 'ws-reference', label: 'Bare ws (reference)', transport: 'websocket', reference: true, server: 'ws-reference', client: 'shared', serverLabel: 'websocket' },
+  'ws-reference': {
+    name: 'ws-reference',
+    label: 'Bare ws (reference)',
+    transport: 'websocket',
+    reference: true,
+    server: 'ws-reference',
+    client: 'shared',
+    serverLabel: 'websocket',
+  },
   // Socket.IO 4 restricted to its polling transport (server and client): the yardstick for long polling.
   // `transport` is the nearest of ours; its subscribers are socket.io-client, not the shared layer.
-  'socketio-polling': { name: 'socketio-polling', label: 'Socket.IO polling (reference)', transport: 'long-polling', reference: true, server: 'socketio-reference', client: 'socketio', serverLabel: 'socketio-polling' },
+  'socketio-polling': {
+    name: 'socketio-polling',
+    label: 'Socket.IO polling (reference)',
+    transport: 'long-polling',
+    reference: true,
+    server: 'socketio-reference',
+    client: 'socketio',
+    serverLabel: 'socketio-polling',
+  },
 });
 
 export const VARIANT_NAMES = Object.keys(VARIANTS) as VariantName[];

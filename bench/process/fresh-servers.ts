@@ -48,7 +48,13 @@ export class FreshServers {
    * two processes sharing a feed). A server that dies under the step without being told to (killed from
    * outside: the step measured nothing real) gets one retry, which is recorded.
    */
-  async run<T>(step: string, kind: VariantSpec['server'], count: number, env: Record<string, string>, task: (servers: ServerProcess[]) => Promise<T>): Promise<T> {
+  async run<T>(
+    step: string,
+    kind: VariantSpec['server'],
+    count: number,
+    env: Record<string, string>,
+    task: (servers: ServerProcess[]) => Promise<T>,
+  ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const servers: ServerProcess[] = [];
       const down = (): ServerProcess | undefined => servers.find((s) => !s.alive);

@@ -30,7 +30,13 @@ function currentCpuList(): string | null {
 export function planPinning(): PinningInfo & { serverCommandPrefix: string[] } {
   const cores = availableParallelism();
   if (!hasTaskset()) {
-    return { applied: false, serverCpus: null, loadCpus: null, note: 'taskset is not available: server and load generator share all CPUs', serverCommandPrefix: [] };
+    return {
+      applied: false,
+      serverCpus: null,
+      loadCpus: null,
+      note: 'taskset is not available: server and load generator share all CPUs',
+      serverCommandPrefix: [],
+    };
   }
   if (cores < 2) {
     return { applied: false, serverCpus: null, loadCpus: null, note: `only ${cores} CPU: server and load generator share it`, serverCommandPrefix: [] };

@@ -28,7 +28,18 @@ const ballot = referenceBallot({
       bytesIn += socket.bytesRead;
       bytesOut += socket.bytesWritten;
     }
-    const counters = { open: ws.open, requests: ws.requests, deliveries: 0, emptyResponses: 0, bytesIn, bytesOut, queues: 0, queueDepth: 0, resets: 0, drops: 0 };
+    const counters = {
+      open: ws.open,
+      requests: ws.requests,
+      deliveries: 0,
+      emptyResponses: 0,
+      bytesIn,
+      bytesOut,
+      queues: 0,
+      queueDepth: 0,
+      resets: 0,
+      drops: 0,
+    };
     return { transport: 'websocket', counters };
   },
 });

@@ -5,7 +5,18 @@ import { scenarioRows } from './derive.ts';
 import type { ReportDocument } from './markdown.ts';
 import { methodParagraphs } from './method.ts';
 import {
-  checksTable, environmentTable, failuresTable, feedsTable, modelTable, problemsTable, overheadTable, projectionTable, scenariosTable, summaryTable, targetsTable, type Table,
+  checksTable,
+  environmentTable,
+  failuresTable,
+  feedsTable,
+  modelTable,
+  problemsTable,
+  overheadTable,
+  projectionTable,
+  scenariosTable,
+  summaryTable,
+  targetsTable,
+  type Table,
 } from './tables.ts';
 
 /** Everything the report says, computed from results.json alone. */
@@ -13,7 +24,13 @@ export async function buildDocument(results: BenchResults): Promise<ReportDocume
   const rows = scenarioRows(results);
   const failures = failuresTable(results);
   const problems = problemsTable(results);
-  const before: Table[] = [...(failures === undefined ? [] : [failures]), ...(problems === undefined ? [] : [problems]), summaryTable(results, rows), targetsTable(results, rows), checksTable(rows)];
+  const before: Table[] = [
+    ...(failures === undefined ? [] : [failures]),
+    ...(problems === undefined ? [] : [problems]),
+    summaryTable(results, rows),
+    targetsTable(results, rows),
+    checksTable(rows),
+  ];
   const feeds = feedsTable(results);
   const after: Table[] = [
     scenariosTable(rows),

@@ -33,11 +33,19 @@ const CONFIG = { axis: { labelLimit: 240 }, font: 'system-ui, sans-serif' };
 export async function renderCharts(results: BenchResults, rows: readonly ScenarioRow[]): Promise<Chart[]> {
   const specs: { id: string; title: string; spec: TopLevelSpec | undefined }[] = [
     { id: 'latency-vs-subscribers', title: 'Latency percentiles against subscribers', spec: latencyVsSubscribers(rows) },
-    { id: 'latency-cdf', title: `Latency CDF, ${results.config.headline.clients} subscribers at ${rateText(results.config.headline.rate)}`, spec: latencyCdf(results, rows) },
+    {
+      id: 'latency-cdf',
+      title: `Latency CDF, ${results.config.headline.clients} subscribers at ${rateText(results.config.headline.rate)}`,
+      spec: latencyCdf(results, rows),
+    },
     { id: 'bytes-per-event', title: 'Bytes on the wire per delivered event (log scale)', spec: perEventBars(results, rows, 'bytes', true) },
     { id: 'requests-per-event', title: 'HTTP requests per delivered event', spec: perEventBars(results, rows, 'requests', false) },
     { id: 'cpu-per-delivery', title: 'Server CPU ms per 1,000 deliveries', spec: perEventBars(results, rows, 'cpu', false) },
-    { id: 'memory-per-subscriber', title: `Server memory per connected subscriber (at ${Math.max(...results.config.clients)})`, spec: memoryBars(results, rows) },
+    {
+      id: 'memory-per-subscriber',
+      title: `Server memory per connected subscriber (at ${Math.max(...results.config.clients)})`,
+      spec: memoryBars(results, rows),
+    },
   ];
   const charts: Chart[] = [];
   for (const { id, title, spec } of specs) {
@@ -59,16 +67,18 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
 const axisTitle = (text: string): { title: string } => ({ title: text });
 
 function latencyVsSubscribers(rows: readonly ScenarioRow[]): TopLevelSpec | undefined {
-  const values = rows.flatMap((row) =>
-    (['p50Ms', 'p99Ms'] as const).map((key) => ({
-      transport: label(row),
-      subscribers: row.clients,
-      rate: rateText(row.rate),
-      percentile: key === 'p50Ms' ? 'p50' : 'p99',
-      ms: row.figures[key].median,
-      generator: row.generatorSaturated ? 'flagged' : 'ok',
-    })),
-  ).filter((v) => v.ms > 0);
+  const values = rows
+    .flatMap((row) =>
+      (['p50Ms', 'p99Ms'] as const).map((key) => ({
+        transport: label(row),
+        subscribers: row.clients,
+        rate: rateText(row.rate),
+        percentile: key === 'p50Ms' ? 'p50' : 'p99',
+        ms: row.figures[key].median,
+        generator: row.generatorSaturated ? 'flagged' : 'ok',
+      })),
+    )
+    .filter((v) => v.ms > 0);
   if (new Set(values.map((v) => v.subscribers)).size < 2) return undefined;
   return {
     config: CONFIG,
@@ -114,7 +124,11 @@ function perEventBars(results: BenchResults, rows: readonly ScenarioRow[], what:
     .map((row) => {
       const f = row.figures;
       const value =
-        what === 'bytes' ? f.bytesDownPerEvent.median + f.bytesUpPerEvent.median : what === 'requests' ? f.requestsPerEvent.median : f.cpuMsPer1000Deliveries.median;
+        what === 'bytes'
+          ? f.bytesDownPerEvent.median + f.bytesUpPerEvent.median
+          : what === 'requests'
+            ? f.requestsPerEvent.median
+            : f.cpuMsPer1000Deliveries.median;
       return { transport: label(row), value };
     })
     .filter((v) => Number.isFinite(v.value) && (!log || v.value > 0));

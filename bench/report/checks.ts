@@ -37,7 +37,13 @@ export function sanityChecks(rows: readonly ScenarioRow[]): SanityCheck[] {
   const checks: SanityCheck[] = [];
   for (const row of rows) {
     const runs = row.runs.map(derive);
-    const check = (what: string, expected: string, unit: SanityCheck['unit'], figure: (d: DerivedFigures) => number, within: (value: number) => boolean): void => {
+    const check = (
+      what: string,
+      expected: string,
+      unit: SanityCheck['unit'],
+      figure: (d: DerivedFigures) => number,
+      within: (value: number) => boolean,
+    ): void => {
       const values = runs.map(figure);
       checks.push({ row, what, expected, measured: medianRange(values), unit, met: values.every(within) });
     };
@@ -45,13 +51,31 @@ export function sanityChecks(rows: readonly ScenarioRow[]): SanityCheck[] {
     if (interval !== undefined) {
       const tolerance = Math.max(SANITY.pollingMeanToleranceShare * interval, SANITY.pollingMeanToleranceMinMs);
       const limit = SANITY.pollingMaxIntervals * interval;
-      check('mean latency', `${interval / 2} ± ${tolerance} ms (half the interval)`, 'ms', (d) => d.meanMs, (v) => Math.abs(v - interval / 2) <= tolerance);
-      check('max latency', `below ${limit} ms (${SANITY.pollingMaxIntervals} × the interval)`, 'ms', (d) => d.maxMs, (v) => v < limit);
+      check(
+        'mean latency',
+        `${interval / 2} ± ${tolerance} ms (half the interval)`,
+        'ms',
+        (d) => d.meanMs,
+        (v) => Math.abs(v - interval / 2) <= tolerance,
+      );
+      check(
+        'max latency',
+        `below ${limit} ms (${SANITY.pollingMaxIntervals} × the interval)`,
+        'ms',
+        (d) => d.maxMs,
+        (v) => v < limit,
+      );
     } else {
-      check('p50 latency', `below ${SANITY.pushP50Ms} ms`, 'ms', (d) => d.p50Ms, (v) => v < SANITY.pushP50Ms);
+      check(
+        'p50 latency',
+        `below ${SANITY.pushP50Ms} ms`,
+        'ms',
+        (d) => d.p50Ms,
+        (v) => v < SANITY.pushP50Ms,
+      );
     }
     check(
-      'bytes down: subscribers\' count vs the server\'s',
+      "bytes down: subscribers' count vs the server's",
       `within ${SANITY.bytesAgreeShare * 100} %`,
       'share',
       (d) => Math.abs(d.clientBytesDownPerEvent - d.bytesDownPerEvent) / d.bytesDownPerEvent,

@@ -38,9 +38,10 @@ export function conclusions(results: BenchResults, rows: readonly ScenarioRow[])
     const byBytes = [...contenders].sort((a, b) => totalBytes(a) - totalBytes(b));
     const lean = byBytes[0]!;
     const heavy = byBytes.at(-1)!;
-    const batching = lean.figures.requestsPerEvent.median > 0 && lean.figures.requestsPerEvent.median < 0.9
-      ? ` ${flaggedLabel(lean.variant)} gets there by batching: one response carries ${(1 / lean.figures.requestsPerEvent.median).toFixed(1)} events on average, paid for in latency.`
-      : '';
+    const batching =
+      lean.figures.requestsPerEvent.median > 0 && lean.figures.requestsPerEvent.median < 0.9
+        ? ` ${flaggedLabel(lean.variant)} gets there by batching: one response carries ${(1 / lean.figures.requestsPerEvent.median).toFixed(1)} events on average, paid for in latency.`
+        : '';
     out.push(
       `Bytes on the wire per delivered event ${at}: ${flaggedLabel(lean.variant)} ${bytes(totalBytes(lean))}, ` +
         `${flaggedLabel(heavy.variant)} ${bytes(totalBytes(heavy))} (${times(totalBytes(heavy) / totalBytes(lean))} as much).${batching}`,
@@ -78,20 +79,26 @@ export function conclusions(results: BenchResults, rows: readonly ScenarioRow[])
 
   for (const model of pollingLatencyModel(results, rows).filter((m) => m.what === 'mean latency')) {
     const off = (model.measured - model.model) / model.model;
-    out.push(`${flaggedLabel(model.variant)}: mean latency ${ms(model.measured)} ms against interval/2 = ${ms(model.model)} ms (${off >= 0 ? '+' : ''}${(off * 100).toFixed(0)} %): polling's latency is set by its interval, not by the server.`);
+    out.push(
+      `${flaggedLabel(model.variant)}: mean latency ${ms(model.measured)} ms against interval/2 = ${ms(model.model)} ms (${off >= 0 ? '+' : ''}${(off * 100).toFixed(0)} %): polling's latency is set by its interval, not by the server.`,
+    );
   }
 
   const quietRate = Math.min(...results.config.rates);
   for (const row of rows.filter((r) => r.rate === quietRate && r.clients === clients)) {
     const empty = row.figures.emptyShare;
     if (empty.n > 0 && empty.median >= 0.2) {
-      out.push(`${flaggedLabel(row.variant)} at ${rateText(quietRate)}: ${percent(empty.median)} of responses carried no news, and it took ${row.figures.requestsPerEvent.median.toFixed(1)} requests per delivered event.`);
+      out.push(
+        `${flaggedLabel(row.variant)} at ${rateText(quietRate)}: ${percent(empty.median)} of responses carried no news, and it took ${row.figures.requestsPerEvent.median.toFixed(1)} requests per delivered event.`,
+      );
     }
   }
   const busyRate = Math.max(...results.config.rates);
   const longPollBusy = rows.filter((r) => r.variant === 'long-polling' && r.rate === busyRate).sort((a, b) => b.clients - a.clients)[0];
   if (longPollBusy !== undefined && longPollBusy.figures.requestsPerEvent.median < 0.95) {
-    out.push(`Long polling batches when busy: at ${rateText(busyRate)} and ${longPollBusy.clients} subscribers it needed ${longPollBusy.figures.requestsPerEvent.median.toFixed(2)} requests per event.`);
+    out.push(
+      `Long polling batches when busy: at ${rateText(busyRate)} and ${longPollBusy.clients} subscribers it needed ${longPollBusy.figures.requestsPerEvent.median.toFixed(2)} requests per event.`,
+    );
   }
 
   const feeds = feedsConclusion(results);
@@ -145,7 +152,9 @@ function breakdowns(rows: readonly ScenarioRow[]): string[] {
     if (row.generatorSaturated) flagged.push(`${where} (${row.generatorReasons.join('; ')})`);
   }
   if (flagged.length > 0) {
-    out.push(`Not the server's figures: the load generator could not keep up in ${flagged.length} scenario${flagged.length === 1 ? '' : 's'}, whose latencies describe the bench as much as the server: ${flagged.join('; ')}.`);
+    out.push(
+      `Not the server's figures: the load generator could not keep up in ${flagged.length} scenario${flagged.length === 1 ? '' : 's'}, whose latencies describe the bench as much as the server: ${flagged.join('; ')}.`,
+    );
   }
   const variants = [...new Set(rows.map((r) => r.variant))];
   for (const variant of variants) {
@@ -156,7 +165,9 @@ function breakdowns(rows: readonly ScenarioRow[]): string[] {
       const last = series.at(-1)!;
       const growth = last.figures.p99Ms.median / first.figures.p99Ms.median;
       if (growth >= 5) {
-        out.push(`${label(variant)} at ${rateText(rate)}: p99 grows ${times(growth)} from ${first.clients} to ${last.clients} subscribers (${ms(first.figures.p99Ms.median)} → ${ms(last.figures.p99Ms.median)} ms): fan-out time grows with the audience.`);
+        out.push(
+          `${label(variant)} at ${rateText(rate)}: p99 grows ${times(growth)} from ${first.clients} to ${last.clients} subscribers (${ms(first.figures.p99Ms.median)} → ${ms(last.figures.p99Ms.median)} ms): fan-out time grows with the audience.`,
+        );
       }
     }
   }

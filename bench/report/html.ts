@@ -12,9 +12,7 @@ function inline(text: string): string {
 
 function htmlTable(table: Table): string {
   const head = table.columns.every((c) => c === '') ? '' : `<thead><tr>${table.columns.map((c) => `<th>${inline(c)}</th>`).join('')}</tr></thead>`;
-  const body = table.rows
-    .map((row) => `<tr>${row.map((c) => `<td${c.bad === true ? ' class="bad"' : ''}>${inline(c.text)}</td>`).join('')}</tr>`)
-    .join('\n');
+  const body = table.rows.map((row) => `<tr>${row.map((c) => `<td${c.bad === true ? ' class="bad"' : ''}>${inline(c.text)}</td>`).join('')}</tr>`).join('\n');
   return [
     `<section id="${table.id}"><h3>${inline(table.title)}</h3>`,
     table.intro === undefined ? '' : `<p>${inline(table.intro)}</p>`,

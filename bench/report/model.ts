@@ -23,8 +23,22 @@ export function pollingLatencyModel(results: BenchResults, rows: readonly Scenar
     const interval = VARIANTS[row.variant].intervalMs;
     if (interval === undefined) continue;
     const run = representativeRun(row);
-    out.push({ variant: row.variant, what: 'mean latency', formula: `interval / 2 = ${interval} / 2`, model: interval / 2, measured: run.latency.meanUs / 1000, unit: 'ms' });
-    out.push({ variant: row.variant, what: 'max latency', formula: `≤ interval = ${interval}`, model: interval, measured: run.latency.maxUs / 1000, unit: 'ms' });
+    out.push({
+      variant: row.variant,
+      what: 'mean latency',
+      formula: `interval / 2 = ${interval} / 2`,
+      model: interval / 2,
+      measured: run.latency.meanUs / 1000,
+      unit: 'ms',
+    });
+    out.push({
+      variant: row.variant,
+      what: 'max latency',
+      formula: `≤ interval = ${interval}`,
+      model: interval,
+      measured: run.latency.maxUs / 1000,
+      unit: 'ms',
+    });
   }
   return out;
 }

@@ -45,9 +45,21 @@ export function summaryTable(results: BenchResults, rows: readonly ScenarioRow[]
         ? `Median of ${results.config.repeat} runs, range in brackets. Latency is from the moment each vote was due to its arrival at each subscriber.`
         : 'Latency is from the moment each vote was due to its arrival at each subscriber.',
     columns: [
-      'Transport', 'p50 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'last subscriber p99 ms', 'lost / dup / out of order',
-      'requests / event', 'bytes / event ↓', 'bytes / event ↑', 'empty responses', 'server CPU ms / 1k deliveries',
-      'server event loop', `server memory / subscriber (at ${largest})`, 'load generator',
+      'Transport',
+      'p50 ms',
+      'p99 ms',
+      'p99.9 ms',
+      'max ms',
+      'last subscriber p99 ms',
+      'lost / dup / out of order',
+      'requests / event',
+      'bytes / event ↓',
+      'bytes / event ↑',
+      'empty responses',
+      'server CPU ms / 1k deliveries',
+      'server event loop',
+      `server memory / subscriber (at ${largest})`,
+      'load generator',
     ],
     rows: headlineRows(results, rows).map((row) => {
       const big = rows.find((r) => r.variant === row.variant && r.rate === rate && r.clients === largest);
@@ -82,7 +94,8 @@ export function targetsTable(results: BenchResults, rows: readonly ScenarioRow[]
   return {
     id: 'targets',
     title: 'Performance targets',
-    intro: 'Each target is a ratio of our figure to a reference\'s, at the headline and at 1,000 subscribers where that was run (medians over repetitions). A target not met is red; one whose scenarios flagged the load generator is not judged (red if it misses as measured).',
+    intro:
+      "Each target is a ratio of our figure to a reference's, at the headline and at 1,000 subscribers where that was run (medians over repetitions). A target not met is red; one whose scenarios flagged the load generator is not judged (red if it misses as measured).",
     columns: ['target', 'at', 'figure', 'ours', 'reference', 'measured ratio', 'target', 'verdict'],
     rows: checkTargets(results, rows).map((c) => {
       const missed = c.verdict === 'not met' || (c.verdict === 'flagged' && c.metAsMeasured === false);
@@ -105,7 +118,8 @@ export function checksTable(rows: readonly ScenarioRow[]): Table {
   return {
     id: 'checks',
     title: 'Sanity checks',
-    intro: 'What a healthy run on a machine with time to spare shows, for every scenario and every repetition (the range is over repetitions). A busy or slow machine misses them; on an idle one a miss points at a client or a counter.',
+    intro:
+      'What a healthy run on a machine with time to spare shows, for every scenario and every repetition (the range is over repetitions). A busy or slow machine misses them; on an idle one a miss points at a client or a counter.',
     columns: ['Transport', 'subscribers', 'votes/s', 'check', 'expected', 'measured', 'verdict'],
     rows: sanityChecks(rows).map((c) => {
       const format = c.unit === 'ms' ? (v: number) => `${ms(v)} ms` : percent;
@@ -127,11 +141,30 @@ export function scenariosTable(rows: readonly ScenarioRow[]): Table {
   return {
     id: 'scenarios',
     title: 'Every scenario',
-    intro: 'One row per transport, subscriber count and vote rate (median of repetitions where there were several). Bytes are counted at the server\'s sockets; the client column is the same count at the subscribers\' own sockets, as a cross-check.',
+    intro:
+      "One row per transport, subscriber count and vote rate (median of repetitions where there were several). Bytes are counted at the server's sockets; the client column is the same count at the subscribers' own sockets, as a cross-check.",
     columns: [
-      'Transport', 'subscribers', 'votes/s', 'votes', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'last subscriber p99 ms',
-      'lost / dup / out of order', 'resyncs', 'requests / event', 'bytes / event ↓', 'bytes / event ↑', 'client-side ↓ / ↑',
-      'empty', 'CPU ms / 1k', 'server CPU', 'memory / subscriber', 'load generator',
+      'Transport',
+      'subscribers',
+      'votes/s',
+      'votes',
+      'p50 ms',
+      'p90 ms',
+      'p99 ms',
+      'p99.9 ms',
+      'max ms',
+      'last subscriber p99 ms',
+      'lost / dup / out of order',
+      'resyncs',
+      'requests / event',
+      'bytes / event ↓',
+      'bytes / event ↑',
+      'client-side ↓ / ↑',
+      'empty',
+      'CPU ms / 1k',
+      'server CPU',
+      'memory / subscriber',
+      'load generator',
     ],
     rows: rows.map((row) => {
       const first = row.runs[0]!;
@@ -167,9 +200,28 @@ export function feedsTable(results: BenchResults): Table | undefined {
   const feeds = results.feeds;
   if (feeds === undefined) return undefined;
   const title = `Shared feed: memory vs Redis vs two processes (WebSocket, ${feeds.clients} subscribers, ${rateText(feeds.rate)})`;
-  const columns = ['setup', 'processes', 'votes', 'p50 ms', 'p99 ms', 'last subscriber p99 ms', 'lost / dup / out of order', 'server CPU ms / 1k deliveries (all processes)', 'server CPU (all processes)', 'server memory (all processes)', 'Redis round trip ms (median, max)', 'load generator'];
+  const columns = [
+    'setup',
+    'processes',
+    'votes',
+    'p50 ms',
+    'p99 ms',
+    'last subscriber p99 ms',
+    'lost / dup / out of order',
+    'server CPU ms / 1k deliveries (all processes)',
+    'server CPU (all processes)',
+    'server memory (all processes)',
+    'Redis round trip ms (median, max)',
+    'load generator',
+  ];
   if (feeds.skipped !== undefined) {
-    return { id: 'feeds', title, intro: `Skipped: ${feeds.skipped}. Start Redis (or set REDIS_URL) to run it.`, columns: ['setup', 'result'], rows: [[cell('all three'), cell(`skipped: ${feeds.skipped}`)]] };
+    return {
+      id: 'feeds',
+      title,
+      intro: `Skipped: ${feeds.skipped}. Start Redis (or set REDIS_URL) to run it.`,
+      columns: ['setup', 'result'],
+      rows: [[cell('all three'), cell(`skipped: ${feeds.skipped}`)]],
+    };
   }
   return {
     id: 'feeds',
@@ -206,7 +258,16 @@ export function overheadTable(results: BenchResults): Table {
     id: 'overhead',
     title: 'Request overhead (autocannon)',
     intro: `${overheadConnections} connections, no pipelining, browser-like headers, ${overheadDurationMs / 1000} s each. "Clients per core" is requests per second of server CPU: how many clients polling once a second one server core could answer.`,
-    columns: ['Request', 'requests/s', 'bytes in / request', 'bytes out / request', 'server CPU', 'clients per core at 1 poll/s', 'wrong status or errors', 'autocannon p50 / p99 ms'],
+    columns: [
+      'Request',
+      'requests/s',
+      'bytes in / request',
+      'bytes out / request',
+      'server CPU',
+      'clients per core at 1 poll/s',
+      'wrong status or errors',
+      'autocannon p50 / p99 ms',
+    ],
     rows: results.overhead.map((o) => [
       cell(`${o.method} ${o.path} → ${o.expectedStatus}`),
       cell(num(o.requestsPerSecond, 0)),
@@ -217,7 +278,9 @@ export function overheadTable(results: BenchResults): Table {
       cell(`${o.unexpected} / ${o.errors}`, o.unexpected + o.errors > 0),
       cell(`${o.latencyP50Ms} / ${o.latencyP99Ms}`),
     ]),
-    notes: ['autocannon is closed-loop and its latency has a 1 ms floor: its latency is context only; push latency is measured by the open-loop subscribers above.'],
+    notes: [
+      'autocannon is closed-loop and its latency has a 1 ms floor: its latency is context only; push latency is measured by the open-loop subscribers above.',
+    ],
   };
 }
 
@@ -226,7 +289,8 @@ export function modelTable(results: BenchResults, rows: readonly ScenarioRow[]):
   return {
     id: 'model',
     title: 'Model vs measured',
-    intro: 'What arithmetic predicts, against what the run measured. Header sizes in the formulas come from single exchanges captured on raw sockets in this run.',
+    intro:
+      'What arithmetic predicts, against what the run measured. Header sizes in the formulas come from single exchanges captured on raw sockets in this run.',
     columns: ['Transport', 'figure', 'model', 'measured', 'measured / model', 'how the model is computed'],
     rows: comparisons.map((c) => [
       cell(VARIANTS[c.variant].label),
@@ -243,7 +307,8 @@ export function projectionTable(results: BenchResults, rows: readonly ScenarioRo
   return {
     id: 'projection',
     title: 'Projection: clients that each need one update a second',
-    intro: 'A linear projection from this run\'s per-request and per-delivery figures (polling every second vs one pushed event a second). It ignores kernel, network and memory limits: it shows what the protocol costs, not what one machine can hold.',
+    intro:
+      "A linear projection from this run's per-request and per-delivery figures (polling every second vs one pushed event a second). It ignores kernel, network and memory limits: it shows what the protocol costs, not what one machine can hold.",
     columns: ['clients', 'transport', 'requests/s', 'wire Mbit/s', 'server cores', 'projected from'],
     rows: projection(results, rows).map((p) => [
       cell(p.clients.toLocaleString('en-US')),
@@ -276,7 +341,12 @@ export function environmentTable(results: BenchResults): Table {
       ['votes/s', c.rates.join(', ')],
       ['window', `${c.windowMs / 1000} s per scenario`],
       ['repetitions', `${c.repeat} of the headline (${c.headline.clients} subscribers, ${rateText(c.headline.rate)})`],
-      ['server environment', Object.entries(c.serverEnv).map(([k, v]) => `${k}=${v}`).join(' ')],
+      [
+        'server environment',
+        Object.entries(c.serverEnv)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' '),
+      ],
       ...(results.retries ?? []).map((r) => ['retried (server killed from outside)', `${r.step}: ${r.reason}`]),
     ].map(([k, v]) => [cell(k!), cell(v!)]),
   };

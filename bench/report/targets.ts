@@ -19,10 +19,38 @@ export interface TargetSpec {
 
 export const TARGETS: readonly TargetSpec[] = [
   { id: 'ws-cpu', ours: 'websocket', reference: 'ws-reference', figure: 'cpu', maxRatio: 1.1, wording: 'WebSocket CPU per delivery within 10 % of bare ws' },
-  { id: 'lp-p50', ours: 'long-polling', reference: 'socketio-polling', figure: 'p50', maxRatio: 0.25, wording: 'long polling p50 latency at most a quarter of Socket.IO polling' },
-  { id: 'lp-p99', ours: 'long-polling', reference: 'socketio-polling', figure: 'p99', maxRatio: 0.25, wording: 'long polling p99 latency at most a quarter of Socket.IO polling' },
-  { id: 'lp-cpu', ours: 'long-polling', reference: 'socketio-polling', figure: 'cpu', maxRatio: 1, wording: 'long polling CPU per delivered vote no more than Socket.IO polling' },
-  { id: 'lp-bytes', ours: 'long-polling', reference: 'socketio-polling', figure: 'bytes', maxRatio: 1, wording: 'long polling bytes per delivered vote no more than Socket.IO polling' },
+  {
+    id: 'lp-p50',
+    ours: 'long-polling',
+    reference: 'socketio-polling',
+    figure: 'p50',
+    maxRatio: 0.25,
+    wording: 'long polling p50 latency at most a quarter of Socket.IO polling',
+  },
+  {
+    id: 'lp-p99',
+    ours: 'long-polling',
+    reference: 'socketio-polling',
+    figure: 'p99',
+    maxRatio: 0.25,
+    wording: 'long polling p99 latency at most a quarter of Socket.IO polling',
+  },
+  {
+    id: 'lp-cpu',
+    ours: 'long-polling',
+    reference: 'socketio-polling',
+    figure: 'cpu',
+    maxRatio: 1,
+    wording: 'long polling CPU per delivered vote no more than Socket.IO polling',
+  },
+  {
+    id: 'lp-bytes',
+    ours: 'long-polling',
+    reference: 'socketio-polling',
+    figure: 'bytes',
+    maxRatio: 1,
+    wording: 'long polling bytes per delivered vote no more than Socket.IO polling',
+  },
   { id: 'sse-cpu', ours: 'sse', reference: 'websocket', figure: 'cpu', maxRatio: 1.1, wording: 'SSE CPU per delivery within 10 % of our WebSocket' },
 ];
 
@@ -89,7 +117,12 @@ export function checkTargets(results: BenchResults, rows: readonly ScenarioRow[]
   return checks;
 }
 
-export const TARGET_UNITS: Record<TargetFigure, string> = { cpu: 'CPU ms / 1k deliveries', p50: 'p50 ms', p99: 'p99 ms', bytes: 'bytes / delivered vote (↓ + ↑)' };
+export const TARGET_UNITS: Record<TargetFigure, string> = {
+  cpu: 'CPU ms / 1k deliveries',
+  p50: 'p50 ms',
+  p99: 'p99 ms',
+  bytes: 'bytes / delivered vote (↓ + ↑)',
+};
 
 export function formatFigure(figure: TargetFigure, value: number): string {
   if (figure === 'bytes') return `${value.toFixed(0)} B`;

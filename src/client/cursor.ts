@@ -63,9 +63,7 @@ export class CursorTracker {
     this.#replace(snapshot);
     if (previous === undefined) return { kind: 'baseline', seq: snapshot.seq };
     if (reason === 'poll' && snapshot.seq >= previous) {
-      return snapshot.seq === previous
-        ? { kind: 'unchanged', seq: snapshot.seq }
-        : { kind: 'advanced', seq: snapshot.seq, covered: snapshot.seq - previous };
+      return snapshot.seq === previous ? { kind: 'unchanged', seq: snapshot.seq } : { kind: 'advanced', seq: snapshot.seq, covered: snapshot.seq - previous };
     }
     this.#counters.resyncs += 1;
     return { kind: 'resync', seq: snapshot.seq, previous };

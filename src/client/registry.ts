@@ -1,15 +1,7 @@
 import { LongPollingClient } from './long-polling-client.ts';
 import { PollingClient } from './polling-client.ts';
 import { SseClient } from './sse-client.ts';
-import type {
-  ClientEnvironment,
-  ClientHooks,
-  FeedClient,
-  FeedClientHandlers,
-  FeedClientOptions,
-  TransportName,
-  VoteSender,
-} from './types.ts';
+import type { ClientEnvironment, ClientHooks, FeedClient, FeedClientHandlers, FeedClientOptions, TransportName, VoteSender } from './types.ts';
 import { WebSocketClient } from './websocket-client.ts';
 
 /** Every transport, in the order the demo and the bench present them. */

@@ -9,9 +9,7 @@ export interface Timers {
 export function timersOf(hooks: ClientHooks): Timers {
   return {
     set: hooks.setTimeout ?? ((callback, ms) => globalThis.setTimeout(callback, ms)),
-    clear:
-      hooks.clearTimeout ??
-      ((handle) => globalThis.clearTimeout(handle as Parameters<typeof globalThis.clearTimeout>[0])),
+    clear: hooks.clearTimeout ?? ((handle) => globalThis.clearTimeout(handle as Parameters<typeof globalThis.clearTimeout>[0])),
   };
 }
 

@@ -1,15 +1,7 @@
 import type { Snapshot, VoteEvent } from '../feed/types.ts';
 import { CursorTracker, type Applied } from './cursor.ts';
 import type { ProtocolError } from './decode.ts';
-import type {
-  ConnectionStatus,
-  FeedClient,
-  FeedClientHandlers,
-  FeedClientOptions,
-  ReconnectInfo,
-  TransportName,
-  WireRecord,
-} from './types.ts';
+import type { ConnectionStatus, FeedClient, FeedClientHandlers, FeedClientOptions, ReconnectInfo, TransportName, WireRecord } from './types.ts';
 
 /** Makes a transport client; `createClient` with a fixed environment, or a fake in tests. */
 export type ClientFactory = (name: TransportName, handlers: FeedClientHandlers, options: FeedClientOptions) => FeedClient;

@@ -51,9 +51,7 @@ export interface SharedRedis {
 }
 
 /** What a resuming client gets: the events it missed, or a snapshot because it is too far behind. */
-export type Resume =
-  | { kind: 'events'; entries: FeedEntry[] }
-  | { kind: 'snapshot'; snapshot: Snapshot };
+export type Resume = { kind: 'events'; entries: FeedEntry[] } | { kind: 'snapshot'; snapshot: Snapshot };
 
 export type FeedListener = (entry: FeedEntry) => void;
 

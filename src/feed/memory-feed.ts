@@ -32,10 +32,7 @@ export class MemoryFeed extends MirroredFeed {
   constructor(options: MemoryFeedOptions) {
     const onListenerError = options.onListenerError ?? ((error: unknown) => console.error('votewire: a feed listener failed', error));
     super(options.candidates, new FeedMirror(options.candidates, options.logSize ?? 1000, onListenerError));
-    this.#recentVotes = new RecentVotes(
-      options.voteIdWindowMs ?? DEFAULT_VOTE_ID_WINDOW_MS,
-      options.voteIdCapacity ?? DEFAULT_VOTE_ID_CAPACITY,
-    );
+    this.#recentVotes = new RecentVotes(options.voteIdWindowMs ?? DEFAULT_VOTE_ID_WINDOW_MS, options.voteIdCapacity ?? DEFAULT_VOTE_ID_CAPACITY);
   }
 
   async vote(input: VoteInput): Promise<FeedEntry> {

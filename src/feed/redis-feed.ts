@@ -49,10 +49,7 @@ export interface RedisFeedOptions {
 
 /** The typed shape of the script command that `defineCommand` adds to the connection (KEYS and ARGV: see VOTE_SCRIPT). */
 interface VoteCommand {
-  castVote(
-    numberOfKeys: number,
-    ...keysThenArgs: string[]
-  ): Promise<[seq: number, count: number, votedAt: string, candidateId: string, replayed: 0 | 1]>;
+  castVote(numberOfKeys: number, ...keysThenArgs: string[]): Promise<[seq: number, count: number, votedAt: string, candidateId: string, replayed: 0 | 1]>;
 }
 
 interface Waiter {

@@ -74,11 +74,7 @@ export class StreamFollower {
     while (!this.#stopped) {
       try {
         if (failures > 0) await this.#checkHistory();
-        const reply = await connection.xread(
-          'COUNT', READ_BATCH,
-          'BLOCK', blockMs,
-          'STREAMS', keys.events, streamIdOf(mirror.head),
-        );
+        const reply = await connection.xread('COUNT', READ_BATCH, 'BLOCK', blockMs, 'STREAMS', keys.events, streamIdOf(mirror.head));
         if (failures > 0) logger.info(`Redis feed: following ${url} again from seq ${mirror.head}`);
         failures = 0;
         if (reply !== null) await this.#applyBatch(reply[0]?.[1] ?? []);
@@ -112,7 +108,9 @@ export class StreamFollower {
       if (mirror.has(candidateId) && count !== mirror.count(candidateId) + 1) {
         // Every vote adds one to its candidate's count. One that does not continue ours belongs to another
         // history: Redis lost its data and a new history passed our head while the follower was blocked.
-        await this.#resync(`seq ${seq} gives "${candidateId}" ${count} votes, not ${mirror.count(candidateId) + 1}: Redis lost its data and started over (run it with persistence)`);
+        await this.#resync(
+          `seq ${seq} gives "${candidateId}" ${count} votes, not ${mirror.count(candidateId) + 1}: Redis lost its data and started over (run it with persistence)`,
+        );
         return;
       }
       mirror.apply(entry);
@@ -131,11 +129,7 @@ export class StreamFollower {
   async #checkHistory(): Promise<void> {
     const { connection, keys, mirror } = this.#options;
     const head = mirror.head;
-    const results = await connection
-      .multi()
-      .get(keys.seq)
-      .xrange(keys.events, streamIdOf(head), streamIdOf(head))
-      .exec();
+    const results = await connection.multi().get(keys.seq).xrange(keys.events, streamIdOf(head), streamIdOf(head)).exec();
     if (results === null) throw new Error('the transaction that checks the feed history was aborted');
     for (const [error] of results) if (error !== null) throw error;
     const shared = Number((results[0]?.[1] as string | null) ?? 0);
@@ -146,7 +140,9 @@ export class StreamFollower {
     const [atHead] = (results[1]?.[1] ?? []) as StreamEntry[];
     const applied = mirror.entryAt(head);
     if (atHead !== undefined && applied !== undefined && entryFromStream(...atHead).json !== applied.json) {
-      await this.#resync(`Redis holds another vote under seq ${head} than the one this process applied: it lost its data and took new votes since (run it with persistence)`);
+      await this.#resync(
+        `Redis holds another vote under seq ${head} than the one this process applied: it lost its data and took new votes since (run it with persistence)`,
+      );
     }
   }
 
@@ -165,12 +161,7 @@ export class StreamFollower {
  * EventLog answers resumes by offset and must not hold holes.
  */
 export async function loadSharedState(redis: RedisClient, keys: RedisKeys, logSize: number): Promise<SharedState> {
-  const results = await redis
-    .multi()
-    .hgetall(keys.counts)
-    .get(keys.seq)
-    .xrevrange(keys.events, '+', '-', 'COUNT', logSize)
-    .exec();
+  const results = await redis.multi().hgetall(keys.counts).get(keys.seq).xrevrange(keys.events, '+', '-', 'COUNT', logSize).exec();
   if (results === null) throw new Error('the transaction that loads the feed was aborted');
   for (const [error] of results) if (error !== null) throw error;
   const counts = (results[0]?.[1] ?? {}) as Record<string, string>;

@@ -30,9 +30,7 @@ const voteLimiterPlugin: FastifyPluginAsync<{ votesPerSecond: number }> = async 
   const shared = app.feed.sharedRedis;
   await app.register(
     rateLimit,
-    shared === undefined
-      ? { global: false }
-      : { global: false, redis: shared.connection, nameSpace: shared.keys.voteLimit, skipOnError: true },
+    shared === undefined ? { global: false } : { global: false, redis: shared.connection, nameSpace: shared.keys.voteLimit, skipOnError: true },
   );
   const check = app.createRateLimit({
     max: votesPerSecond,

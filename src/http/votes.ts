@@ -24,11 +24,7 @@ const votesRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
     // A repeated voteId gets the same answer as its first try: 201 and the original event.
     // The event's JSON was made once by the feed; wrap it rather than serialize it again.
-    return reply
-      .code(201)
-      .header('cache-control', 'no-store')
-      .type('application/json; charset=utf-8')
-      .send(`{"event":${outcome.entry.json}}`);
+    return reply.code(201).header('cache-control', 'no-store').type('application/json; charset=utf-8').send(`{"event":${outcome.entry.json}}`);
   });
 };
 

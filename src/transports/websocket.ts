@@ -25,8 +25,7 @@ const NO_SESSION_ON_SOCKET = 'Voting needs a session: POST /api/session before c
 
 /** The WebSocket wire: one text frame per event, the snapshot as one frame. */
 const WS_FORMAT: PushFormat = {
-  opening: (resume) =>
-    resume.kind === 'events' ? resume.entries.map((entry) => entry.json) : [JSON.stringify(resume.snapshot)],
+  opening: (resume) => (resume.kind === 'events' ? resume.entries.map((entry) => entry.json) : [JSON.stringify(resume.snapshot)]),
   event: (entry) => Buffer.from(entry.json),
   snapshot: (snapshot) => Buffer.from(JSON.stringify(snapshot)),
 };

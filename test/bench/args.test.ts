@@ -6,7 +6,15 @@ import { VARIANT_NAMES } from '../../bench/plan/variants.ts';
 describe('bench flags', () => {
   it('defaults to every transport at 10, 100 and 1,000 subscribers, 1 and 20 votes/s, headline repeated', () => {
     const options = parseBenchArgs([]);
-    expect(options).toMatchObject({ quick: false, clients: [10, 100, 1000], rates: [1, 20], repeat: 2, windowMs: 3000, redis: true, headline: { clients: 100, rate: 20 } });
+    expect(options).toMatchObject({
+      quick: false,
+      clients: [10, 100, 1000],
+      rates: [1, 20],
+      repeat: 2,
+      windowMs: 3000,
+      redis: true,
+      headline: { clients: 100, rate: 20 },
+    });
     expect(options.variants).toEqual(VARIANT_NAMES);
   });
 
@@ -22,7 +30,13 @@ describe('bench flags', () => {
   });
 
   it('expands "polling" and "reference", keeps the canonical order, and rejects unknown names', () => {
-    expect(parseBenchArgs(['--transports', 'reference,polling']).variants).toEqual(['polling-1s', 'polling-250ms', 'polling-conditional-1s', 'ws-reference', 'socketio-polling']);
+    expect(parseBenchArgs(['--transports', 'reference,polling']).variants).toEqual([
+      'polling-1s',
+      'polling-250ms',
+      'polling-conditional-1s',
+      'ws-reference',
+      'socketio-polling',
+    ]);
     expect(() => parseBenchArgs(['--transports', 'carrier-pigeon'])).toThrow(/unknown "carrier-pigeon"/);
     expect(() => parseBenchArgs(['--rate', '0'])).toThrow(/positive/);
     expect(() => parseBenchArgs(['--repeat', '1.5'])).toThrow(/whole number/);

@@ -73,7 +73,7 @@ describe('npm run bench -- --quick', () => {
 
   // How fast things were (latency against the interval or 100 ms, how close the two byte counts came)
   // depends on the machine: the report judges it in its sanity checks, and this run only asks that it did.
-  it('judges every scenario in the report\'s sanity checks, and sums them up in the conclusions', async () => {
+  it("judges every scenario in the report's sanity checks, and sums them up in the conclusions", async () => {
     const lines = await reportTableRows('Sanity checks', ' | 4 | 20 | ');
     const polling = results.scenarios.filter((s) => VARIANTS[s.variant].intervalMs !== undefined).length;
     expect(lines).toHaveLength(3 * polling + 2 * (results.scenarios.length - polling));

@@ -42,7 +42,11 @@ describe.runIf(unreachable === undefined)('the Redis scenario (Redis reachable)'
     expect(results.failures).toEqual([]);
     const feeds = results.feeds!;
     expect(feeds.skipped).toBeUndefined();
-    expect(feeds.runs.map((r) => [r.setup, r.processes])).toEqual([['memory-1', 1], ['redis-1', 1], ['redis-2', 2]]);
+    expect(feeds.runs.map((r) => [r.setup, r.processes])).toEqual([
+      ['memory-1', 1],
+      ['redis-1', 1],
+      ['redis-2', 2],
+    ]);
     expect(markdown).toContain('### Shared feed: memory vs Redis vs two processes (WebSocket, 4 subscribers, 20 votes/s)');
     for (const run of feeds.runs) expect(markdown).toContain(`| ${run.label} | ${run.processes} |`);
   });

@@ -56,7 +56,12 @@ describe('SubscriberLedger on polling (snapshots)', () => {
     ledger.onSnapshot(3, 100); // no news: not a duplicate
     ledger.onSnapshot(6, 200);
     ledger.onSnapshot(7, 300);
-    expect([...ledger.arrivals]).toEqual([[4, 200], [5, 200], [6, 200], [7, 300]]);
+    expect([...ledger.arrivals]).toEqual([
+      [4, 200],
+      [5, 200],
+      [6, 200],
+      [7, 300],
+    ]);
     expect(ledger.duplicated).toBe(0);
     expect(ledger.resyncs).toBe(0);
     expect(ledger.lostOf([4, 5, 6, 7, 8])).toBe(1);
@@ -78,7 +83,10 @@ describe('measureDeliveryLatencies', () => {
     fast.onEvent(2, 2002);
     const slow = eventLedger(0, []);
     slow.onEvent(1, 1010);
-    const due = new Map([[1, 1000], [2, 2000]]);
+    const due = new Map([
+      [1, 1000],
+      [2, 2000],
+    ]);
     const { perDelivery, lastSubscriber } = measureDeliveryLatencies([fast, slow], due);
     expect(perDelivery.count).toBe(3);
     expect(perDelivery.summary().maxUs).toBeGreaterThanOrEqual(9_990);

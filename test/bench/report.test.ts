@@ -35,7 +35,7 @@ beforeAll(async () => {
 });
 
 describe('derived figures', () => {
-  it('divides the window\'s counts by the deliveries it owed', () => {
+  it("divides the window's counts by the deliveries it owed", () => {
     const scenario = results.scenarios.find((s) => s.variant === 'websocket')!;
     const figures = derive(scenario);
     expect(figures.bytesDownPerEvent).toBeCloseTo(scenario.cost.serverBytesOut / scenario.cost.deliveries, 6);
@@ -98,7 +98,11 @@ describe('the report rendered from a fixed results file', () => {
     expect(doc.conclusions.length).toBeGreaterThanOrEqual(4);
     expect(doc.conclusions.some((c) => c.startsWith('Latency at 2 subscribers and 5 votes/s'))).toBe(true);
     expect(doc.conclusions).toContain('Breakdown: SSE at 4 subscribers and 5 votes/s lost 2, duplicated 0 and reordered 0 events.');
-    expect(doc.conclusions.some((c) => c.startsWith('Not the server\'s figures') && c.includes('Bare ws (reference) at 4 subscribers and 5 votes/s (bench event loop 97 % busy)'))).toBe(true);
+    expect(
+      doc.conclusions.some(
+        (c) => c.startsWith("Not the server's figures") && c.includes('Bare ws (reference) at 4 subscribers and 5 votes/s (bench event loop 97 % busy)'),
+      ),
+    ).toBe(true);
     // The polling sentence quotes the measured mean, which must be the fixture's.
     const polling = results.scenarios.filter((s) => s.variant === 'polling-1s' && s.clients === 2);
     const means = polling.map((s) => (s.latency.meanUs / 1000).toFixed(0));
@@ -183,7 +187,7 @@ describe('the performance targets table', () => {
       expect(table.rows[i]![VERDICT]!.bad === true, check.spec.id).toBe(check.ratio! > check.spec.maxRatio);
     }
     expect(doc.conclusions.some((c) => c.startsWith('Performance targets: '))).toBe(true);
-    expect(doc.conclusions.some((c) => c.startsWith('Against Socket.IO\'s polling transport at 2 subscribers and 5 votes/s'))).toBe(true);
+    expect(doc.conclusions.some((c) => c.startsWith("Against Socket.IO's polling transport at 2 subscribers and 5 votes/s"))).toBe(true);
   });
 
   it('renders a target that is not met in red, and one that is met without red', async () => {
@@ -196,7 +200,9 @@ describe('the performance targets table', () => {
     expect(row[VERDICT]).toEqual({ text: 'not met', bad: true });
     expect(renderMarkdown(missed)).toContain('| 🔴 **2.00×** | ≤ 0.25× | 🔴 **not met** |');
     expect(renderHtml(missed)).toContain('<td class="bad">2.00×</td><td>≤ 0.25×</td><td class="bad">not met</td>');
-    expect(missed.conclusions.find((c) => c.startsWith('Performance targets'))).toContain('Not met: long polling p50 latency at most a quarter of Socket.IO polling at 2 subscribers (2.00× against ≤ 0.25×)');
+    expect(missed.conclusions.find((c) => c.startsWith('Performance targets'))).toContain(
+      'Not met: long polling p50 latency at most a quarter of Socket.IO polling at 2 subscribers (2.00× against ≤ 0.25×)',
+    );
 
     const fast = structuredClone(results);
     for (const s of fast.scenarios) if (s.variant === 'long-polling') s.latency.p50Us = 1_000;
@@ -241,7 +247,7 @@ describe('the sanity checks table', () => {
     return { d, rows, verdict };
   };
 
-  it('checks every scenario: polling against its interval (mean and max), the rest by p50, and everyone\'s byte counts', () => {
+  it("checks every scenario: polling against its interval (mean and max), the rest by p50, and everyone's byte counts", () => {
     const rows = scenarioRows(results);
     const table = checksOf(doc);
     const polling = rows.filter((r) => VARIANTS[r.variant].intervalMs !== undefined).length;
@@ -261,7 +267,7 @@ describe('the sanity checks table', () => {
     expect((await planted('polling-1s', (s) => (s.latency.meanUs = 299_999))).verdict('mean latency')).toEqual({ text: 'missed', bad: true });
   });
 
-  it('wants polling\'s max below 1.5 intervals and a push p50 below 100 ms, the bound itself missed', async () => {
+  it("wants polling's max below 1.5 intervals and a push p50 below 100 ms, the bound itself missed", async () => {
     expect((await planted('polling-1s', (s) => (s.latency.maxUs = 1_499_999))).verdict('max latency')).toEqual({ text: 'met' });
     expect((await planted('polling-1s', (s) => (s.latency.maxUs = 1_500_000))).verdict('max latency')).toEqual({ text: 'missed', bad: true });
     expect((await planted('websocket', (s) => (s.latency.p50Us = 99_999))).verdict('p50 latency')).toEqual({ text: 'met' });
@@ -274,13 +280,13 @@ describe('the sanity checks table', () => {
     expect(renderMarkdown(slow.d)).toContain('| WebSocket | 4 | 5 | p50 latency | below 100 ms | 🔴 **100 ms** | 🔴 **missed** |');
   });
 
-  it('wants the subscribers\' byte count within 5 % of the server\'s, and a run that delivered nothing misses', async () => {
+  it("wants the subscribers' byte count within 5 % of the server's, and a run that delivered nothing misses", async () => {
     const bytes = (client: number) => (s: BenchResults['scenarios'][number]) => {
       s.cost.deliveries = 100;
       s.cost.serverBytesOut = 100_000;
       s.cost.clientBytesIn = client;
     };
-    const what = 'bytes down: subscribers\' count vs the server\'s';
+    const what = "bytes down: subscribers' count vs the server's";
     expect((await planted('websocket', bytes(105_000))).verdict(what)).toEqual({ text: 'met' });
     expect((await planted('websocket', bytes(95_000))).verdict(what)).toEqual({ text: 'met' });
     expect((await planted('websocket', bytes(105_100))).verdict(what)).toEqual({ text: 'missed', bad: true });
@@ -299,7 +305,9 @@ describe('the sanity checks table', () => {
     // The bare ws reference at 4 subscribers is flagged in the fixture.
     const flagged = structuredClone(results);
     flagged.scenarios.find((s) => s.variant === 'ws-reference' && s.clients === 4)!.latency.p50Us = 150_000;
-    const row = checksOf(await buildDocument(flagged)).rows.find((r) => r[0]!.text === 'Bare ws (reference)' && r[1]!.text === '4' && r[3]!.text === 'p50 latency')!;
+    const row = checksOf(await buildDocument(flagged)).rows.find(
+      (r) => r[0]!.text === 'Bare ws (reference)' && r[1]!.text === '4' && r[3]!.text === 'p50 latency',
+    )!;
     expect(row[VERDICT]).toEqual({ text: 'missed (load generator flagged)', bad: true });
   });
 });
@@ -324,7 +332,9 @@ describe('the Redis scenario in the report', () => {
     expect(two.servers?.processes).toBe(2);
     expect(two.cost.serverDeliveries).toBe(two.cost.deliveries);
     const rtt = [...two.servers!.feedRttMs].sort((a, b) => a - b);
-    expect(table.rows[2]![col('Redis round trip ms (median, max)')]!.text).toContain(`(${rtt.at(-1)! >= 10 ? rtt.at(-1)!.toFixed(1) : rtt.at(-1)!.toFixed(2)})`);
+    expect(table.rows[2]![col('Redis round trip ms (median, max)')]!.text).toContain(
+      `(${rtt.at(-1)! >= 10 ? rtt.at(-1)!.toFixed(1) : rtt.at(-1)!.toFixed(2)})`,
+    );
     expect(table.rows[0]![col('Redis round trip ms (median, max)')]!.text).toBe('no Redis');
     expect(doc.conclusions.some((c) => c.startsWith('Sharing the feed through Redis (WebSocket, 4 subscribers at 20 votes/s)'))).toBe(true);
     expect(doc.method.some((p) => p.startsWith('Redis scenario: ') && p.includes(feeds.keyPrefix))).toBe(true);

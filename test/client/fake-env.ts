@@ -83,10 +83,7 @@ export async function settle(): Promise<void> {
   await new Promise((resolve) => setImmediate(resolve));
 }
 
-export function fakeEnvironment(
-  timers: ManualTimers,
-  parts: Partial<ClientEnvironment & ClientHooks> = {},
-): ClientEnvironment & ClientHooks {
+export function fakeEnvironment(timers: ManualTimers, parts: Partial<ClientEnvironment & ClientHooks> = {}): ClientEnvironment & ClientHooks {
   const unused = (): never => {
     throw new Error('not provided in this test');
   };

@@ -4,9 +4,38 @@ import { median, percentile } from '../../src/client/statistics.ts';
 describe('percentile (nearest rank)', () => {
   // [list, [p, the sample at rank ceil(p × n / 100)]...]
   const ranks: [string, number[], [number, number][]][] = [
-    ['the textbook example', [15, 20, 35, 40, 50], [[5, 15], [30, 20], [40, 20], [50, 35], [100, 50]]],
-    ['an odd-length list', [5, 1, 4, 2, 3], [[20, 1], [21, 2], [50, 3], [99, 5]]],
-    ['an even-length list, whose p50 is the lower middle value', [40, 10, 30, 20], [[25, 10], [26, 20], [50, 20], [51, 30], [75, 30]]],
+    [
+      'the textbook example',
+      [15, 20, 35, 40, 50],
+      [
+        [5, 15],
+        [30, 20],
+        [40, 20],
+        [50, 35],
+        [100, 50],
+      ],
+    ],
+    [
+      'an odd-length list',
+      [5, 1, 4, 2, 3],
+      [
+        [20, 1],
+        [21, 2],
+        [50, 3],
+        [99, 5],
+      ],
+    ],
+    [
+      'an even-length list, whose p50 is the lower middle value',
+      [40, 10, 30, 20],
+      [
+        [25, 10],
+        [26, 20],
+        [50, 20],
+        [51, 30],
+        [75, 30],
+      ],
+    ],
   ];
   it.each(ranks)('answers with the sample at rank ceil(p × n / 100) on %s', (_, values, expected) => {
     for (const [p, sample] of expected) expect(percentile(values, p), `p${p}`).toBe(sample);

@@ -35,7 +35,10 @@ describe('EventLog', () => {
 });
 
 describe('MemoryFeed', () => {
-  const candidates = validateCandidates([{ id: 'a', name: 'A' }, { id: 'b', name: 'B' }]);
+  const candidates = validateCandidates([
+    { id: 'a', name: 'A' },
+    { id: 'b', name: 'B' },
+  ]);
 
   it('numbers votes 1, 2, 3 and tells listeners in order, with the JSON made once', async () => {
     const feed = new MemoryFeed({ candidates });
@@ -44,10 +47,20 @@ describe('MemoryFeed', () => {
     await feed.vote({ userId: 'tester', candidateId: 'a' });
     await feed.vote({ userId: 'tester', candidateId: 'b', voteId: 'v2' });
     await feed.vote({ userId: 'tester', candidateId: 'a' });
-    expect(seen.map((e) => [e.event.seq, e.event.candidateId, e.event.count])).toEqual([[1, 'a', 1], [2, 'b', 1], [3, 'a', 2]]);
+    expect(seen.map((e) => [e.event.seq, e.event.candidateId, e.event.count])).toEqual([
+      [1, 'a', 1],
+      [2, 'b', 1],
+      [3, 'a', 2],
+    ]);
     expect(JSON.parse(seen[1]!.json)).toEqual(seen[1]!.event);
     expect(seen[1]!.event.voteId).toBe('v2');
-    expect(feed.snapshot()).toMatchObject({ seq: 3, candidates: [{ id: 'a', count: 2 }, { id: 'b', count: 1 }] });
+    expect(feed.snapshot()).toMatchObject({
+      seq: 3,
+      candidates: [
+        { id: 'a', count: 2 },
+        { id: 'b', count: 1 },
+      ],
+    });
   });
 
   it('rejects an unknown candidate without changing anything', async () => {
@@ -83,7 +96,13 @@ describe('validateCandidates', () => {
     ['not an array', { id: 'a' }],
     ['empty', []],
     ['a bad id', [{ id: 'has space', name: 'x' }]],
-    ['a duplicate id', [{ id: 'a', name: 'x' }, { id: 'a', name: 'y' }]],
+    [
+      'a duplicate id',
+      [
+        { id: 'a', name: 'x' },
+        { id: 'a', name: 'y' },
+      ],
+    ],
     ['a missing name', [{ id: 'a' }]],
   ])('refuses %s', (_name, input) => {
     expect(() => validateCandidates(input)).toThrow(/CANDIDATES/);

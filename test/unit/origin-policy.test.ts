@@ -4,7 +4,12 @@ import { OriginPolicy } from '../../src/http/origin.ts';
 const LOOPBACK_AT_3000 = ['http://localhost:3000', 'http://127.0.0.1:3000', 'http://[::1]:3000'];
 
 function policy(host: string, extra: { publicOrigin?: string; allowedOrigins?: string[] } = {}): OriginPolicy {
-  return new OriginPolicy({ host, port: 3000, allowedOrigins: extra.allowedOrigins ?? [], ...(extra.publicOrigin === undefined ? {} : { publicOrigin: extra.publicOrigin }) });
+  return new OriginPolicy({
+    host,
+    port: 3000,
+    allowedOrigins: extra.allowedOrigins ?? [],
+    ...(extra.publicOrigin === undefined ? {} : { publicOrigin: extra.publicOrigin }),
+  });
 }
 
 describe('OriginPolicy', () => {

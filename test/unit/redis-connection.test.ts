@@ -6,11 +6,17 @@ import { voteIdKey } from '../../src/feed/recent-votes.ts';
 describe('the FEED address of a Redis Cluster', () => {
   it('reads every node, the credentials and TLS from redis+cluster:// and rediss+cluster://', () => {
     expect(parseClusterUrl('redis+cluster://10.0.0.1:7000,10.0.0.2:7001')).toEqual({
-      nodes: [{ host: '10.0.0.1', port: 7000 }, { host: '10.0.0.2', port: 7001 }],
+      nodes: [
+        { host: '10.0.0.1', port: 7000 },
+        { host: '10.0.0.2', port: 7001 },
+      ],
       tls: false,
     });
     expect(parseClusterUrl('rediss+cluster://feed:p%40ss@redis.example:6380,[::1]:7000/')).toEqual({
-      nodes: [{ host: 'redis.example', port: 6380 }, { host: '::1', port: 7000 }],
+      nodes: [
+        { host: 'redis.example', port: 6380 },
+        { host: '::1', port: 7000 },
+      ],
       username: 'feed',
       password: 'p@ss',
       tls: true,

@@ -1,14 +1,6 @@
 import { createClient } from '../../src/client/registry.ts';
 import { FeedSubscription } from '../../src/client/subscription.ts';
-import type {
-  ClientEnvironment,
-  ClientHooks,
-  ConnectionStatus,
-  FeedClientOptions,
-  ReconnectInfo,
-  TransportName,
-  WireRecord,
-} from '../../src/client/types.ts';
+import type { ClientEnvironment, ClientHooks, ConnectionStatus, FeedClientOptions, ReconnectInfo, TransportName, WireRecord } from '../../src/client/types.ts';
 import { UpdateLatency } from './models/latency.ts';
 import { RunningPercentiles } from './models/stats.ts';
 

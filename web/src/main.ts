@@ -165,13 +165,17 @@ async function sendBurst(live: LiveFeed, voter: Voter, report: (text: string, bu
 
 /** The page: header, connection banner, the Live and Race tabs, the notice line and the two panels. */
 function layOut(root: HTMLElement, race: RaceController, views: Views, notice: HTMLElement): void {
-  const liveSection = h('div', { class: 'live-grid', id: 'panel-live', role: 'tabpanel', 'aria-labelledby': 'tab-live' },
+  const liveSection = h(
+    'div',
+    { class: 'live-grid', id: 'panel-live', role: 'tabpanel', 'aria-labelledby': 'tab-live' },
     h('div', { class: 'column' }, views.ballot.element, views.switcher.element),
     h('div', { class: 'column' }, views.wire.element, views.log.element),
   );
   const raceSection = h('div', { id: 'panel-race', role: 'tabpanel', 'aria-labelledby': 'tab-race', hidden: true }, views.race.element);
   root.replaceChildren(
-    h('header', { class: 'topbar' },
+    h(
+      'header',
+      { class: 'topbar' },
       h('div', { class: 'brand' }, h('span', { class: 'logo', 'aria-hidden': 'true' }, '⚡'), h('span', {}, 'Votewire')),
       views.connection.pill,
       views.integrity.element,
@@ -187,8 +191,16 @@ function layOut(root: HTMLElement, race: RaceController, views: Views, notice: H
 
 /** The Live / Race tab bar; the race's feeds run only while its tab is shown. */
 function tabs(race: RaceController, liveSection: HTMLElement, raceSection: HTMLElement): HTMLElement {
-  const liveTab = h('button', { type: 'button', role: 'tab', id: 'tab-live', 'aria-selected': 'true', 'aria-controls': 'panel-live', 'data-testid': 'tab-live' }, 'Live');
-  const raceTab = h('button', { type: 'button', role: 'tab', id: 'tab-race', 'aria-selected': 'false', 'aria-controls': 'panel-race', 'data-testid': 'tab-race' }, 'Race');
+  const liveTab = h(
+    'button',
+    { type: 'button', role: 'tab', id: 'tab-live', 'aria-selected': 'true', 'aria-controls': 'panel-live', 'data-testid': 'tab-live' },
+    'Live',
+  );
+  const raceTab = h(
+    'button',
+    { type: 'button', role: 'tab', id: 'tab-race', 'aria-selected': 'false', 'aria-controls': 'panel-race', 'data-testid': 'tab-race' },
+    'Race',
+  );
   const showTab = (which: 'live' | 'race') => {
     liveTab.setAttribute('aria-selected', String(which === 'live'));
     raceTab.setAttribute('aria-selected', String(which === 'race'));
@@ -217,7 +229,15 @@ function startRenderLoop(models: Models, views: Views, sessions: SessionKeeper):
       views.log.render(live.log);
     }
     views.connection.render(live.connection, t, live.subscription.tracker.seq);
-    views.wire.render({ transport: live.transport, page: live.totals, server: metrics.delta(), serverNeedsToken: metrics.needsToken, own: live.own, others: live.others, seconds: (t - models.selectedAt) / 1000 });
+    views.wire.render({
+      transport: live.transport,
+      page: live.totals,
+      server: metrics.delta(),
+      serverNeedsToken: metrics.needsToken,
+      own: live.own,
+      others: live.others,
+      seconds: (t - models.selectedAt) / 1000,
+    });
     // The race redraws every frame while it runs: its runners move with time, not only with events.
     if (race.running || race.version !== raceVersion) {
       raceVersion = race.version;
@@ -231,4 +251,3 @@ function startRenderLoop(models: Models, views: Views, sessions: SessionKeeper):
 
 const root = document.getElementById('app');
 if (root !== null) start(root);
-

@@ -87,10 +87,7 @@ export class Voter {
           continue;
         }
         for (const latency of this.#latency) latency.ownVoteFailed(voteId);
-        this.#events.onNotice?.(
-          inDoubt ? `Vote not confirmed — ${why} (if it was recorded, the feed shows it)` : `Vote not recorded — ${why}`,
-          'error',
-        );
+        this.#events.onNotice?.(inDoubt ? `Vote not confirmed — ${why} (if it was recorded, the feed shows it)` : `Vote not recorded — ${why}`, 'error');
         return false;
       }
       for (const latency of this.#latency) latency.ownVoteAccepted(voteId, result.event, result.sentAt, result.receivedAt);

@@ -3,7 +3,9 @@ import { checkRedisAvailability, explainMissingRedis, REDIS_REQUIRED, type Redis
 
 /** Shared by the projects of one run (each runs this setup), so Redis is checked, and missing Redis told, once. */
 const RUN_STATE = Symbol.for('votewire.redisAvailability');
-interface RunState { [RUN_STATE]?: Promise<RedisAvailability> }
+interface RunState {
+  [RUN_STATE]?: Promise<RedisAvailability>;
+}
 
 /**
  * Global setup of the projects whose suites need Redis: checks it once per run, says loudly what is

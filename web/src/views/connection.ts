@@ -16,7 +16,12 @@ export class ConnectionView {
 
   constructor() {
     this.#pillText = h('span', {});
-    this.pill = h('span', { class: 'pill', 'data-testid': 'connection-status', role: 'status' }, h('span', { class: 'dot', 'aria-hidden': 'true' }), this.#pillText);
+    this.pill = h(
+      'span',
+      { class: 'pill', 'data-testid': 'connection-status', role: 'status' },
+      h('span', { class: 'dot', 'aria-hidden': 'true' }),
+      this.#pillText,
+    );
     this.#bannerText = h('span', {});
     this.banner = h('div', { class: 'banner', role: 'alert', 'data-testid': 'connection-banner', hidden: true }, this.#bannerText);
   }
@@ -36,8 +41,7 @@ export class ConnectionView {
     const lostFor = state.lostSince === undefined ? 0 : now - state.lostSince;
     const attempt = state.reconnect?.attempt ?? 0;
     const gone = attempt >= GONE_AFTER_ATTEMPTS || lostFor >= GONE_AFTER_MS;
-    const next =
-      state.retryAt === undefined ? '' : ` Next try in ${(Math.max(0, state.retryAt - now) / 1000).toFixed(1)} s (attempt ${attempt}).`;
+    const next = state.retryAt === undefined ? '' : ` Next try in ${(Math.max(0, state.retryAt - now) / 1000).toFixed(1)} s (attempt ${attempt}).`;
     const frozen =
       seq === undefined
         ? ''
@@ -45,9 +49,7 @@ export class ConnectionView {
     this.banner.classList.toggle('gone', gone);
     setText(
       this.#bannerText,
-      gone
-        ? `The server is gone — no answer for ${formatMs(lostFor)}.${next}${frozen}`
-        : `Lost the connection over ${label}; reconnecting.${next}`,
+      gone ? `The server is gone — no answer for ${formatMs(lostFor)}.${next}${frozen}` : `Lost the connection over ${label}; reconnecting.${next}`,
     );
   }
 }

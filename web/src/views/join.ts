@@ -18,7 +18,11 @@ export function joinView(suggested: string, onJoin: (name: string) => Promise<vo
     'form',
     { class: 'card join', 'aria-labelledby': 'join-title' },
     h('h1', { id: 'join-title' }, 'Votewire'),
-    h('p', { class: 'lede' }, 'One live vote, four ways to hear it: polling, long polling, WebSocket and Server-Sent Events. Vote, switch transports live, and see what each one costs.'),
+    h(
+      'p',
+      { class: 'lede' },
+      'One live vote, four ways to hear it: polling, long polling, WebSocket and Server-Sent Events. Vote, switch transports live, and see what each one costs.',
+    ),
     h('label', { for: 'join-name' }, 'Your name'),
     h('div', { class: 'join-row' }, input, button),
     error,

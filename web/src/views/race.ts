@@ -80,7 +80,16 @@ export class RaceView {
       h(
         'div',
         { class: 'race-head' },
-        h('div', {}, h('h2', { id: 'race-title' }, 'The race'), h('p', { class: 'hint' }, 'The same votes, delivered over four transports at once. Each dot is a vote; it runs from the moment the server accepted it until the lane delivers it.')),
+        h(
+          'div',
+          {},
+          h('h2', { id: 'race-title' }, 'The race'),
+          h(
+            'p',
+            { class: 'hint' },
+            'The same votes, delivered over four transports at once. Each dot is a vote; it runs from the moment the server accepted it until the lane delivers it.',
+          ),
+        ),
         h('div', { class: 'burst-box' }, this.#burstButton, this.#burstStatus),
       ),
       this.#verdict,
@@ -123,7 +132,10 @@ export class RaceView {
     const { model } = this.#controller;
     // Every lane has its starting snapshot: from here on, each vote is timed in every lane.
     this.element.dataset.ready = String(this.#controller.running && model.ready);
-    const votes = model.recentVotes().filter((v) => v.votedAt !== undefined).slice(-DOTS_PER_LANE);
+    const votes = model
+      .recentVotes()
+      .filter((v) => v.votedAt !== undefined)
+      .slice(-DOTS_PER_LANE);
     const ranking = this.#controller.lanes
       .map((lane) => ({ lane, p50: model.summary(lane).p50 }))
       .filter((r): r is { lane: TransportName; p50: number } => r.p50 !== undefined)
@@ -138,13 +150,16 @@ export class RaceView {
       setText(parts.batch, summary.lastBatch === 0 ? '–' : `${summary.lastBatch} vote${summary.lastBatch === 1 ? '' : 's'}`);
       parts.root.dataset.received = String(summary.received);
       parts.root.dataset.largestBatch = String(summary.largestBatch);
-      for (const [marker, value] of [[parts.p50Marker, summary.p50], [parts.p95Marker, summary.p95]] as const) {
+      for (const [marker, value] of [
+        [parts.p50Marker, summary.p50],
+        [parts.p95Marker, summary.p95],
+      ] as const) {
         marker.hidden = value === undefined;
         if (value !== undefined) marker.style.left = `${(axisPosition(value) * 100).toFixed(2)}%`;
       }
       parts.root.dataset.status = this.#controller.statuses.get(lane) ?? 'stopped';
       const rank = ranking.findIndex((r) => r.lane === lane);
-      setText(parts.place, rank < 0 ? '' : ['1st', '2nd', '3rd', '4th'][rank] ?? '');
+      setText(parts.place, rank < 0 ? '' : (['1st', '2nd', '3rd', '4th'][rank] ?? ''));
       parts.place.dataset.rank = String(rank + 1);
       const counters = this.#controller.subscriptions.get(lane)?.tracker.counters;
       if (counters !== undefined) {
@@ -195,6 +210,9 @@ export class RaceView {
     if (first === undefined || last === undefined || ranking.length < 2) return;
     const factor = first.p50 > 0 ? last.p50 / first.p50 : Number.POSITIVE_INFINITY;
     const times = Number.isFinite(factor) && factor >= 2 ? ` — about ${Math.round(factor)}× faster at the median` : '';
-    setText(this.#verdict, `${TRANSPORT_LABELS[first.lane]} leads (p50 ${formatMs(first.p50)}); ${TRANSPORT_LABELS[last.lane]} trails (p50 ${formatMs(last.p50)})${times}.`);
+    setText(
+      this.#verdict,
+      `${TRANSPORT_LABELS[first.lane]} leads (p50 ${formatMs(first.p50)}); ${TRANSPORT_LABELS[last.lane]} trails (p50 ${formatMs(last.p50)})${times}.`,
+    );
   }
 }

@@ -72,12 +72,7 @@ export class SwitcherView {
         'div',
         { class: 'polling-settings' },
         h('label', { class: 'setting' }, h('span', {}, 'Polling interval'), this.#interval, this.#intervalValue),
-        h(
-          'label',
-          { class: 'setting' },
-          this.#conditional,
-          h('span', {}, 'Conditional requests (If-None-Match → 304 when nothing changed)'),
-        ),
+        h('label', { class: 'setting' }, this.#conditional, h('span', {}, 'Conditional requests (If-None-Match → 304 when nothing changed)')),
         h('p', { class: 'hint' }, 'Polling settings apply here and to the race’s polling lane.'),
       ),
     );

@@ -36,13 +36,7 @@ export class WirePanelView {
   constructor() {
     this.#title = h('h2', { id: 'wire-title' }, 'On the wire');
     const row = (key: string, label: string, hint: string) =>
-      h(
-        'tr',
-        {},
-        h('th', { scope: 'row', title: hint }, label),
-        this.#cell(`page-${key}`),
-        this.#cell(`server-${key}`),
-      );
+      h('tr', {}, h('th', { scope: 'row', title: hint }, label), this.#cell(`page-${key}`), this.#cell(`server-${key}`));
     const table = h(
       'table',
       { class: 'wire-table' },
@@ -68,7 +62,11 @@ export class WirePanelView {
         row('bytesOut', 'bytes from the client', 'Page: bodies and frames sent. Server: bytes read from sockets'),
       ),
     );
-    this.#pollingNote = h('p', { class: 'hint', hidden: true }, 'Polling snapshots carry no per-vote time, so others’ votes cannot be timed one by one here; the race view times them against the push lanes.');
+    this.#pollingNote = h(
+      'p',
+      { class: 'hint', hidden: true },
+      'Polling snapshots carry no per-vote time, so others’ votes cannot be timed one by one here; the race view times them against the push lanes.',
+    );
     this.#tokenNote = h(
       'p',
       { class: 'hint', hidden: true, 'data-testid': 'wire-token-note' },
@@ -81,8 +79,24 @@ export class WirePanelView {
       h(
         'tbody',
         {},
-        h('tr', {}, h('th', { scope: 'row', title: 'From your click to the update arriving over this transport (matched by voteId)' }, 'your votes: click → update'), this.#cell('own-last'), this.#cell('own-p50'), this.#cell('own-p95'), this.#cell('own-n')),
-        h('tr', {}, h('th', { scope: 'row', title: 'From the server accepting the vote (votedAt) to it arriving here' }, 'others’ votes: votedAt → update'), this.#cell('others-last'), this.#cell('others-p50'), this.#cell('others-p95'), this.#cell('others-n')),
+        h(
+          'tr',
+          {},
+          h('th', { scope: 'row', title: 'From your click to the update arriving over this transport (matched by voteId)' }, 'your votes: click → update'),
+          this.#cell('own-last'),
+          this.#cell('own-p50'),
+          this.#cell('own-p95'),
+          this.#cell('own-n'),
+        ),
+        h(
+          'tr',
+          {},
+          h('th', { scope: 'row', title: 'From the server accepting the vote (votedAt) to it arriving here' }, 'others’ votes: votedAt → update'),
+          this.#cell('others-last'),
+          this.#cell('others-p50'),
+          this.#cell('others-p95'),
+          this.#cell('others-n'),
+        ),
       ),
     );
     this.element = h('section', { class: 'card wire', 'aria-labelledby': 'wire-title' }, this.#title, table, this.#tokenNote, latency, this.#pollingNote);
@@ -116,7 +130,10 @@ export class WirePanelView {
     this.#set('server-events', server === undefined ? pending : formatCount(server.deliveries));
     this.#set('server-bytesIn', server === undefined ? pending : formatBytes(server.bytesOut));
     this.#set('server-bytesOut', server === undefined ? pending : formatBytes(server.bytesIn));
-    for (const [kind, stats] of [['own', wire.own], ['others', wire.others]] as const) {
+    for (const [kind, stats] of [
+      ['own', wire.own],
+      ['others', wire.others],
+    ] as const) {
       this.#set(`${kind}-last`, formatMs(stats.last()));
       this.#set(`${kind}-p50`, formatMs(stats.percentile(50)));
       this.#set(`${kind}-p95`, formatMs(stats.percentile(95)));
