@@ -22,6 +22,14 @@ export interface ReferenceRoutes {
   counters(): { transport: string; counters: TransportCounters };
 }
 
+/**
+ * A reference server's counters in the real server's shape: the connections, requests and socket bytes it
+ * has; none of the real server's own figures (deliveries are added by the ballot, queues it has none of).
+ */
+export function referenceCounters(figures: Pick<TransportCounters, 'open' | 'requests' | 'bytesIn' | 'bytesOut'>): TransportCounters {
+  return { ...figures, deliveries: 0, emptyResponses: 0, queues: 0, queueDepth: 0, resets: 0, drops: 0 };
+}
+
 export interface ReferenceBallot {
   snapshot(): Snapshot;
   /** Answers the request if it is one of the shared routes; false when it is not. */

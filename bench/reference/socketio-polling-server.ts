@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { Server } from 'socket.io';
-import { notFound, referenceBallot } from './reference-http.ts';
+import { notFound, referenceBallot, referenceCounters } from './reference-http.ts';
 
 const sio = { requests: 0, closedIn: 0, closedOut: 0, sockets: new Set<Socket>() };
 
@@ -33,19 +33,7 @@ const ballot = referenceBallot({
       bytesIn += socket.bytesRead;
       bytesOut += socket.bytesWritten;
     }
-    const counters = {
-      open: io.engine.clientsCount,
-      requests: sio.requests,
-      deliveries: 0,
-      emptyResponses: 0,
-      bytesIn,
-      bytesOut,
-      queues: 0,
-      queueDepth: 0,
-      resets: 0,
-      drops: 0,
-    };
-    return { transport: 'socketio-polling', counters };
+    return { transport: 'socketio-polling', counters: referenceCounters({ open: io.engine.clientsCount, requests: sio.requests, bytesIn, bytesOut }) };
   },
 });
 

@@ -10,7 +10,7 @@
 import { createServer } from 'node:http';
 import { Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
-import { notFound, referenceBallot } from './reference-http.ts';
+import { notFound, referenceBallot, referenceCounters } from './reference-http.ts';
 
 const ws = { open: 0, requests: 0, bytesIn: 0, bytesOut: 0, sockets: new Set<Socket>() };
 const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
@@ -28,19 +28,7 @@ const ballot = referenceBallot({
       bytesIn += socket.bytesRead;
       bytesOut += socket.bytesWritten;
     }
-    const counters = {
-      open: ws.open,
-      requests: ws.requests,
-      deliveries: 0,
-      emptyResponses: 0,
-      bytesIn,
-      bytesOut,
-      queues: 0,
-      queueDepth: 0,
-      resets: 0,
-      drops: 0,
-    };
-    return { transport: 'websocket', counters };
+    return { transport: 'websocket', counters: referenceCounters({ open: ws.open, requests: ws.requests, bytesIn, bytesOut }) };
   },
 });
 
