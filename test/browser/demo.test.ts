@@ -98,6 +98,25 @@ describe.skipIf(!haveBrowser)('browser demo (Chromium)', () => {
     await page.close();
   });
 
+  it('waits out a 429 as long as its Retry-After says, then the vote counts', async () => {
+    const limited = await startServer({ votesPerSecond: 1 });
+    try {
+      const context = await newContext();
+      const { page } = await openDemo(context, limited.url, '?transport=websocket');
+      await join(page);
+      const before = await numberOf(page, 'count-push');
+      await page.getByTestId('vote-push').click();
+      await page.getByTestId('vote-push').click();
+      // The second vote of the same second gets 429 with Retry-After: 1; the page waits that long, not its own guess.
+      await page.waitForFunction(() => document.querySelector('[data-testid="notice"]')?.textContent.includes('waiting 1000 ms') === true);
+      await waitForText(page, 'count-push', String(before + 2));
+      expect((await ballot(limited.url)).candidates.find((c) => c.id === 'push')?.count).toBe(before + 2);
+      await page.close();
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('switches transports live while another client votes steadily: nothing lost, nothing twice', async () => {
     const context = await newContext();
     const { page, problems } = await openDemo(context, server.url, '?transport=websocket&interval=200');

@@ -13,20 +13,29 @@ export type ServerMetrics = MetricsBody;
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
-  constructor(status: number, code: string, message: string) {
+  /** The answer's Retry-After in ms (a 429 or 503 says when to come back), if it gave one in seconds. */
+  readonly retryAfterMs: number | undefined;
+  constructor(status: number, code: string, message: string, retryAfterMs?: number) {
     super(message);
     this.status = status;
     this.code = code;
+    this.retryAfterMs = retryAfterMs;
     this.name = 'ApiError';
   }
+}
+
+/** Retry-After as delay-seconds (the only form this server sends); an HTTP date or garbage is ignored. */
+function retryAfterMs(response: Response): number | undefined {
+  const value = response.headers.get('retry-after');
+  return value !== null && /^[0-9]{1,6}$/.test(value) ? Number(value) * 1000 : undefined;
 }
 
 /** The server's ErrorBody as an ApiError; an answer that is not one (a proxy's page) gets the code `http_error`. */
 async function errorFrom(response: Response): Promise<ApiError> {
   const text = await response.text();
   const body = decodeJson(ErrorBody, text, 'error answer');
-  if (body instanceof ProtocolError) return new ApiError(response.status, 'http_error', text || response.statusText);
-  return new ApiError(response.status, body.error, body.message);
+  if (body instanceof ProtocolError) return new ApiError(response.status, 'http_error', text || response.statusText, retryAfterMs(response));
+  return new ApiError(response.status, body.error, body.message, retryAfterMs(response));
 }
 
 /** POST /api/session: sets the signed `sid` cookie (HttpOnly: the page never sees it). */

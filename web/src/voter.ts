@@ -67,8 +67,10 @@ export class Voter {
         if (error instanceof ApiError && error.status === 429 && rateLimitRetries < MAX_RATE_LIMIT_RETRIES) {
           rateLimitRetries += 1;
           this.rateLimited += 1;
-          this.#events.onNotice?.(`Rate-limited (429): waiting ${RATE_LIMIT_WAIT_MS} ms before retrying this vote`, 'info');
-          await sleep(RATE_LIMIT_WAIT_MS);
+          // The server says when the limit's window ends (Retry-After); without it, a short fixed wait.
+          const waitMs = error.retryAfterMs ?? RATE_LIMIT_WAIT_MS;
+          this.#events.onNotice?.(`Rate-limited (429): waiting ${waitMs} ms before retrying this vote`, 'info');
+          await sleep(waitMs);
           continue;
         }
         // No answer, an answer that breaks the contract, or 503: the vote may or may not have been recorded.
