@@ -190,10 +190,14 @@ async function measureNetworks(run: Run): Promise<void> {
       const spec = VARIANTS[variant];
       const label = `${spec.label}, ${clients} subscribers, ${rateText(rate)}, ${profile.name} network`;
       await step(run, label, networkScenarioEstimateMs(options, variant), async () => {
-        const scenario = await run.servers.runOne(label, spec.server, async (server) => {
-          const relay = await Relay.start({ targets: [`127.0.0.1:${server.port}`], profile, commandPrefix: relayPrefix });
-          try {
-            return await runScenario({
+        // The relay first: the server must know it as its public origin (a page loaded through it
+        // sends that Origin), as a server behind a load balancer is told.
+        const relay = await Relay.start({ targets: [], profile, commandPrefix: relayPrefix });
+        try {
+          const scenario = await run.servers.run(label, spec.server, 1, { ALLOWED_ORIGINS: relay.url }, async (servers) => {
+            const server = servers[0]!;
+            await relay.setTargets([`127.0.0.1:${server.port}`]);
+            return runScenario({
               id: `n-${profile.name}-${index + 1}`,
               spec,
               clients,
@@ -206,11 +210,11 @@ async function measureNetworks(run: Run): Promise<void> {
               longPollTimeoutMs: results.config.longPollTimeoutMs,
               onPhase: (phase) => run.progress.phase(phase),
             });
-          } finally {
-            await relay.stop();
-          }
-        });
-        networks.runs.push({ profile: profile.name, scenario });
+          });
+          networks.runs.push({ profile: profile.name, scenario });
+        } finally {
+          await relay.stop();
+        }
       });
     }
   }
