@@ -14,6 +14,7 @@ import { VARIANTS } from './plan/variants.ts';
 import { describeEnvironment } from './process/environment.ts';
 import { FreshServers, SERVER_ENV, type Retries } from './process/fresh-servers.ts';
 import { planPinning } from './process/pinning.ts';
+import { estimateFaultMs, FAULTS, runFaults, whyNotRun } from './faults/run-faults.ts';
 import { rateText } from './report/format.ts';
 import type { NetworkProfile } from './network/profiles.ts';
 import type { BenchResults, FeedComparison, NetworkResults, PinningInfo, VariantName } from './results/types.ts';
@@ -47,6 +48,7 @@ export async function runBench(options: BenchOptions, cwd: string): Promise<Benc
     for (const planned of plan) await measurePlannedScenario(run, planned);
     await measureNetworks(run);
     if (options.redis) await compareFeeds(run);
+    if (options.faults) await measureFaults(run, cwd, serverCommandPrefix);
   } finally {
     run.progress.stop();
   }
@@ -59,7 +61,8 @@ function estimateRunMs(options: BenchOptions, plan: readonly PlannedScenario[]):
   const overheadMs = 3 * (options.overheadDurationMs + 300) + OVERHEAD_START_MS;
   const feedsMs = options.redis ? FEED_SETUPS.reduce((sum, setup) => sum + feedSetupEstimateMs(options, setup.processes), 0) : 0;
   const networksMs = relayedNetworks(options).length * options.variants.reduce((sum, variant) => sum + networkScenarioEstimateMs(options, variant), 0);
-  return overheadMs + plan.reduce((sum, s) => sum + estimateScenarioMs(s, options.windowMs), 0) + feedsMs + networksMs;
+  const faultsMs = options.faults ? FAULTS.filter((f) => whyNotRun(options, f) === undefined).reduce((sum, f) => sum + estimateFaultMs(options, f), 0) : 0;
+  return overheadMs + plan.reduce((sum, s) => sum + estimateScenarioMs(s, options.windowMs), 0) + feedsMs + networksMs + faultsMs;
 }
 
 /** Starting a server and capturing the wire probes, on top of the three autocannon runs. */
@@ -99,6 +102,7 @@ function emptyResults(options: BenchOptions, cwd: string, pinning: PinningInfo):
       repeat: options.repeat,
       headline: options.headline,
       redis: options.redis,
+      faults: options.faults,
       longPollTimeoutMs: Number(SERVER_ENV.LONG_POLL_TIMEOUT_MS),
       overheadDurationMs: options.overheadDurationMs,
       overheadConnections: options.overheadConnections,
@@ -278,6 +282,20 @@ async function compareFeeds(run: Run): Promise<void> {
   } catch (error) {
     results.failures.push({ step: `deleting the Redis keys ${keyPrefix}*`, error: (error as Error).message });
   }
+}
+
+/** The fault scenarios (bench/faults/run-faults.ts), each a step of the run with servers and a relay of its own. */
+async function measureFaults(run: Run, cwd: string, serverCommandPrefix: readonly string[]): Promise<void> {
+  const { pinning } = run.results;
+  await runFaults({
+    options: run.options,
+    results: run.results,
+    cwd,
+    serverCommandPrefix,
+    relayCommandPrefix: pinning.applied && pinning.loadCpus !== null ? ['taskset', '-c', pinning.loadCpus] : [],
+    step: (label, estimateMs, task) => step(run, label, estimateMs, task),
+    onPhase: (phase) => run.progress.phase(phase),
+  });
 }
 
 /** Candidate ids from the ballot, so votes go to real candidates whatever CANDIDATES says. */

@@ -13,6 +13,10 @@ export interface BenchOptions extends PlanSettings {
   redis: boolean;
   /** Networks of the run; loopback is always the main run, each other one adds the headline scenarios through the relay. */
   networks: NetworkProfileName[];
+  /** Run the fault scenarios (connection cut, restarts, a process dying, reconnect storm): --faults or --full. */
+  faults: boolean;
+  /** --full: every network, every fault and the Redis scenario. */
+  full: boolean;
   help: boolean;
 }
 
@@ -39,6 +43,11 @@ process) and writes reports/<timestamp>/{index.html,report.md,results.json} and 
                        loopback; each other network adds the headline scenario of every transport,
                        its clients connecting through a relay process that adds the network's delay
                        (see docs/bench.md, "Networks")
+  --faults             also the fault scenarios: a connection cut, kill -9 restarts (memory and Redis
+                       feed), one of two processes dying, a reconnect storm of 1,000 subscribers with
+                       and without jitter (see docs/bench.md, "Faults"); not in the default run.
+                       With --quick: the cut and the memory-feed restart, small
+  --full               everything: every network, every fault scenario and the Redis scenario
   --out DIR            where report folders go (default reports)
   --help               this text
 `;
@@ -61,6 +70,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       redis: { type: 'boolean' },
       'no-redis': { type: 'boolean' },
       network: { type: 'string' },
+      faults: { type: 'boolean', default: false },
+      full: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -77,8 +88,17 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     repeat: values.repeat === undefined ? base.repeat : positiveInteger('--repeat', values.repeat),
     headline: pickHeadline(clients, rates),
     outRoot: values.out ?? 'reports',
-    redis: redisFlag(values.redis, values['no-redis'], values.quick),
-    networks: values.network === undefined ? (values.quick ? ['loopback'] : ['loopback', 'broadband']) : parseNetworks(values.network),
+    redis: redisFlag(values.redis, values['no-redis'], values.quick && !values.full),
+    networks:
+      values.network !== undefined
+        ? parseNetworks(values.network)
+        : values.full
+          ? [...NETWORK_PROFILE_NAMES]
+          : values.quick
+            ? ['loopback']
+            : ['loopback', 'broadband'],
+    faults: values.faults || values.full,
+    full: values.full,
     overheadDurationMs: base.overheadDurationMs,
     overheadConnections: 50,
   };

@@ -1,5 +1,6 @@
 import type { BenchResults } from '../results/types.ts';
 import { renderCharts } from './charts.ts';
+import { faultsTable, faultVotesTable, notRunTable, stormTable } from './fault-tables.ts';
 import { conclusions } from './conclusions.ts';
 import { scenarioRows } from './derive.ts';
 import type { ReportDocument } from './markdown.ts';
@@ -35,6 +36,7 @@ export async function buildDocument(results: BenchResults): Promise<ReportDocume
   const after: Table[] = [
     scenariosTable(rows),
     ...(feeds === undefined ? [] : [feeds]),
+    ...[faultsTable(results), faultVotesTable(results), stormTable(results), notRunTable(results)].filter((t): t is Table => t !== undefined),
     overheadTable(results),
     modelTable(results, rows),
     projectionTable(results, rows),

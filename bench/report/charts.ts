@@ -4,6 +4,7 @@ import { VARIANT_NAMES, VARIANTS } from '../plan/variants.ts';
 import { rateText } from './format.ts';
 import type { BenchResults } from '../results/types.ts';
 import { headlineRows, representativeRun, type ScenarioRow } from './derive.ts';
+import { stormAttemptsChart } from './storm-chart.ts';
 
 export interface Chart {
   id: string;
@@ -46,6 +47,7 @@ export async function renderCharts(results: BenchResults, rows: readonly Scenari
       title: `Server memory per connected subscriber (at ${Math.max(...results.config.clients)})`,
       spec: memoryBars(results, rows),
     },
+    { id: 'storm-attempts', title: 'Reconnect storm: connection attempts per 100 ms, with and without jitter', spec: stormAttemptsChart(results) },
   ];
   const charts: Chart[] = [];
   for (const { id, title, spec } of specs) {

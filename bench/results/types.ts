@@ -218,6 +218,8 @@ export interface BenchConfig {
   headline: { clients: number; rate: number };
   /** Whether the Redis scenario was planned (it may still be skipped when no Redis is reachable). */
   redis?: boolean;
+  /** Whether the fault scenarios were asked for (--faults or --full). */
+  faults?: boolean;
   longPollTimeoutMs: number;
   overheadDurationMs: number;
   overheadConnections: number;
