@@ -5,6 +5,7 @@ import { conclusions } from './conclusions.ts';
 import { scenarioRows } from './derive.ts';
 import type { ReportDocument } from './markdown.ts';
 import { methodParagraphs } from './method.ts';
+import { networkMethod, networkTable } from './network-tables.ts';
 import {
   checksTable,
   environmentTable,
@@ -35,6 +36,7 @@ export async function buildDocument(results: BenchResults): Promise<ReportDocume
   const feeds = feedsTable(results);
   const after: Table[] = [
     scenariosTable(rows),
+    networkTable(results, rows),
     ...(feeds === undefined ? [] : [feeds]),
     ...[faultsTable(results), faultVotesTable(results), stormTable(results), notRunTable(results)].filter((t): t is Table => t !== undefined),
     overheadTable(results),
@@ -49,6 +51,7 @@ export async function buildDocument(results: BenchResults): Promise<ReportDocume
     conclusions: conclusions(results, rows),
     tables: { before, after },
     charts: await renderCharts(results, rows),
-    method: methodParagraphs(results),
+    // The network paragraph goes before the last one, which says how to repeat the run.
+    method: [...methodParagraphs(results).slice(0, -1), networkMethod(results), ...methodParagraphs(results).slice(-1)],
   };
 }
