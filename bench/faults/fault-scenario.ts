@@ -181,6 +181,7 @@ export async function runFaultScenario(input: FaultScenarioInput): Promise<Fault
       ((requestsAtFault.get(variant) ?? 0) - (requestsAtStart.get(variant) ?? 0)) / Math.max(1, faultAt - startedAt);
     const transports = input.variants.map((variant) =>
       transportResult(
+        input.kind,
         variant,
         subscribers.filter((s) => s.spec.name === variant),
         faultAt,
@@ -260,6 +261,7 @@ async function drain(subscribers: readonly FaultSubscriber[], last: number | und
 }
 
 function transportResult(
+  kind: FaultKind,
   variant: VariantName,
   subscribers: readonly FaultSubscriber[],
   faultAt: number,
@@ -272,7 +274,9 @@ function transportResult(
   const connected: number[] = [];
   const caughtUp: number[] = [];
   let notRecovered = 0;
-  for (const s of subscribers) {
+  // When one of two processes dies, only its own subscribers are cut off: the timings are theirs.
+  const timed = kind === 'process-dies' ? subscribers.filter((s) => s.failedSince(faultAt)) : subscribers;
+  for (const s of timed) {
     const at = s.firstConnectedAfter(faultAt);
     const inLastEpoch = s.ledger.epochs.length - 1 === lastEpoch;
     if (at === undefined || !inLastEpoch) {
@@ -298,6 +302,7 @@ function transportResult(
   return {
     variant,
     subscribers: subscribers.length,
+    timed: timed.length,
     connectedAgain: timing(connected),
     caughtUp: timing(caughtUp),
     notRecovered,

@@ -68,6 +68,11 @@ export class FaultSubscriber {
     return this.#failedAt.length;
   }
 
+  /** True when the client layer saw a failure at or after `at`: the fault reached this subscriber's connection. */
+  failedSince(at: number): boolean {
+    return this.#failedAt.some((t) => t >= at);
+  }
+
   /**
    * When this subscriber was connected again after a fault at `at` (performance.now()): the first answer,
    * frame or open after its first failure since `at`, or after `at` itself when it never saw one (a poller

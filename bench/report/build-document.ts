@@ -36,8 +36,8 @@ export async function buildDocument(results: BenchResults): Promise<ReportDocume
   const feeds = feedsTable(results);
   const after: Table[] = [
     scenariosTable(rows),
-    networkTable(results, rows),
     ...(feeds === undefined ? [] : [feeds]),
+    networkTable(results, rows),
     ...[faultsTable(results), faultVotesTable(results), stormTable(results), notRunTable(results)].filter((t): t is Table => t !== undefined),
     overheadTable(results),
     modelTable(results, rows),

@@ -292,6 +292,8 @@ export interface FaultTiming {
 export interface FaultTransportResult {
   variant: VariantName;
   subscribers: number;
+  /** Subscribers the timings cover: all of them, except when one of two processes dies (then those its death cut off). */
+  timed: number;
   /** From the fault to the first answer, frame or open after it (null: no subscriber was measured). */
   connectedAgain: FaultTiming | null;
   /** From the fault until the subscriber held every vote acknowledged before it was connected again. */
