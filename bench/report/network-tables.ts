@@ -1,3 +1,4 @@
+import { NETWORK_PROFILE_NAMES, NETWORK_PROFILES } from '../network/profiles.ts';
 import { RELAY_SATURATION } from '../network/relay-monitor.ts';
 import { VARIANTS } from '../plan/variants.ts';
 import type { BenchResults, NetworkProfileResult, ScenarioResult, VariantName } from '../results/types.ts';
@@ -60,9 +61,9 @@ export function networkTable(results: BenchResults, rows: readonly ScenarioRow[]
     return {
       id: 'networks',
       title: 'Networks',
-      intro: `Not run: this report measured loopback only. ${NETWORK_COMMAND} runs the headline scenario of every transport over emulated networks.`,
+      intro: `Not run: this report measured loopback only. ${NETWORK_COMMAND} runs the headline scenario of every transport over these emulated networks.`,
       columns: ['network', 'settings'],
-      rows: [],
+      rows: NETWORK_PROFILE_NAMES.filter((name) => name !== 'loopback').map((name) => [cell(name), cell(profileText(NETWORK_PROFILES[name]))]),
     };
   }
   const loopbackP50 = new Map(headlineRows(results, rows).map((row) => [row.variant, row.figures.p50Ms.median]));
