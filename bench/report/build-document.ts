@@ -5,7 +5,7 @@ import { conclusions } from './conclusions.ts';
 import { scenarioRows } from './derive.ts';
 import type { ReportDocument } from './markdown.ts';
 import { methodParagraphs } from './method.ts';
-import { networkMethod, networkTable } from './network-tables.ts';
+import { networkConclusions, networkMethod, networkTable } from './network-tables.ts';
 import {
   checksTable,
   environmentTable,
@@ -48,7 +48,7 @@ export async function buildDocument(results: BenchResults): Promise<ReportDocume
   return {
     title: 'Votewire transport bench',
     subtitle: `${results.startedAt.slice(0, 19).replace('T', ' ')} UTC · ${e.cpuModel}, ${e.cores} cores · Node ${e.node} · commit ${e.gitCommit?.slice(0, 10) ?? 'unknown'}${results.config.quick ? ' · --quick' : ''}`,
-    conclusions: conclusions(results, rows),
+    conclusions: [...conclusions(results, rows), ...networkConclusions(results, rows)],
     tables: { before, after },
     charts: await renderCharts(results, rows),
     // The network paragraph goes before the last one, which says how to repeat the run.

@@ -132,3 +132,34 @@ export function networkMethod(results: BenchResults): string {
   if (networks === undefined) return `Networks: loopback only; ${NETWORK_COMMAND} adds the emulated networks.`;
   return `Networks: for each network but loopback, the headline scenario of every transport (${networks.clients} subscribers at ${rateText(networks.rate)}) runs once on a fresh server with its subscribers, their sessions and the voter connecting through a TCP relay in a process of its own (\`bench/network/relay-process.ts\`, pinned with the load generator), told the relay's origin as an allowed one. Each chunk the relay reads is written on in the same direction at max(now + RTT/2 + a uniform draw from [0, jitter], the previous chunk's time), so jitter never reorders bytes; with a bandwidth cap a chunk also waits until the previous ones have drained at the cap. The server's metrics are read directly, not through the relay. The relay's CPU and event-loop utilisation over the window are recorded; a scenario is flagged above ${RELAY_SATURATION.cpuUtilization * 100} % CPU or ${RELAY_SATURATION.eventLoopUtilization * 100} % event-loop utilisation. Profiles: ${networks.profiles.map((p) => `${p.name} (${profileText(p)})`).join('; ')}.`;
 }
+
+/** One sentence per emulated network: each transport's p50 / p99 there, and where the measurement left the model. */
+export function networkConclusions(results: BenchResults, rows: readonly ScenarioRow[]): string[] {
+  const networks = results.networks;
+  if (networks === undefined) return [];
+  const loopbackP50 = new Map(headlineRows(results, rows).map((row) => [row.variant, row.figures.p50Ms.median]));
+  const points = networkPoints(results, rows);
+  const sentences: string[] = [];
+  for (const profile of networks.profiles.filter((p) => p.name !== 'loopback')) {
+    const here = points.filter((p) => p.profile.name === profile.name);
+    if (here.length === 0) continue;
+    const figures = here.map((p) => `${VARIANTS[p.variant].label} ${ms(p.p50Ms)} / ${ms(p.p99Ms)}`).join(', ');
+    const beyond = here.filter((p) => {
+      const base = loopbackP50.get(p.variant);
+      if (base === undefined) return false;
+      const high = base + networkTerm(VARIANTS[p.variant], profile).highMs;
+      return p.p50Ms > high + Math.max(5, 0.2 * high);
+    });
+    const flagged = here.filter((p) => p.scenario.relay?.saturated === true);
+    sentences.push(
+      `On ${profile.name} (${profileText(profile)}), p50 / p99 ms: ${figures}. ` +
+        (beyond.length === 0
+          ? 'Every p50 is within its model (loopback p50 plus what the network adds), give or take 20 % or 5 ms.'
+          : `Above its model by more than 20 % or 5 ms: ${beyond.map((p) => VARIANTS[p.variant].label).join(', ')}.`) +
+        (flagged.length === 0
+          ? ''
+          : ` The relay was flagged for ${flagged.map((p) => VARIANTS[p.variant].label).join(', ')}: those latencies include its own queueing.`),
+    );
+  }
+  return sentences;
+}

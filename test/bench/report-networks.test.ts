@@ -69,6 +69,14 @@ describe('the networks section of the report', () => {
     expect(renderHtml(doc)).toContain('<td class="bad">flagged: relay event loop 95 % busy</td>');
   });
 
+  it("concludes per network with every transport's p50 / p99 and the relay flag", () => {
+    const mobile = doc.conclusions.find((c) => c.startsWith('On mobile (150 ms RTT'))!;
+    const ws = results.networks!.runs.find((r) => r.profile === 'mobile' && r.scenario.variant === 'websocket')!.scenario;
+    expect(mobile).toContain(`WebSocket ${derive(ws).p50Ms.toFixed(0)} / ${derive(ws).p99Ms.toFixed(0)}`);
+    expect(mobile).toContain('The relay was flagged for SSE');
+    expect(doc.conclusions.find((c) => c.startsWith('On lan ('))).not.toContain('relay was flagged');
+  });
+
   it('draws latency against RTT per transport', () => {
     const chart = doc.charts.find((c) => c.id === 'latency-vs-rtt');
     expect(chart?.svg).toMatch(/^<svg/);
