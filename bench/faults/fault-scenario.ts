@@ -112,12 +112,20 @@ export async function runFaultScenario(input: FaultScenarioInput): Promise<Fault
         }),
       );
     }
-    for (let i = 0; i < subscribers.length; i += CONNECT_WAVE) {
-      for (const s of subscribers.slice(i, i + CONNECT_WAVE)) s.subscriber.start();
-      await sleep(10);
+    const targets = ports.map((port) => `127.0.0.1:${port}`);
+    if (input.kind === 'process-dies') {
+      // Half of each transport's subscribers on each process, whatever order their connections open in:
+      // the relay takes one target at a time while they connect, then both, round robin.
+      for (const [index, target] of targets.entries()) {
+        await relay!.setTargets([target]);
+        const group = subscribers.filter((_, i) => Math.floor(i / input.variants.length) % targets.length === index);
+        for (const s of group) s.processIndex = index;
+        await connectAll(group);
+      }
+      await relay!.setTargets(targets);
+    } else {
+      await connectAll(subscribers);
     }
-    const ready = await Promise.race([Promise.all(subscribers.map((s) => s.subscriber.ready)).then(() => true), sleep(CONNECT_TIMEOUT_MS).then(() => false)]);
-    if (!ready) throw new Error(`not every subscriber had its first snapshot after ${CONNECT_TIMEOUT_MS / 1000} s`);
 
     phase('before the fault');
     voter = new OpenLoopVoter({
@@ -147,9 +155,11 @@ export async function runFaultScenario(input: FaultScenarioInput): Promise<Fault
       servers[0] = await startServer(input, port);
       restartMs = performance.now() - faultAt;
     } else {
-      // No health check, as with a plain L4 balancer: new connections still go to the dead address
-      // half the time, fail at once, and the client's next attempt lands on the survivor.
+      // The balancer's health check takes the dead process out at once: every new connection goes to
+      // the survivor. (Without one, round robin would send every other attempt to the dead address and
+      // the clients' backoff would grow with each miss.)
       await servers[1]!.kill();
+      await relay!.setTargets([targets[0]!]);
     }
 
     phase('recovering');
@@ -219,6 +229,21 @@ export async function runFaultScenario(input: FaultScenarioInput): Promise<Fault
   }
 }
 
+/** Starts subscribers in waves (pollers at a random phase of their interval) and waits for every first snapshot. */
+async function connectAll(subscribers: readonly FaultSubscriber[]): Promise<void> {
+  for (let i = 0; i < subscribers.length; i += CONNECT_WAVE) {
+    for (const s of subscribers.slice(i, i + CONNECT_WAVE)) {
+      // Pollers start at a random phase of their interval, as real tabs do (and as in the normal scenarios).
+      const interval = s.spec.intervalMs;
+      if (interval === undefined) s.subscriber.start();
+      else setTimeout(() => s.subscriber.start(), Math.random() * interval);
+    }
+    await sleep(10);
+  }
+  const ready = await Promise.race([Promise.all(subscribers.map((s) => s.subscriber.ready)).then(() => true), sleep(CONNECT_TIMEOUT_MS).then(() => false)]);
+  if (!ready) throw new Error(`not every subscriber had its first snapshot after ${CONNECT_TIMEOUT_MS / 1000} s`);
+}
+
 function startServer(input: FaultScenarioInput, port: number, originEnv: Record<string, string> = {}): Promise<ServerProcess> {
   return ServerProcess.start({
     script: 'src/server.ts',
@@ -274,8 +299,8 @@ function transportResult(
   const connected: number[] = [];
   const caughtUp: number[] = [];
   let notRecovered = 0;
-  // When one of two processes dies, only its own subscribers are cut off: the timings are theirs.
-  const timed = kind === 'process-dies' ? subscribers.filter((s) => s.failedSince(faultAt)) : subscribers;
+  // When one of two processes dies (the second), only its own subscribers are cut off: the timings are theirs.
+  const timed = kind === 'process-dies' ? subscribers.filter((s) => s.processIndex === 1) : subscribers;
   for (const s of timed) {
     const at = s.firstConnectedAfter(faultAt);
     const inLastEpoch = s.ledger.epochs.length - 1 === lastEpoch;

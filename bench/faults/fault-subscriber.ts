@@ -26,6 +26,8 @@ export class FaultSubscriber {
   readonly #heardAt: number[] = [];
   /** performance.now() of every reconnect the client layer scheduled (each after a failed connection or request). */
   readonly #failedAt: number[] = [];
+  /** Which server process it connected to, when the scenario placed it (one of two processes dies). */
+  processIndex: number | undefined;
 
   constructor(options: FaultSubscriberOptions) {
     this.spec = options.spec;
@@ -66,11 +68,6 @@ export class FaultSubscriber {
   /** Reconnects the client layer scheduled, each after a failed connection or request. */
   get failedAttempts(): number {
     return this.#failedAt.length;
-  }
-
-  /** True when the client layer saw a failure at or after `at`: the fault reached this subscriber's connection. */
-  failedSince(at: number): boolean {
-    return this.#failedAt.some((t) => t >= at);
   }
 
   /**

@@ -25,7 +25,7 @@ export function faultsTable(results: BenchResults): Table | undefined {
     id: 'faults',
     title: `Faults: ${faults.clientsPerTransport} subscribers per transport, ${rateText(faults.rate)} through the fault`,
     intro:
-      'Times in ms from the fault (p50 / p99 / max over the subscribers; when one of two processes dies, over those it cut off). Connected again: the first answer, frame or open after the fault (after its first failure, for a client that saw one). Caught up: the moment it held every vote acknowledged by the time it was connected again. Lost, duplicated and out of order must be 0. Resyncs: snapshots that replaced a cursor the server could not resume, and how many subscribers had one: after a restart of the memory feed every subscriber must have one, anywhere else none.',
+      'Times in ms from the fault (p50 / p99 / max over the subscribers; when one of two processes dies, over those that were connected to it). Connected again: the first answer, frame or open after the fault (after its first failure, for a client that saw one). Caught up: the moment it held every vote acknowledged by the time it was connected again. Lost, duplicated and out of order must be 0. Resyncs: snapshots that replaced a cursor the server could not resume, and how many subscribers had one: after a restart of the memory feed every subscriber must have one, anywhere else none.',
     columns: [
       'fault',
       'transport',
@@ -46,7 +46,7 @@ export function faultsTable(results: BenchResults): Table | undefined {
         return [
           cell(run.label),
           cell(VARIANTS[t.variant].label),
-          cell(t.timed === t.subscribers ? String(t.subscribers) : `${t.subscribers} (${t.timed} cut off)`),
+          cell(t.timed === t.subscribers ? String(t.subscribers) : `${t.subscribers} (${t.timed} on the dead process)`),
           timingCell(t.connectedAgain),
           timingCell(t.caughtUp),
           cell(String(t.notRecovered), t.notRecovered > 0),

@@ -292,7 +292,7 @@ export interface FaultTiming {
 export interface FaultTransportResult {
   variant: VariantName;
   subscribers: number;
-  /** Subscribers the timings cover: all of them, except when one of two processes dies (then those its death cut off). */
+  /** Subscribers the timings cover: all of them, except when one of two processes dies (then those that were connected to the process that died). */
   timed: number;
   /** From the fault to the first answer, frame or open after it (null: no subscriber was measured). */
   connectedAgain: FaultTiming | null;
