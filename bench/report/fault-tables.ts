@@ -4,7 +4,9 @@ import { ms, percent, rateText } from './format.ts';
 import type { Cell, Table } from './tables.ts';
 
 const cell = (text: string, bad = false): Cell => (bad ? { text, bad } : { text });
-const timingCell = (t: FaultTiming | null): Cell => cell(t === null ? '–' : `${ms(t.p50Ms)} / ${ms(t.p99Ms)} / ${ms(t.maxMs)}`, t === null);
+/** A timing, or a dash: red only when subscribers were there to be timed. */
+const timingCell = (t: FaultTiming | null, timed: number): Cell =>
+  cell(t === null ? '–' : `${ms(t.p50Ms)} / ${ms(t.p99Ms)} / ${ms(t.maxMs)}`, t === null && timed > 0);
 
 /** The restart of a memory feed loses the state, so there every subscriber must resync; anywhere else none may. */
 export function resyncsExpected(run: FaultRun): boolean {
@@ -47,8 +49,8 @@ export function faultsTable(results: BenchResults): Table | undefined {
           cell(run.label),
           cell(VARIANTS[t.variant].label),
           cell(t.timed === t.subscribers ? String(t.subscribers) : `${t.subscribers} (${t.timed} on the dead process)`),
-          timingCell(t.connectedAgain),
-          timingCell(t.caughtUp),
+          timingCell(t.connectedAgain, t.timed),
+          timingCell(t.caughtUp, t.timed),
           cell(String(t.notRecovered), t.notRecovered > 0),
           cell(`${t.lost} / ${t.duplicated} / ${t.outOfOrder}`, errors > 0),
           cell(`${t.resyncs} (${t.subscribersResynced})`, resyncsExpected(run) ? t.subscribersResynced < t.subscribers : t.resyncs > 0),
