@@ -5,6 +5,8 @@ import { Progress } from './cli/progress.ts';
 import { openSession } from './load/session.ts';
 import { benchKeyPrefix, deleteKeys, FEED_SETUPS, redisUnreachable, redisUrlFromEnv } from './measure/feed-comparison.ts';
 import { measureOverhead } from './measure/overhead.ts';
+import { NETWORK_PROFILES, needsRelay } from './network/profiles.ts';
+import { Relay } from './network/relay.ts';
 import { runScenario } from './measure/scenario-runner.ts';
 import { probeWire } from './measure/wire-probe.ts';
 import { estimateScenarioMs, planScenarios, type PlannedScenario } from './plan/plan.ts';
@@ -12,8 +14,10 @@ import { VARIANTS } from './plan/variants.ts';
 import { describeEnvironment } from './process/environment.ts';
 import { FreshServers, SERVER_ENV, type Retries } from './process/fresh-servers.ts';
 import { planPinning } from './process/pinning.ts';
+import { estimateFaultMs, FAULTS, runFaults, whyNotRun } from './faults/run-faults.ts';
 import { rateText } from './report/format.ts';
-import type { BenchResults, FeedComparison, PinningInfo } from './results/types.ts';
+import type { NetworkProfile } from './network/profiles.ts';
+import type { BenchResults, FeedComparison, NetworkResults, PinningInfo, VariantName } from './results/types.ts';
 
 /** What every step of one run shares: the options, the results being filled in, the progress bar, the servers. */
 interface Run {
@@ -42,7 +46,9 @@ export async function runBench(options: BenchOptions, cwd: string): Promise<Benc
   try {
     await measureRequestOverhead(run);
     for (const planned of plan) await measurePlannedScenario(run, planned);
+    await measureNetworks(run);
     if (options.redis) await compareFeeds(run);
+    if (options.faults) await measureFaults(run, cwd, serverCommandPrefix);
   } finally {
     run.progress.stop();
   }
@@ -54,7 +60,9 @@ export async function runBench(options: BenchOptions, cwd: string): Promise<Benc
 function estimateRunMs(options: BenchOptions, plan: readonly PlannedScenario[]): number {
   const overheadMs = 3 * (options.overheadDurationMs + 300) + OVERHEAD_START_MS;
   const feedsMs = options.redis ? FEED_SETUPS.reduce((sum, setup) => sum + feedSetupEstimateMs(options, setup.processes), 0) : 0;
-  return overheadMs + plan.reduce((sum, s) => sum + estimateScenarioMs(s, options.windowMs), 0) + feedsMs;
+  const networksMs = relayedNetworks(options).length * options.variants.reduce((sum, variant) => sum + networkScenarioEstimateMs(options, variant), 0);
+  const faultsMs = options.faults ? FAULTS.filter((f) => whyNotRun(options, f) === undefined).reduce((sum, f) => sum + estimateFaultMs(options, f), 0) : 0;
+  return overheadMs + plan.reduce((sum, s) => sum + estimateScenarioMs(s, options.windowMs), 0) + feedsMs + networksMs + faultsMs;
 }
 
 /** Starting a server and capturing the wire probes, on top of the three autocannon runs. */
@@ -64,6 +72,17 @@ const OVERHEAD_START_MS = 2500;
 function feedSetupEstimateMs(options: BenchOptions, processes: number): number {
   const { clients, rate } = options.headline;
   return estimateScenarioMs({ id: '', variant: 'websocket', clients, rate, repetition: 1 }, options.windowMs) + (processes - 1) * 1000;
+}
+
+/** The networks of the run that go through the relay (all but loopback). */
+function relayedNetworks(options: BenchOptions): NetworkProfile[] {
+  return options.networks.map((name) => NETWORK_PROFILES[name]).filter(needsRelay);
+}
+
+/** A headline scenario through the relay: the scenario, plus round trips to set up sessions and subscribers. */
+function networkScenarioEstimateMs(options: BenchOptions, variant: VariantName): number {
+  const { clients, rate } = options.headline;
+  return estimateScenarioMs({ id: '', variant, clients, rate, repetition: 1 }, options.windowMs) + 500;
 }
 
 /** results.json before anything was measured: the environment, the pinning and the configuration. */
@@ -83,6 +102,7 @@ function emptyResults(options: BenchOptions, cwd: string, pinning: PinningInfo):
       repeat: options.repeat,
       headline: options.headline,
       redis: options.redis,
+      faults: options.faults,
       longPollTimeoutMs: Number(SERVER_ENV.LONG_POLL_TIMEOUT_MS),
       overheadDurationMs: options.overheadDurationMs,
       overheadConnections: options.overheadConnections,
@@ -157,6 +177,54 @@ async function measurePlannedScenario(run: Run, planned: PlannedScenario): Promi
 }
 
 /**
+ * The headline scenario of every transport over each emulated network but loopback (whose figures are
+ * the main run's): a fresh server, a relay process in front of it with the network's delay, jitter and
+ * bandwidth, pinned with the load generator (it is part of the client side).
+ */
+async function measureNetworks(run: Run): Promise<void> {
+  const { options, results } = run;
+  const profiles = relayedNetworks(options);
+  if (profiles.length === 0) return;
+  const { clients, rate } = options.headline;
+  const networks: NetworkResults = { profiles: options.networks.map((name) => NETWORK_PROFILES[name]), clients, rate, runs: [] };
+  results.networks = networks;
+  const relayPrefix = results.pinning.applied && results.pinning.loadCpus !== null ? ['taskset', '-c', results.pinning.loadCpus] : [];
+  for (const profile of profiles) {
+    for (const [index, variant] of options.variants.entries()) {
+      const spec = VARIANTS[variant];
+      const label = `${spec.label}, ${clients} subscribers, ${rateText(rate)}, ${profile.name} network`;
+      await step(run, label, networkScenarioEstimateMs(options, variant), async () => {
+        // The relay first: the server must know it as its public origin (a page loaded through it
+        // sends that Origin), as a server behind a load balancer is told.
+        const relay = await Relay.start({ targets: [], profile, commandPrefix: relayPrefix });
+        try {
+          const scenario = await run.servers.run(label, spec.server, 1, { ALLOWED_ORIGINS: relay.url }, async (servers) => {
+            const server = servers[0]!;
+            await relay.setTargets([`127.0.0.1:${server.port}`]);
+            return runScenario({
+              id: `n-${profile.name}-${index + 1}`,
+              spec,
+              clients,
+              rate,
+              windowMs: options.windowMs,
+              repetition: 1,
+              baseUrl: server.url,
+              relay,
+              candidateIds: await ballotCandidates(server.url),
+              longPollTimeoutMs: results.config.longPollTimeoutMs,
+              onPhase: (phase) => run.progress.phase(phase),
+            });
+          });
+          networks.runs.push({ profile: profile.name, scenario });
+        } finally {
+          await relay.stop();
+        }
+      });
+    }
+  }
+}
+
+/**
  * The Redis scenario: the same WebSocket subscribers, at the headline count and rate, on one process
  * with the memory feed, one process with FEED=REDIS_URL, and two separate server processes on two ports
  * sharing that feed (same FEED, REDIS_KEY_PREFIX and SESSION_SECRET), subscribers and votes spread over
@@ -214,6 +282,20 @@ async function compareFeeds(run: Run): Promise<void> {
   } catch (error) {
     results.failures.push({ step: `deleting the Redis keys ${keyPrefix}*`, error: (error as Error).message });
   }
+}
+
+/** The fault scenarios (bench/faults/run-faults.ts), each a step of the run with servers and a relay of its own. */
+async function measureFaults(run: Run, cwd: string, serverCommandPrefix: readonly string[]): Promise<void> {
+  const { pinning } = run.results;
+  await runFaults({
+    options: run.options,
+    results: run.results,
+    cwd,
+    serverCommandPrefix,
+    relayCommandPrefix: pinning.applied && pinning.loadCpus !== null ? ['taskset', '-c', pinning.loadCpus] : [],
+    step: (label, estimateMs, task) => step(run, label, estimateMs, task),
+    onPhase: (phase) => run.progress.phase(phase),
+  });
 }
 
 /** Candidate ids from the ballot, so votes go to real candidates whatever CANDIDATES says. */

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { VARIANT_NAMES, VARIANTS, isVariantName } from '../plan/variants.ts';
+import { NETWORK_PROFILE_NAMES, isNetworkProfileName, type NetworkProfileName } from '../network/profiles.ts';
 import { pickHeadline, type PlanSettings } from '../plan/plan.ts';
 import type { VariantName } from '../results/types.ts';
 
@@ -10,6 +11,12 @@ export interface BenchOptions extends PlanSettings {
   overheadConnections: number;
   /** Run the Redis scenario (memory vs Redis vs two processes on Redis): default on, off with --quick. */
   redis: boolean;
+  /** Networks of the run; loopback is always the main run, each other one adds the headline scenarios through the relay. */
+  networks: NetworkProfileName[];
+  /** Run the fault scenarios (connection cut, restarts, a process dying, reconnect storm): --faults or --full. */
+  faults: boolean;
+  /** --full: every network, every fault and the Redis scenario. */
+  full: boolean;
   help: boolean;
 }
 
@@ -31,6 +38,16 @@ process) and writes reports/<timestamp>/{index.html,report.md,results.json} and 
                        process with the memory feed, one with FEED=REDIS_URL and two sharing it
                        (default on; off with --quick unless --redis; skipped when no Redis answers
                        at REDIS_URL, default redis://127.0.0.1:6379)
+  --network LIST       comma-separated emulated networks: ${NETWORK_PROFILE_NAMES.join(', ')}
+                       (default loopback,broadband; --quick loopback). Every scenario runs on
+                       loopback; each other network adds the headline scenario of every transport,
+                       its clients connecting through a relay process that adds the network's delay
+                       (see docs/bench.md, "Networks")
+  --faults             also the fault scenarios: a connection cut, kill -9 restarts (memory and Redis
+                       feed), one of two processes dying, a reconnect storm of 1,000 subscribers with
+                       and without jitter (see docs/bench.md, "Faults"); not in the default run.
+                       With --quick: the cut and the memory-feed restart, small
+  --full               everything: every network, every fault scenario and the Redis scenario
   --out DIR            where report folders go (default reports)
   --help               this text
 `;
@@ -52,6 +69,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       out: { type: 'string' },
       redis: { type: 'boolean' },
       'no-redis': { type: 'boolean' },
+      network: { type: 'string' },
+      faults: { type: 'boolean', default: false },
+      full: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -68,7 +88,17 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     repeat: values.repeat === undefined ? base.repeat : positiveInteger('--repeat', values.repeat),
     headline: pickHeadline(clients, rates),
     outRoot: values.out ?? 'reports',
-    redis: redisFlag(values.redis, values['no-redis'], values.quick),
+    redis: redisFlag(values.redis, values['no-redis'], values.quick && !values.full),
+    networks:
+      values.network !== undefined
+        ? parseNetworks(values.network)
+        : values.full
+          ? [...NETWORK_PROFILE_NAMES]
+          : values.quick
+            ? ['loopback']
+            : ['loopback', 'broadband'],
+    faults: values.faults || values.full,
+    full: values.full,
     overheadDurationMs: base.overheadDurationMs,
     overheadConnections: 50,
   };
@@ -79,6 +109,16 @@ function redisFlag(on: boolean | undefined, off: boolean | undefined, quick: boo
   if (on === true) return true;
   if (off === true) return false;
   return !quick;
+}
+
+function parseNetworks(text: string): NetworkProfileName[] {
+  const chosen = new Set<NetworkProfileName>(['loopback']);
+  for (const word of text.split(',').map((w) => w.trim())) {
+    if (word === '') continue;
+    if (!isNetworkProfileName(word)) throw new Error(`--network: unknown "${word}"; choose from ${NETWORK_PROFILE_NAMES.join(', ')}`);
+    chosen.add(word);
+  }
+  return NETWORK_PROFILE_NAMES.filter((name) => chosen.has(name));
 }
 
 function parseVariants(text: string): VariantName[] {

@@ -48,10 +48,15 @@ export function nodeClientEnvironment(options: NodeEnvironmentOptions): CountedE
     headersTimeout: options.longPollTimeoutMs + 30_000,
     bodyTimeout: 0,
     connect(connectOptions, callback) {
-      connect(connectOptions, (error, socket) => {
-        if (socket !== null) sockets.track(socket);
-        if (error !== null) callback(error, null);
-        else callback(null, socket);
+      connect(connectOptions, (...result) => {
+        // A failed connect (the server down) comes without a socket: undici passes undefined, not null.
+        const [error, socket] = result;
+        if (error !== null) {
+          callback(error, null);
+          return;
+        }
+        sockets.track(socket);
+        callback(null, socket);
       });
     },
   });

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { createClient } from '../../src/client/registry.ts';
-import type { FeedClient, WireRecord } from '../../src/client/types.ts';
+import type { BackoffOptions, FeedClient, FeedClientHandlers, WireRecord } from '../../src/client/types.ts';
 import { SubscriberLedger } from '../measure/coherence.ts';
 import { isSnapshotVariant, type VariantSpec } from '../plan/variants.ts';
 import { nodeClientEnvironment, type CountedEnvironment } from './node-client-environment.ts';
@@ -21,6 +21,10 @@ export interface SubscriberOptions {
   baseUrl: string;
   cookie: string;
   longPollTimeoutMs: number;
+  /** The client layer's reconnect backoff; default its own (the fault scenarios switch the jitter off). */
+  backoff?: BackoffOptions;
+  /** Also told of everything the client layer hands over, after the ledger (the fault scenarios' timings). */
+  watcher?: Partial<Pick<FeedClientHandlers, 'onSnapshot' | 'onEvent' | 'onStatus' | 'onWire'>>;
 }
 
 /** What the scenario runner needs of a subscriber, whoever drives it. */
@@ -51,7 +55,7 @@ export class Subscriber implements BenchSubscriber {
   readonly ready: Promise<void>;
 
   constructor(options: SubscriberOptions) {
-    const { spec } = options;
+    const { spec, watcher } = options;
     this.ledger = new SubscriberLedger(isSnapshotVariant(spec) ? 'snapshots' : 'events');
     this.ready = new Promise((resolve) => {
       this.#resolveReady = resolve;
@@ -61,22 +65,31 @@ export class Subscriber implements BenchSubscriber {
       spec.transport,
       this.#network.environment,
       {
-        onSnapshot: (snapshot) => {
+        onSnapshot: (snapshot, _transport, reason) => {
           this.ledger.onSnapshot(snapshot.seq, performance.now());
           this.#resolveReady?.();
+          watcher?.onSnapshot?.(snapshot, spec.transport, reason);
         },
-        onEvent: (event) => this.ledger.onEvent(event.seq, performance.now()),
-        onWire: (record) => this.#countWire(record),
-        onStatus: (status, detail) => {
+        onEvent: (event) => {
+          this.ledger.onEvent(event.seq, performance.now());
+          watcher?.onEvent?.(event, spec.transport);
+        },
+        onWire: (record) => {
+          this.#countWire(record);
+          watcher?.onWire?.(record);
+        },
+        onStatus: (status, detail, reconnect) => {
           if (status === 'reconnecting') {
             this.reconnects++;
             if (this.errors.length < 5) this.errors.push(detail ?? 'reconnecting');
           }
+          watcher?.onStatus?.(status, detail, reconnect);
         },
       },
       {
         ...(spec.intervalMs === undefined ? {} : { intervalMs: spec.intervalMs }),
         ...(spec.conditional === undefined ? {} : { conditional: spec.conditional }),
+        ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
       },
     );
   }

@@ -18,6 +18,8 @@ export interface VoterOptions {
   candidateIds: readonly string[];
   /** Makes the voteIds of one scenario unique, e.g. "s12". */
   idPrefix: string;
+  /** Retries of one vote after a network error or a 503 (fault scenarios ride out a restart). @default 4 */
+  maxRetries?: number;
 }
 
 export interface CastVote {
@@ -27,6 +29,8 @@ export interface CastVote {
   sentAt: number;
   /** The seq the server gave it (from its 201), once acknowledged. */
   seq?: number;
+  /** performance.now() when the 201 arrived. */
+  acknowledgedAt?: number;
   /** Length of the event's JSON as the server serialised it (same keys, same order). */
   eventJsonBytes?: number;
   error?: string;
@@ -34,7 +38,7 @@ export interface CastVote {
 
 /**
  * A vote without an answer (a network error) or with a 503 may or may not have been counted: it is sent
- * again with the same voteId, which the server counts once, at most this many times.
+ * again with the same voteId, which the server counts once, at most this many times (unless the options say otherwise).
  */
 const MAX_RETRIES = 4;
 const RETRY_BACKOFF = { initialMs: 100, maxMs: 2000 } as const;
@@ -123,6 +127,7 @@ export class OpenLoopVoter {
   /** Sends one vote until it gets an answer other than 503 (or the retries run out), and records it. */
   async #deliver(vote: CastVote, pool: Pool, request: Dispatcher.RequestOptions): Promise<void> {
     const backoff = new Backoff(RETRY_BACKOFF);
+    const maxRetries = this.#options.maxRetries ?? MAX_RETRIES;
     for (;;) {
       let status: number;
       let text: string;
@@ -131,14 +136,14 @@ export class OpenLoopVoter {
         status = response.statusCode;
         text = await response.body.text();
       } catch (error) {
-        if (backoff.attempt < MAX_RETRIES) {
+        if (backoff.attempt < maxRetries) {
           await delay(backoff.next());
           continue;
         }
         vote.error = `${(error as Error).message} (after ${backoff.attempt} retries)`;
         return;
       }
-      if (status === 503 && backoff.attempt < MAX_RETRIES) {
+      if (status === 503 && backoff.attempt < maxRetries) {
         await delay(backoff.next());
         continue;
       }
@@ -150,6 +155,7 @@ export class OpenLoopVoter {
       if (event.voteId !== vote.voteId) vote.error = `the server echoed voteId ${event.voteId}, not ${vote.voteId}`;
       else {
         vote.seq = event.seq;
+        vote.acknowledgedAt = performance.now();
         vote.eventJsonBytes = Buffer.byteLength(JSON.stringify(event));
       }
       return;

@@ -6,6 +6,8 @@ import { openSession } from '../load/session.ts';
 import { SocketIoSubscriber } from '../load/socketio-subscriber.ts';
 import { Subscriber, sumCounters, type BenchSubscriber } from '../load/subscriber.ts';
 import { OpenLoopVoter } from '../load/voter.ts';
+import { RelayMonitor } from '../network/relay-monitor.ts';
+import type { Relay } from '../network/relay.ts';
 import type { VariantSpec } from '../plan/variants.ts';
 import type { ScenarioResult } from '../results/types.ts';
 import { summarizeCoherence } from './coherence.ts';
@@ -27,6 +29,11 @@ export interface ScenarioInput {
   serverUrls?: readonly string[];
   candidateIds: readonly string[];
   longPollTimeoutMs: number;
+  /**
+   * The emulated network, already forwarding to the server(s): subscribers, their sessions and the voter
+   * connect through it (it spreads them over the servers); the server's metrics are still read directly.
+   */
+  relay?: Relay;
   /** Called with a short phase name, for the progress bar. */
   onPhase?: (phase: string) => void;
 }
@@ -51,15 +58,16 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
 
   const urls = input.serverUrls ?? [baseUrl];
   const urlOf = (i: number): string => urls[i % urls.length]!;
+  const clientUrlOf = (i: number): string => input.relay?.url ?? urlOf(i);
   const readAll = (): Promise<ServerMetrics[]> => Promise.all(urls.map((url) => readServerMetrics(url)));
 
   phase('connecting');
   const before = await readAll();
-  const cookies = await mapLimited(clients, 32, (i) => openSession(urlOf(i), `bench-${i}`));
+  const cookies = await mapLimited(clients, 32, (i) => openSession(clientUrlOf(i), `bench-${i}`));
   const subscribers: BenchSubscriber[] = cookies.map((cookie, i) =>
     spec.client === 'socketio'
-      ? new SocketIoSubscriber({ baseUrl: urlOf(i), cookie })
-      : new Subscriber({ spec, baseUrl: urlOf(i), cookie, longPollTimeoutMs: input.longPollTimeoutMs }),
+      ? new SocketIoSubscriber({ baseUrl: clientUrlOf(i), cookie })
+      : new Subscriber({ spec, baseUrl: clientUrlOf(i), cookie, longPollTimeoutMs: input.longPollTimeoutMs }),
   );
   let voter: OpenLoopVoter | undefined;
   try {
@@ -73,16 +81,19 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
     await sleep(Math.max(300, (spec.intervalMs ?? 0) / 2));
 
     phase('measuring');
+    const voterUrls = input.relay === undefined ? urls : [input.relay.url];
     voter = new OpenLoopVoter({
-      baseUrl,
-      baseUrls: urls,
-      cookie: await openSession(baseUrl, 'bench-voter'),
+      baseUrl: voterUrls[0]!,
+      baseUrls: voterUrls,
+      cookie: await openSession(voterUrls[0]!, 'bench-voter'),
       rate,
       count: Math.max(1, Math.round((windowMs * rate) / 1000)),
       candidateIds: input.candidateIds,
       idPrefix: input.id,
     });
     const monitor = new GeneratorMonitor();
+    const relayMonitor = input.relay === undefined ? undefined : new RelayMonitor(input.relay);
+    await relayMonitor?.start();
     const atStart = await readAll();
     const clientsAtStart = sumCounters(subscribers.map((s) => s.counters()));
     const windowStart = performance.now();
@@ -91,6 +102,7 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
     await sleep(Math.max(0, windowStart + windowMs - performance.now()));
     const voteStats = voter.stats();
     const generator = monitor.finish(voteStats.sendLagP99Ms);
+    const relay = await relayMonitor?.finish();
     const atEnd = await readAll();
     const clientsAtEnd = sumCounters(subscribers.map((s) => s.counters()));
     await voter.close();
@@ -157,6 +169,7 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
       ...(urls.length > 1 || rtts.length > 0 ? { servers: { processes: urls.length, feedKind: atEnd[0]!.feed.kind, feedRttMs: rtts } } : {}),
       generator,
       errors,
+      ...(relay === undefined ? {} : { relay }),
     };
     latencies.perDelivery.destroy();
     latencies.lastSubscriber.destroy();

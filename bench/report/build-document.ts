@@ -1,9 +1,11 @@
 import type { BenchResults } from '../results/types.ts';
 import { renderCharts } from './charts.ts';
+import { faultsTable, faultVotesTable, notRunTable, stormTable } from './fault-tables.ts';
 import { conclusions } from './conclusions.ts';
 import { scenarioRows } from './derive.ts';
 import type { ReportDocument } from './markdown.ts';
 import { methodParagraphs } from './method.ts';
+import { networkConclusions, networkMethod, networkTable } from './network-tables.ts';
 import {
   checksTable,
   environmentTable,
@@ -35,6 +37,8 @@ export async function buildDocument(results: BenchResults): Promise<ReportDocume
   const after: Table[] = [
     scenariosTable(rows),
     ...(feeds === undefined ? [] : [feeds]),
+    networkTable(results, rows),
+    ...[faultsTable(results), faultVotesTable(results), stormTable(results), notRunTable(results)].filter((t): t is Table => t !== undefined),
     overheadTable(results),
     modelTable(results, rows),
     projectionTable(results, rows),
@@ -44,9 +48,10 @@ export async function buildDocument(results: BenchResults): Promise<ReportDocume
   return {
     title: 'Votewire transport bench',
     subtitle: `${results.startedAt.slice(0, 19).replace('T', ' ')} UTC · ${e.cpuModel}, ${e.cores} cores · Node ${e.node} · commit ${e.gitCommit?.slice(0, 10) ?? 'unknown'}${results.config.quick ? ' · --quick' : ''}`,
-    conclusions: conclusions(results, rows),
+    conclusions: [...conclusions(results, rows), ...networkConclusions(results, rows)],
     tables: { before, after },
     charts: await renderCharts(results, rows),
-    method: methodParagraphs(results),
+    // The network paragraph goes before the last one, which says how to repeat the run.
+    method: [...methodParagraphs(results).slice(0, -1), networkMethod(results), ...methodParagraphs(results).slice(-1)],
   };
 }

@@ -4,6 +4,8 @@ import { VARIANT_NAMES, VARIANTS } from '../plan/variants.ts';
 import { rateText } from './format.ts';
 import type { BenchResults } from '../results/types.ts';
 import { headlineRows, representativeRun, type ScenarioRow } from './derive.ts';
+import { networkPoints } from './network-tables.ts';
+import { stormAttemptsChart } from './storm-chart.ts';
 
 export interface Chart {
   id: string;
@@ -46,6 +48,8 @@ export async function renderCharts(results: BenchResults, rows: readonly Scenari
       title: `Server memory per connected subscriber (at ${Math.max(...results.config.clients)})`,
       spec: memoryBars(results, rows),
     },
+    { id: 'latency-vs-rtt', title: 'Latency against the network round trip (headline scenario)', spec: latencyVsRtt(results, rows) },
+    { id: 'storm-attempts', title: 'Reconnect storm: connection attempts per 100 ms, with and without jitter', spec: stormAttemptsChart(results) },
   ];
   const charts: Chart[] = [];
   for (const { id, title, spec } of specs) {
@@ -114,6 +118,33 @@ function latencyCdf(results: BenchResults, rows: readonly ScenarioRow[]): TopLev
       x: { field: 'ms', type: 'quantitative', scale: { type: 'log' }, ...axisTitle('latency ms (log)') },
       y: { field: 'percentile', type: 'quantitative', scale: { domain: [0, 100] }, ...axisTitle('percentile of deliveries') },
       color: colorBy(true),
+    },
+    config: CONFIG,
+  };
+}
+
+/** p50 and p99 of every transport against the RTT of each network run: how each transport pays for distance. */
+function latencyVsRtt(results: BenchResults, rows: readonly ScenarioRow[]): TopLevelSpec | undefined {
+  const values = networkPoints(results, rows).flatMap((point) =>
+    (['p50', 'p99'] as const).map((percentile) => ({
+      transport: VARIANTS[point.variant].label,
+      network: point.profile.name,
+      rttMs: point.profile.rttMs,
+      percentile,
+      ms: percentile === 'p50' ? point.p50Ms : point.p99Ms,
+    })),
+  );
+  if (new Set(values.map((v) => v.rttMs)).size < 2) return undefined;
+  return {
+    width: WIDTH,
+    height: HEIGHT,
+    data: { values },
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: { field: 'rttMs', type: 'quantitative', ...axisTitle('network round trip ms (loopback, lan, broadband, mobile)') },
+      y: { field: 'ms', type: 'quantitative', scale: { type: 'symlog' }, ...axisTitle('latency ms (symlog)') },
+      color: colorBy(true),
+      strokeDash: { field: 'percentile', type: 'nominal', legend: { symbolType: 'stroke', symbolStrokeWidth: 2 } },
     },
     config: CONFIG,
   };

@@ -5,6 +5,7 @@ import { sanityChecks } from './checks.ts';
 import { derive, headlineRows, type ScenarioRow } from './derive.ts';
 import { bytes, ms, num, percent, times, withRange, rateText } from './format.ts';
 import { bytesModel, pollingLatencyModel, projection } from './model.ts';
+import { profileText } from './network-tables.ts';
 import { checkTargets, formatFigure, limitText, ratioText, TARGET_UNITS, verdictText } from './targets.ts';
 
 export interface Cell {
@@ -340,6 +341,7 @@ export function environmentTable(results: BenchResults): Table {
       ['subscribers', c.clients.join(', ')],
       ['votes/s', c.rates.join(', ')],
       ['window', `${c.windowMs / 1000} s per scenario`],
+      ['networks', results.networks === undefined ? 'loopback only' : results.networks.profiles.map((p) => `${p.name} (${profileText(p)})`).join('; ')],
       ['repetitions', `${c.repeat} of the headline (${c.headline.clients} subscribers, ${rateText(c.headline.rate)})`],
       [
         'server environment',

@@ -108,6 +108,8 @@ export interface ScenarioResult {
   generator: GeneratorHealth;
   /** Anything that went wrong (failed connections, server errors); empty when all went well. */
   errors: string[];
+  /** When the clients reached the server through the network relay: its own load over the window. */
+  relay?: RelayHealth;
   /** When several processes served the scenario, or the feed reports a Redis round trip. */
   servers?: {
     processes: number;
@@ -115,6 +117,37 @@ export interface ScenarioResult {
     /** `feed.rttMs` of GET /api/metrics, every process at the end of the window and after the drain. */
     feedRttMs: number[];
   };
+}
+
+/** The network relay's own load over a measured window, judged like the load generator's. */
+export interface RelayHealth {
+  /** CPU time of the relay process divided by wall time (1.0 = one core). */
+  cpuUtilization: number;
+  eventLoopUtilization: number;
+  /** Bytes the relay carried in the window, each direction. */
+  bytesToServer: number;
+  bytesToClient: number;
+  /** Connections it accepted since it started (subscribers, sessions and the voter). */
+  accepted: number;
+  saturated: boolean;
+  reasons: string[];
+}
+
+/** One emulated network (see docs/bench.md, "Networks"); mirrors bench/network/profiles.ts. */
+export interface NetworkProfileResult {
+  name: 'loopback' | 'lan' | 'broadband' | 'mobile';
+  rttMs: number;
+  jitterMs: number;
+  bandwidthBytesPerSec?: number;
+}
+
+/** The headline scenario of every transport over each emulated network other than loopback. */
+export interface NetworkResults {
+  /** Every profile asked for, loopback included (its figures are the loopback headline scenarios). */
+  profiles: NetworkProfileResult[];
+  clients: number;
+  rate: number;
+  runs: { profile: NetworkProfileResult['name']; scenario: ScenarioResult }[];
 }
 
 export interface OverheadResult {
@@ -185,6 +218,8 @@ export interface BenchConfig {
   headline: { clients: number; rate: number };
   /** Whether the Redis scenario was planned (it may still be skipped when no Redis is reachable). */
   redis?: boolean;
+  /** Whether the fault scenarios were asked for (--faults or --full). */
+  faults?: boolean;
   longPollTimeoutMs: number;
   overheadDurationMs: number;
   overheadConnections: number;
@@ -237,4 +272,103 @@ export interface BenchResults {
   probes: WireProbe[];
   /** The Redis scenario; absent when it was not asked for (--quick without --redis, or --no-redis). */
   feeds?: FeedComparison;
+  /** The headline scenario over emulated networks; absent when only loopback was asked for. */
+  networks?: NetworkResults;
+  /** The fault scenarios; absent when they were not asked for (--faults or --full). */
+  faults?: FaultsResults;
+}
+
+/** A fault the bench injects while votes keep coming (see docs/bench.md, "Faults"). */
+export type FaultKind = 'cut' | 'restart' | 'process-dies' | 'storm';
+
+/** Low, typical and worst of one timing over the subscribers of a transport, in ms from the fault. */
+export interface FaultTiming {
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+/** How the subscribers of one transport came through a fault. */
+export interface FaultTransportResult {
+  variant: VariantName;
+  subscribers: number;
+  /** Subscribers the timings cover: all of them, except when one of two processes dies (then those that were connected to the process that died). */
+  timed: number;
+  /** From the fault to the first answer, frame or open after it (null: no subscriber was measured). */
+  connectedAgain: FaultTiming | null;
+  /** From the fault until the subscriber held every vote acknowledged before it was connected again. */
+  caughtUp: FaultTiming | null;
+  /** Subscribers never heard from again, or that never caught up, before the scenario's deadline. */
+  notRecovered: number;
+  lost: number;
+  duplicated: number;
+  outOfOrder: number;
+  /** Snapshots that replaced a cursor (the server could not resume it), summed over the subscribers. */
+  resyncs: number;
+  /** Subscribers with at least one resync. */
+  subscribersResynced: number;
+  /** Reconnects the client layer scheduled (failed connections or requests), summed. */
+  failedAttempts: number;
+  /** Requests from the fault to the end beyond what the same time costs at the pace measured before it. */
+  extraRequests: number;
+}
+
+/** Whether the server's final counts hold every acknowledged vote exactly once. */
+export interface VoteCountCheck {
+  /** Distinct voteIds the server acknowledged that the final state should hold. */
+  expected: number;
+  /** The sum of the candidates' counts in GET /api/ballot at the end. */
+  counted: number;
+  /** What `expected` covers, e.g. "every acknowledged vote" or "votes acknowledged after the restart". */
+  scope: string;
+  met: boolean;
+}
+
+export interface FaultRun {
+  kind: FaultKind;
+  /** e.g. "Server restart, memory feed". */
+  label: string;
+  feed: 'memory' | 'redis';
+  processes: number;
+  /** Jitter of the client layer's reconnect backoff (off only in the storm's second run). */
+  jitter: boolean;
+  rate: number;
+  /** Votes cast before the fault; votes go on at `rate` until `afterMs` after it. */
+  beforeMs: number;
+  afterMs: number;
+  /** Measured votes (the restart on the memory feed also casts as many before the subscribers join: see docs/bench.md). */
+  votes: VoteStats;
+  countCheck: VoteCountCheck;
+  transports: FaultTransportResult[];
+  /** The restart: from kill -9 until the new process answered. */
+  restartMs?: number;
+  /** Acknowledged votes the killed memory process held and never sent (gone with its memory). */
+  unsentAtRestart?: number;
+  /** The storm: connection attempts per 100 ms from the fault, and what the server and the OS went through. */
+  storm?: StormFigures;
+  /** The relay's counters at the end (absent for the restart, which runs without a relay). */
+  relay?: { accepted: number; refused: number; cut: number };
+  errors: string[];
+}
+
+export interface StormFigures {
+  /** Reconnect attempts the clients scheduled, per 100 ms bucket after the cut (index 0 = 0-100 ms). */
+  attemptsPer100Ms: number[];
+  /** From the cut until the last subscriber was connected again (null if some never were). */
+  allBackMs: number | null;
+  /** Highest server CPU (share of one core) over 100 ms samples during the storm. */
+  peakServerCpu: number;
+  /** Connections the relay accepted and the server end refused or failed during the storm. */
+  failedAttempts: number;
+  /** TcpExt ListenOverflows (Linux /proc/net/netstat) during the storm; null where the OS does not say. */
+  listenOverflows: number | null;
+}
+
+export interface FaultsResults {
+  clientsPerTransport: number;
+  stormClients: number;
+  rate: number;
+  runs: FaultRun[];
+  /** Scenarios not run, with why (no Redis answering, say). */
+  skipped: { label: string; reason: string }[];
 }

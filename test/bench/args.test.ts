@@ -52,6 +52,13 @@ describe('bench flags', () => {
     expect(new Set(plan.map((s) => s.id)).size).toBe(plan.length);
   });
 
+  it('runs loopback and broadband by default, loopback alone with --quick, and always loopback with --network', () => {
+    expect(parseBenchArgs([]).networks).toEqual(['loopback', 'broadband']);
+    expect(parseBenchArgs(['--quick']).networks).toEqual(['loopback']);
+    expect(parseBenchArgs(['--network', 'mobile,lan']).networks).toEqual(['loopback', 'lan', 'mobile']);
+    expect(() => parseBenchArgs(['--network', 'dial-up'])).toThrow(/unknown "dial-up"/);
+  });
+
   it('plans a default run of about five minutes and a quick one under a minute', () => {
     const total = (argv: string[]): number => {
       const options = parseBenchArgs(argv);

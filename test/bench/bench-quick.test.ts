@@ -2,12 +2,14 @@ import { readFile, readlink, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { VARIANT_NAMES, VARIANTS } from '../../bench/plan/variants.ts';
-import type { BenchResults } from '../../bench/results/types.ts';
+import { FAULT_VARIANTS, FAULTS } from '../../bench/faults/run-faults.ts';
+import type { BenchResults, FaultKind, FaultRun } from '../../bench/results/types.ts';
 import { runBench } from './helpers/run-bench.ts';
 
 /**
- * The real thing at small scale: `npm run bench -- --quick` with 4 subscribers and 2-second windows
- * (every transport, the reference server, autocannon, the report), then checks on what it measured.
+ * The real thing at small scale: `npm run bench -- --quick --faults` with 4 subscribers and 2-second windows
+ * (every transport, the reference server, autocannon, the small fault scenarios, the report), then checks
+ * on what it measured.
  */
 const TIMEOUT_MS = 110_000;
 
@@ -17,7 +19,7 @@ let output = '';
 let results: BenchResults;
 
 beforeAll(async () => {
-  ({ root, exitCode, output } = await runBench(['--quick', '--clients', '4', '--duration', '2'], TIMEOUT_MS));
+  ({ root, exitCode, output } = await runBench(['--quick', '--clients', '4', '--duration', '2', '--faults'], TIMEOUT_MS));
   // A hook of its own, so the folder goes even when reading the results (the next hook) fails.
   return () => rm(root, { recursive: true, force: true });
 }, TIMEOUT_MS + 10_000);
@@ -25,6 +27,13 @@ beforeAll(async () => {
 beforeAll(async () => {
   results = JSON.parse(await readFile(join(root, 'latest', 'results.json'), 'utf8')) as BenchResults;
 });
+
+/** The one fault run of that kind on that feed. */
+function faultRun(kind: FaultKind, feed: 'memory' | 'redis'): FaultRun {
+  const runs = results.faults?.runs.filter((run) => run.kind === kind && run.feed === feed) ?? [];
+  expect(runs, `${kind} on the ${feed} feed`).toHaveLength(1);
+  return runs[0]!;
+}
 
 /** The rows of the table `### <title>` in report.md that contain `marker`. */
 async function reportTableRows(title: string, marker: string): Promise<string[]> {
@@ -79,6 +88,42 @@ describe('npm run bench -- --quick', () => {
     expect(lines).toHaveLength(3 * polling + 2 * (results.scenarios.length - polling));
     for (const line of lines) expect(line).toMatch(/\| (met|🔴 \*\*missed( \(load generator flagged\))?\*\*) \|$/);
     expect(await readFile(join(root, 'latest', 'report.md'), 'utf8')).toMatch(/\n- Sanity checks: (all \d+ met|\d+ of \d+ missed: )/);
+  });
+
+  it('brings every subscriber of every transport through a connection cut with nothing lost, doubled or resynced', () => {
+    const cut = faultRun('cut', 'memory');
+    expect(cut.transports.map((t) => t.variant)).toEqual(FAULT_VARIANTS);
+    for (const t of cut.transports) {
+      expect(t, t.variant).toMatchObject({ subscribers: 4, lost: 0, duplicated: 0, outOfOrder: 0, resyncs: 0, notRecovered: 0 });
+    }
+  });
+
+  it('resyncs every subscriber once with a snapshot after a kill -9 restart of the memory feed, with no gap or duplicate', () => {
+    const restart = faultRun('restart', 'memory');
+    expect(restart.transports.map((t) => t.variant)).toEqual(FAULT_VARIANTS);
+    for (const t of restart.transports) {
+      expect(t, t.variant).toMatchObject({ subscribers: 4, lost: 0, duplicated: 0, outOfOrder: 0, resyncs: 4, subscribersResynced: 4, notRecovered: 0 });
+    }
+  });
+
+  it('ends every fault with final counts equal to the distinct acknowledged votes, and says so in the report', async () => {
+    for (const run of results.faults!.runs) {
+      expect(run.votes.failed, run.label).toBe(0);
+      expect(run.countCheck.expected, run.label).toBeGreaterThan(0);
+      expect(run.countCheck.counted, run.label).toBe(run.countCheck.expected);
+      expect(run.countCheck.met, run.label).toBe(true);
+    }
+    // The restarted memory feed counts only what the new process acknowledged: fewer than all.
+    expect(faultRun('restart', 'memory').countCheck.expected).toBeLessThan(faultRun('restart', 'memory').votes.acknowledged);
+    const lines = await reportTableRows('Faults: every acknowledged vote counted once', '| met |');
+    expect(lines).toHaveLength(2);
+  });
+
+  it('names the fault scenarios a --quick run leaves out, with the command that runs them', async () => {
+    expect(results.faults!.skipped.map((s) => s.label)).toEqual(FAULTS.filter((f) => f.kind === 'storm' || f.feed === 'redis').map((f) => f.label));
+    const lines = await reportTableRows('Not run in this report', 'Fault: ');
+    expect(lines).toHaveLength(4);
+    for (const line of lines) expect(line).toMatch(/`npm run bench -- --faults( --redis)?`/);
   });
 
   it('counts bytes at both ends of the sockets', () => {
