@@ -17,7 +17,7 @@ import {
   projectionTable,
   scenariosTable,
   summaryTable,
-  targetsTable,
+  referencesTable,
   type Table,
 } from './tables.ts';
 
@@ -30,7 +30,7 @@ export async function buildDocument(results: BenchResults): Promise<ReportDocume
     ...(failures === undefined ? [] : [failures]),
     ...(problems === undefined ? [] : [problems]),
     summaryTable(results, rows),
-    targetsTable(results, rows),
+    referencesTable(results, rows),
     checksTable(rows),
   ];
   const feeds = feedsTable(results);

@@ -5,7 +5,6 @@ import { sanityChecks, sanityConclusion } from './checks.ts';
 import { derive, headlineRows, type ScenarioRow } from './derive.ts';
 import { bytes, ms, percent, times, rateText } from './format.ts';
 import { pollingLatencyModel } from './model.ts';
-import { checkTargets, targetsConclusion } from './targets.ts';
 
 const label = (variant: VariantName): string => VARIANTS[variant].label;
 
@@ -72,8 +71,6 @@ export function conclusions(results: BenchResults, rows: readonly ScenarioRow[])
         `uses ${times(figure(longPolling, 'cpuMsPer1000Deliveries') / figure(socketIo, 'cpuMsPer1000Deliveries'))} its CPU per delivery and ${times(totalBytes(longPolling) / totalBytes(socketIo))} its bytes per delivered vote.`,
     );
   }
-  const targets = targetsConclusion(checkTargets(results, rows));
-  if (targets !== undefined) out.push(targets);
   const sanity = sanityConclusion(sanityChecks(rows));
   if (sanity !== undefined) out.push(sanity);
 

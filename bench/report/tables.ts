@@ -6,7 +6,7 @@ import { derive, headlineRows, type ScenarioRow } from './derive.ts';
 import { bytes, ms, num, percent, times, withRange, rateText } from './format.ts';
 import { bytesModel, pollingLatencyModel, projection } from './model.ts';
 import { profileText } from './network-tables.ts';
-import { checkTargets, formatFigure, limitText, ratioText, TARGET_UNITS, verdictText } from './targets.ts';
+import { compareWithReferences, FIGURE_NAMES, rangeText } from './references.ts';
 
 export interface Cell {
   text: string;
@@ -90,27 +90,21 @@ function finiteMedian(values: readonly number[]): number {
   return median(values.filter(Number.isFinite)) ?? Number.NaN;
 }
 
-/** The performance targets (targets.ts), checked against this run's rows: ratio, limit, and met or not (red). */
-export function targetsTable(results: BenchResults, rows: readonly ScenarioRow[]): Table {
+/** Each transport against its reference at the headline: both figures with their ranges, the ratio, a plain verdict. */
+export function referencesTable(results: BenchResults, rows: readonly ScenarioRow[]): Table {
+  const { clients, rate } = results.config.headline;
   return {
-    id: 'targets',
-    title: 'Performance targets',
-    intro:
-      "Each target is a ratio of our figure to a reference's, at the headline and at 1,000 subscribers where that was run (medians over repetitions). A target not met is red; one whose scenarios flagged the load generator is not judged (red if it misses as measured).",
-    columns: ['target', 'at', 'figure', 'ours', 'reference', 'measured ratio', 'target', 'verdict'],
-    rows: checkTargets(results, rows).map((c) => {
-      const missed = c.verdict === 'not met' || (c.verdict === 'flagged' && c.metAsMeasured === false);
-      return [
-        cell(c.spec.wording),
-        cell(`${c.clients} subscribers, ${rateText(c.rate)}`),
-        cell(TARGET_UNITS[c.spec.figure]),
-        cell(c.ours === undefined ? '–' : `${VARIANTS[c.spec.ours].label}: ${formatFigure(c.spec.figure, c.ours)}`),
-        cell(c.reference === undefined ? '–' : `${VARIANTS[c.spec.reference].label}: ${formatFigure(c.spec.figure, c.reference)}`),
-        cell(c.ratio === undefined ? '–' : ratioText(c.ratio), missed),
-        cell(limitText(c.spec.maxRatio)),
-        cell(verdictText(c), missed),
-      ];
-    }),
+    id: 'references',
+    title: 'Against the references',
+    intro: `Each transport beside the plainest server that does the same job, at ${clients} subscribers and ${rateText(rate)} (median, range over repetitions in brackets). Where the ranges overlap the verdict is "no measurable difference"; lower is better for every figure.`,
+    columns: ['figure', 'transport', 'reference', 'ratio', 'verdict'],
+    rows: compareWithReferences(results, rows).map((c) => [
+      cell(FIGURE_NAMES[c.pair.figure]),
+      cell(`${VARIANTS[c.pair.ours].label}: ${rangeText(c.pair.figure, c.ours)}`),
+      cell(`${VARIANTS[c.pair.reference].label}: ${rangeText(c.pair.figure, c.reference)}`),
+      cell(`${c.ratio.toFixed(2)}×`),
+      cell(c.verdict, c.flagged),
+    ]),
   };
 }
 

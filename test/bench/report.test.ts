@@ -10,7 +10,7 @@ import { renderMarkdown, type ReportDocument } from '../../bench/report/markdown
 import { bytesModel, pollingLatencyModel, sseEventBytes, wsFrameBytes } from '../../bench/report/model.ts';
 import { readResults, writeReport } from '../../bench/report/write-report.ts';
 import type { BenchResults } from '../../bench/results/types.ts';
-import { checkTargets, TARGETS } from '../../bench/report/targets.ts';
+import { compareRanges } from '../../bench/report/compare.ts';
 import { sanityChecks } from '../../bench/report/checks.ts';
 
 /**
@@ -162,74 +162,59 @@ describe('writeReport', () => {
   });
 });
 
-describe('the performance targets table', () => {
-  const targetsOf = (d: ReportDocument) => d.tables.before.find((t) => t.id === 'targets')!;
-  const VERDICT = 7;
-  const RATIO = 5;
+describe('the references table', () => {
+  const referencesOf = (d: ReportDocument) => d.tables.before.find((t) => t.id === 'references')!;
+  const OURS = 1;
+  const RATIO = 3;
+  const VERDICT = 4;
 
-  it('comes right after the summary and checks every target at the headline, ratios from the rows', () => {
-    expect(doc.tables.before.map((t) => t.id)).toEqual(['summary', 'targets', 'checks']);
-    const table = targetsOf(doc);
-    // The fixture has no 1,000-subscriber scenarios: only the headline is checked.
-    expect(table.rows).toHaveLength(TARGETS.length);
+  it('comes right after the summary and gives both figures, the ratio of the medians and a verdict for each comparison', () => {
+    expect(doc.tables.before.map((t) => t.id)).toEqual(['summary', 'references', 'checks']);
+    const table = referencesOf(doc);
+    expect(table.rows).toHaveLength(9);
     const rows = scenarioRows(results);
     const at = (variant: string) => rows.find((r) => r.variant === variant && r.clients === 2 && r.rate === 5)!;
     const p50 = at('long-polling').figures.p50Ms.median / at('socketio-polling').figures.p50Ms.median;
-    const lpP50 = table.rows.find((r) => r[0]!.text.startsWith('long polling p50'))!;
+    const lpP50 = table.rows.find((r) => r[0]!.text === 'p50 latency' && r[OURS]!.text.startsWith('Long polling'))!;
     expect(lpP50[RATIO]!.text).toBe(`${p50.toFixed(2)}×`);
-    expect(lpP50[VERDICT]!.text).toBe(p50 <= 0.25 ? 'met' : 'not met');
-    const bytes = (v: string) => at(v).figures.bytesDownPerEvent.median + at(v).figures.bytesUpPerEvent.median;
-    const lpBytes = table.rows.find((r) => r[0]!.text.startsWith('long polling bytes'))!;
-    expect(lpBytes[RATIO]!.text).toBe(`${(bytes('long-polling') / bytes('socketio-polling')).toFixed(2)}×`);
-    // Every verdict is red exactly when the ratio is over its limit.
-    for (const [i, check] of checkTargets(results, rows).entries()) {
-      expect(check.verdict).not.toBe('not measured');
-      expect(table.rows[i]![VERDICT]!.bad === true, check.spec.id).toBe(check.ratio! > check.spec.maxRatio);
-    }
-    expect(doc.conclusions.some((c) => c.startsWith('Performance targets: '))).toBe(true);
-    expect(doc.conclusions.some((c) => c.startsWith("Against Socket.IO's polling transport at 2 subscribers and 5 votes/s"))).toBe(true);
-  });
-
-  it('renders a target that is not met in red, and one that is met without red', async () => {
-    const slow = structuredClone(results);
-    for (const s of slow.scenarios) if (s.variant === 'long-polling') s.latency.p50Us = 40_000;
-    for (const s of slow.scenarios) if (s.variant === 'socketio-polling') s.latency.p50Us = 20_000;
-    const missed = await buildDocument(slow);
-    const row = targetsOf(missed).rows.find((r) => r[0]!.text.startsWith('long polling p50'))!;
-    expect(row[RATIO]).toEqual({ text: '2.00×', bad: true });
-    expect(row[VERDICT]).toEqual({ text: 'not met', bad: true });
-    expect(renderMarkdown(missed)).toContain('| 🔴 **2.00×** | ≤ 0.25× | 🔴 **not met** |');
-    expect(renderHtml(missed)).toContain('<td class="bad">2.00×</td><td>≤ 0.25×</td><td class="bad">not met</td>');
-    expect(missed.conclusions.find((c) => c.startsWith('Performance targets'))).toContain(
-      'Not met: long polling p50 latency at most a quarter of Socket.IO polling at 2 subscribers (2.00× against ≤ 0.25×)',
+    const verdict = compareRanges(at('long-polling').figures.p50Ms, at('socketio-polling').figures.p50Ms);
+    expect(lpP50[VERDICT]!.text).toBe(
+      verdict.kind === 'no measurable difference'
+        ? verdict.kind
+        : verdict.kind === 'lower'
+          ? `Long polling ${(1 / p50).toFixed(1)}× lower`
+          : `Long polling ${p50.toFixed(1)}× higher`,
     );
-
-    const fast = structuredClone(results);
-    for (const s of fast.scenarios) if (s.variant === 'long-polling') s.latency.p50Us = 1_000;
-    for (const s of fast.scenarios) if (s.variant === 'socketio-polling') s.latency.p50Us = 20_000;
-    const met = targetsOf(await buildDocument(fast)).rows.find((r) => r[0]!.text.startsWith('long polling p50'))!;
-    expect(met[RATIO]).toEqual({ text: '0.05×' });
-    expect(met[VERDICT]).toEqual({ text: 'met' });
+    expect(markdown).toContain('### Against the references');
+    expect(markdown).not.toMatch(/issue \d|targets/i);
+    expect(html).not.toMatch(/issue \d|targets/i);
   });
 
-  it('checks 1,000 subscribers too when run, says "not measured" without a reference, and does not judge flagged rows', async () => {
-    // Relabel the 4-subscriber scenarios as 1,000: the bare ws reference there is flagged in the fixture.
-    const big = structuredClone(results);
-    big.config.clients = [2, 1000];
-    for (const s of big.scenarios) if (s.clients === 4) s.clients = 1000;
-    const table = targetsOf(await buildDocument(big));
-    expect(table.rows).toHaveLength(2 * TARGETS.length);
-    const wsAt1000 = table.rows.find((r) => r[0]!.text.startsWith('WebSocket CPU') && r[1]!.text.startsWith('1000 subscribers'))!;
-    expect(wsAt1000[VERDICT]!.text).toMatch(/^load generator flagged \(as measured: (met|not met)\)$/);
-    expect(wsAt1000[VERDICT]!.bad === true).toBe(wsAt1000[VERDICT]!.text.endsWith('not met)'));
+  it('says "no measurable difference" when the ranges overlap, and names the lower one when they do not', async () => {
+    const close = structuredClone(results);
+    const lp = close.scenarios.filter((s) => s.variant === 'long-polling' && s.clients === 2);
+    const sio = close.scenarios.filter((s) => s.variant === 'socketio-polling' && s.clients === 2);
+    lp.forEach((s, i) => (s.latency.p50Us = [10_000, 14_000][i] ?? 12_000));
+    sio.forEach((s, i) => (s.latency.p50Us = [13_000, 20_000][i] ?? 15_000));
+    const overlapping = referencesOf(await buildDocument(close)).rows.find((r) => r[0]!.text === 'p50 latency' && r[OURS]!.text.startsWith('Long polling'))!;
+    expect(overlapping[VERDICT]!.text).toBe('no measurable difference');
 
+    const apart = structuredClone(results);
+    for (const s of apart.scenarios) if (s.variant === 'long-polling') s.latency.p50Us = 10_000;
+    for (const s of apart.scenarios) if (s.variant === 'socketio-polling') s.latency.p50Us = 40_000;
+    const separate = referencesOf(await buildDocument(apart)).rows.find((r) => r[0]!.text === 'p50 latency' && r[OURS]!.text.startsWith('Long polling'))!;
+    expect(separate[OURS]!.text).toBe('Long polling: 10.0 ms');
+    expect(separate[RATIO]!.text).toBe('0.25×');
+    expect(separate[VERDICT]).toEqual({ text: 'Long polling 4.0× lower' });
+  });
+
+  it('leaves out a comparison whose reference was not run', async () => {
     const withoutSocketIo = structuredClone(results);
     withoutSocketIo.config.variants = withoutSocketIo.config.variants.filter((v) => v !== 'socketio-polling');
     withoutSocketIo.scenarios = withoutSocketIo.scenarios.filter((s) => s.variant !== 'socketio-polling');
-    const rows = targetsOf(await buildDocument(withoutSocketIo)).rows;
-    const lp = rows.filter((r) => r[0]!.text.startsWith('long polling'));
-    expect(lp).toHaveLength(4);
-    for (const r of lp) expect(r[VERDICT]).toEqual({ text: 'not measured' });
+    const rows = referencesOf(await buildDocument(withoutSocketIo)).rows;
+    expect(rows).toHaveLength(5);
+    expect(rows.some((r) => r[OURS]!.text.startsWith('Long polling'))).toBe(false);
   });
 });
 
