@@ -20,6 +20,7 @@ import {
   referencesTable,
   type Table,
 } from './tables.ts';
+import { verdict } from './verdict.ts';
 
 /** Everything the report says, computed from results.json alone. */
 export async function buildDocument(results: BenchResults): Promise<ReportDocument> {
@@ -48,6 +49,7 @@ export async function buildDocument(results: BenchResults): Promise<ReportDocume
   return {
     title: 'Votewire transport bench',
     subtitle: `${results.startedAt.slice(0, 19).replace('T', ' ')} UTC · ${e.cpuModel}, ${e.cores} cores · Node ${e.node} · commit ${e.gitCommit?.slice(0, 10) ?? 'unknown'}${results.config.quick ? ' · --quick' : ''}`,
+    verdict: verdict(results, rows),
     conclusions: [...conclusions(results, rows), ...networkConclusions(results, rows)],
     tables: { before, after },
     charts: await renderCharts(results, rows),

@@ -41,8 +41,11 @@ export function renderHtml(doc: ReportDocument): string {
 <body>
 <h1>${escapeHtml(doc.title)}</h1>
 <p class="subtitle">${inline(doc.subtitle)}</p>
-<h2>Conclusions</h2>
+<h2>Verdict</h2>
+<p class="verdict">${doc.verdict.map(inline).join(' ')}</p>
+<details><summary>All findings (${doc.conclusions.length})</summary>
 <ul>${doc.conclusions.map((c) => `<li>${inline(c)}</li>`).join('\n')}</ul>
+</details>
 <h2>Results</h2>
 ${doc.tables.before.map(htmlTable).join('\n')}
 <h2>Charts</h2>

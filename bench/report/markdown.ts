@@ -4,6 +4,9 @@ import type { Table } from './tables.ts';
 export interface ReportDocument {
   title: string;
   subtitle: string;
+  /** At most six sentences, each with its figure: which transport for which app. */
+  verdict: string[];
+  /** Every finding in detail, below the verdict. */
   conclusions: string[];
   tables: { before: Table[]; after: Table[] };
   charts: Chart[];
@@ -32,9 +35,15 @@ export function renderMarkdown(doc: ReportDocument): string {
     '',
     doc.subtitle,
     '',
-    '## Conclusions',
+    '## Verdict',
+    '',
+    doc.verdict.join(' '),
+    '',
+    `<details><summary>All findings (${doc.conclusions.length})</summary>`,
     '',
     ...doc.conclusions.map((c) => `- ${c}`),
+    '',
+    '</details>',
     '',
     '## Results',
     '',

@@ -6,6 +6,7 @@ import { VARIANTS } from '../../bench/plan/variants.ts';
 import { buildDocument } from '../../bench/report/build-document.ts';
 import { derive, scenarioRows } from '../../bench/report/derive.ts';
 import { renderHtml } from '../../bench/report/html.ts';
+import { ms } from '../../bench/report/format.ts';
 import { renderMarkdown, type ReportDocument } from '../../bench/report/markdown.ts';
 import { bytesModel, pollingLatencyModel, sseEventBytes, wsFrameBytes } from '../../bench/report/model.ts';
 import { readResults, writeReport } from '../../bench/report/write-report.ts';
@@ -159,6 +160,20 @@ describe('writeReport', () => {
     expect(await readlink(join(root, 'latest'))).toBe('2026-11-25T12-53-15Z');
     const again = JSON.parse(await readFile(written.results, 'utf8')) as BenchResults;
     expect(again.scenarios).toHaveLength(results.scenarios.length);
+  });
+});
+
+describe('the verdict', () => {
+  it('opens both reports with at most six sentences, each with a figure, computed from the headline rows', () => {
+    expect(doc.verdict.length).toBeGreaterThanOrEqual(3);
+    expect(doc.verdict.length).toBeLessThanOrEqual(6);
+    for (const sentence of doc.verdict) expect(sentence).toMatch(/\d/);
+    const rows = scenarioRows(results).filter((r) => r.clients === 2 && r.rate === 5 && (r.variant === 'websocket' || r.variant === 'sse'));
+    const fastest = rows.sort((a, b) => a.figures.p50Ms.median - b.figures.p50Ms.median)[0]!;
+    expect(doc.verdict[0]).toContain(`use ${VARIANTS[fastest.variant].label}: p50 ${ms(fastest.figures.p50Ms.median)} ms`);
+    expect(markdown.indexOf('## Verdict')).toBeLessThan(markdown.indexOf('<details><summary>All findings'));
+    expect(markdown).toContain(doc.verdict.join(' '));
+    expect(html).toContain(`<details><summary>All findings (${doc.conclusions.length})</summary>`);
   });
 });
 
