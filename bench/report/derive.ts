@@ -1,4 +1,5 @@
 import { groupRepetitions, medianRange, medianRepetition, type MedianRange } from '../results/aggregate.ts';
+import { netServerCpuMs } from '../results/idle.ts';
 import type { BenchResults, ScenarioResult, VariantName } from '../results/types.ts';
 
 /** The per-event and per-subscriber figures the report shows, derived from one scenario's raw counts. */
@@ -14,6 +15,8 @@ export interface DerivedFigures {
   /** Share of responses without news; null where there are no responses (push transports). */
   emptyShare: number | null;
   cpuMsPer1000Deliveries: number;
+  /** The same net of the idle cost (bench/results/idle.ts); NaN where the idle window was not measured. */
+  cpuMsPer1000DeliveriesNet: number;
   /** Server RSS growth from connecting the subscribers, per subscriber (noisy below ~100 subscribers). */
   memoryPerSubscriberBytes: number;
   heapPerSubscriberBytes: number;
@@ -38,6 +41,7 @@ export function derive(scenario: ScenarioResult): DerivedFigures {
     clientBytesUpPerEvent: perEvent(cost.clientBytesOut, cost.deliveries),
     emptyShare: cost.responses > 0 ? cost.emptyResponses / cost.responses : null,
     cpuMsPer1000Deliveries: perEvent(cost.serverCpuMs * 1000, cost.deliveries),
+    cpuMsPer1000DeliveriesNet: perEvent((netServerCpuMs(scenario) ?? Number.NaN) * 1000, cost.deliveries),
     memoryPerSubscriberBytes: (cost.serverRssConnectedBytes - cost.serverRssBeforeBytes) / scenario.clients,
     heapPerSubscriberBytes: (cost.serverHeapConnectedBytes - cost.serverHeapBeforeBytes) / scenario.clients,
     meanMs: latency.meanUs / 1000,

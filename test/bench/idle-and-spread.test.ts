@@ -1,0 +1,69 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { compareRanges } from '../../bench/report/compare.ts';
+import { derive, scenarioRows } from '../../bench/report/derive.ts';
+import { medianRange } from '../../bench/results/aggregate.ts';
+import { netServerCpuMs } from '../../bench/results/idle.ts';
+import type { BenchResults, ScenarioResult } from '../../bench/results/types.ts';
+
+const fixture = (): BenchResults => JSON.parse(readFileSync(new URL('fixtures/results.json', import.meta.url), 'utf8')) as BenchResults;
+
+/** A scenario of the fixture with the given CPU, deliveries, window and idle cost. */
+function scenarioWith(serverCpuMs: number, deliveries: number, windowMs: number, idle?: ScenarioResult['idle']): ScenarioResult {
+  const scenario = fixture().scenarios[0]!;
+  delete scenario.idle;
+  return { ...scenario, windowMs, cost: { ...scenario.cost, serverCpuMs, deliveries }, ...(idle === undefined ? {} : { idle }) };
+}
+
+describe('CPU net of the idle cost', () => {
+  it('subtracts the idle CPU scaled to the window: 300 ms minus 40 ms over 2 s idle for a 3 s window leaves 240 ms', () => {
+    expect(netServerCpuMs(scenarioWith(300, 6000, 3000, { serverCpuMs: 40, windowMs: 2000 }))).toBe(240);
+  });
+
+  it('subtracts the idle CPU as is when the idle window is as long as the measured one', () => {
+    expect(netServerCpuMs(scenarioWith(125, 6000, 3000, { serverCpuMs: 25, windowMs: 3000 }))).toBe(100);
+  });
+
+  it('is undefined without an idle window, or with an empty one', () => {
+    expect(netServerCpuMs(scenarioWith(300, 6000, 3000))).toBeUndefined();
+    expect(netServerCpuMs(scenarioWith(300, 6000, 3000, { serverCpuMs: 0, windowMs: 0 }))).toBeUndefined();
+  });
+
+  it('derives both per-1,000-delivery figures: 300 ms and 60 ms idle over 4,000 deliveries give 75 ms measured and 60 ms net', () => {
+    const d = derive(scenarioWith(300, 4000, 3000, { serverCpuMs: 60, windowMs: 3000 }));
+    expect(d.cpuMsPer1000Deliveries).toBe(75);
+    expect(d.cpuMsPer1000DeliveriesNet).toBe(60);
+  });
+
+  it('leaves the net figure out of a row (n 0) when no run measured the idle window, as in results from before it existed', () => {
+    const results = fixture();
+    for (const s of results.scenarios) delete s.idle;
+    for (const row of scenarioRows(results)) {
+      expect(row.figures.cpuMsPer1000DeliveriesNet.n).toBe(0);
+      expect(row.figures.cpuMsPer1000Deliveries.n).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('compareRanges', () => {
+  it('finds no measurable difference when the ranges overlap, even with medians 40 % apart', () => {
+    expect(compareRanges(medianRange([60, 70, 93]), medianRange([50, 55, 61]))).toEqual({ kind: 'no measurable difference' });
+  });
+
+  it('finds no measurable difference when the ranges only touch', () => {
+    expect(compareRanges(medianRange([10, 20]), medianRange([20, 30]))).toEqual({ kind: 'no measurable difference' });
+  });
+
+  it('names the lower with the ratio of the medians when the ranges are apart: median 15 against 60 is 0.25', () => {
+    expect(compareRanges(medianRange([10, 20]), medianRange([50, 70]))).toEqual({ kind: 'lower', ratio: 0.25 });
+  });
+
+  it('names the higher with the ratio of the medians: 150 against 76.5', () => {
+    expect(compareRanges(medianRange([143, 150, 157]), medianRange([60, 93]))).toEqual({ kind: 'higher', ratio: 150 / 76.5 });
+  });
+
+  it('compares single runs by their values, as ranges of one point', () => {
+    expect(compareRanges(medianRange([3]), medianRange([3]))).toEqual({ kind: 'no measurable difference' });
+    expect(compareRanges(medianRange([2]), medianRange([4]))).toEqual({ kind: 'lower', ratio: 0.5 });
+  });
+});
