@@ -17,7 +17,8 @@ const escapeCell = (text: string): string => text.replaceAll('|', '\\|').replace
 
 /** A Markdown table; cells that are bad are marked with a red circle (GitHub has no coloured text). */
 export function markdownTable(table: Table): string {
-  const lines = [`### ${table.title}`, ''];
+  // GitHub renders a <details> section with Markdown inside when blank lines surround it.
+  const lines = table.collapsed === true ? [`<details><summary><b>${table.title}</b></summary>`, ''] : [`### ${table.title}`, ''];
   if (table.intro !== undefined) lines.push(table.intro, '');
   const header = table.columns.every((c) => c === '') ? table.columns.map(() => ' ') : table.columns;
   lines.push(`| ${header.map(escapeCell).join(' | ')} |`, `|${table.columns.map(() => ' --- ').join('|')}|`);
@@ -25,6 +26,7 @@ export function markdownTable(table: Table): string {
     lines.push(`| ${row.map((c) => escapeCell(c.bad === true ? `🔴 **${c.text}**` : c.text)).join(' | ')} |`);
   }
   for (const note of table.notes ?? []) lines.push('', `_${note}_`);
+  if (table.collapsed === true) lines.push('', '</details>');
   return lines.join('\n');
 }
 
@@ -53,6 +55,10 @@ export function renderMarkdown(doc: ReportDocument): string {
     ...doc.tables.after.flatMap((t) => [markdownTable(t), '']),
     '## Method',
     '',
+    '<details><summary>How the figures were measured</summary>',
+    '',
     ...doc.method.flatMap((p) => [p, '']),
+    '</details>',
+    '',
   ].join('\n');
 }
