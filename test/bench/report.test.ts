@@ -7,6 +7,7 @@ import { buildDocument } from '../../bench/report/build-document.ts';
 import { derive, scenarioRows } from '../../bench/report/derive.ts';
 import { renderHtml } from '../../bench/report/html.ts';
 import { ms } from '../../bench/report/format.ts';
+import { paretoFrontier } from '../../bench/report/trade-off-chart.ts';
 import { renderMarkdown, type ReportDocument } from '../../bench/report/markdown.ts';
 import { bytesModel, pollingLatencyModel, sseEventBytes, wsFrameBytes } from '../../bench/report/model.ts';
 import { readResults, writeReport } from '../../bench/report/write-report.ts';
@@ -357,5 +358,30 @@ describe('the Redis scenario in the report', () => {
     const notRun = structuredClone(results);
     delete notRun.feeds;
     expect(feedsOf(await buildDocument(notRun))).toBeUndefined();
+  });
+});
+
+describe('the trade-off chart', () => {
+  it('keeps on the frontier only the points no other beats on both figures', () => {
+    const points = [
+      { name: 'fast, heavy', x: 2, y: 100 },
+      { name: 'beaten', x: 5, y: 120 },
+      { name: 'middle', x: 4, y: 60 },
+      { name: 'slow, light', x: 500, y: 50 },
+      { name: 'slow, heavier', x: 600, y: 55 },
+    ];
+    expect(
+      paretoFrontier(
+        points,
+        (p) => p.x,
+        (p) => p.y,
+      ).map((p) => p.name),
+    ).toEqual(['fast, heavy', 'middle', 'slow, light']);
+  });
+
+  it('is drawn first, with both panels', () => {
+    expect(doc.charts[0]!.id).toBe('trade-off');
+    expect(doc.charts[0]!.svg).toContain('bytes per delivered event (log)');
+    expect(doc.charts[0]!.svg).toContain('server CPU ms per 1,000 deliveries (log)');
   });
 });
