@@ -1,9 +1,9 @@
 import type { MedianRange } from '../results/aggregate.ts';
 import { VARIANTS } from '../plan/variants.ts';
 import type { BenchResults, VariantName } from '../results/types.ts';
-import { compareRanges } from './compare.ts';
+import { byHowMuch, compareRanges } from './compare.ts';
 import type { ScenarioRow } from './derive.ts';
-import { bytes, ms, times, withRange } from './format.ts';
+import { bytes, ms, withRange } from './format.ts';
 
 type ReferenceFigure = 'cpu' | 'p50' | 'p99' | 'bytes';
 
@@ -91,12 +91,6 @@ export function compareWithReferences(results: BenchResults, rows: readonly Scen
     });
   }
   return out;
-}
-
-/** "1.3×" apart, or "4 %" where a factor would round to 1.0×. */
-function byHowMuch(ratio: number): string {
-  const factor = ratio < 1 ? 1 / ratio : ratio;
-  return factor < 1.1 ? `${Math.round((factor - 1) * 100)} %` : times(factor);
 }
 
 /** "12.3 ms (11.9–13.0)": the median with the repetitions' range. */

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { compareRanges } from '../../bench/report/compare.ts';
+import { compareRanges, comparisonText } from '../../bench/report/compare.ts';
+import { conclusions } from '../../bench/report/conclusions.ts';
 import { derive, scenarioRows } from '../../bench/report/derive.ts';
 import { medianRange } from '../../bench/results/aggregate.ts';
 import { netServerCpuMs } from '../../bench/results/idle.ts';
@@ -65,5 +66,55 @@ describe('compareRanges', () => {
   it('compares single runs by their values, as ranges of one point', () => {
     expect(compareRanges(medianRange([3]), medianRange([3]))).toEqual({ kind: 'no measurable difference' });
     expect(compareRanges(medianRange([2]), medianRange([4]))).toEqual({ kind: 'lower', ratio: 0.5 });
+  });
+});
+
+describe('comparisonText', () => {
+  it('says how far apart and which way, as a percentage below 1.1×', () => {
+    expect(comparisonText({ kind: 'no measurable difference' })).toBe('no measurable difference');
+    expect(comparisonText({ kind: 'higher', ratio: 1.664 })).toBe('1.7× higher');
+    expect(comparisonText({ kind: 'lower', ratio: 0.5 })).toBe('2.0× lower');
+    expect(comparisonText({ kind: 'lower', ratio: 1 / 1.04 })).toBe('4 % lower');
+  });
+});
+
+describe('conclusions with their spread', () => {
+  const conclusionsOf = (results: BenchResults): string[] => conclusions(results, scenarioRows(results));
+  const scenario = (results: BenchResults, id: string): ScenarioResult => results.scenarios.find((s) => s.id === id)!;
+
+  it('shows both ranges and names the higher when they are apart: WebSocket 1108–1225 against bare ws 694–708 CPU ms per 1,000', () => {
+    const line = conclusionsOf(fixture()).find((c) => c.startsWith('Against a bare `ws` broadcast server'))!;
+    expect(line).toContain('CPU per 1,000 deliveries 1166 (1108–1225) ms against 701 (694–708) ms, 1.7× higher;');
+  });
+
+  it('says "no measurable difference" instead of a ratio when one run of the reference reaches into the other range', () => {
+    const results = fixture();
+    scenario(results, 's7').cost.serverCpuMs = 12; // bare ws: 694 and 1200 ms per 1,000, overlapping 1108–1225
+    const line = conclusionsOf(results).find((c) => c.startsWith('Against a bare `ws` broadcast server'))!;
+    expect(line).toContain('CPU per 1,000 deliveries 1166 (1108–1225) ms against 947 (694–1200) ms, no measurable difference;');
+  });
+
+  it('names no fastest transport when the fastest and the slowest overlap', () => {
+    const results = fixture();
+    results.scenarios = results.scenarios.filter((s) => s.variant === 'websocket' || s.variant === 'sse');
+    const apart = conclusionsOf(results).find((c) => c.startsWith('Latency at'))!;
+    expect(apart).toContain('is fastest (p50 2.28 (2.24–2.33) ms), SSE (load generator flagged) slowest (p50 2.46 (2.45–2.47) ms, 1.1× the median)');
+    scenario(results, 's5').latency.p50Us = 2300; // SSE: 2.30–2.45 ms, overlapping WebSocket's 2.24–2.33
+    const overlapping = conclusionsOf(results).find((c) => c.startsWith('Latency at'))!;
+    expect(overlapping).toContain(
+      'no measurable difference between WebSocket (load generator flagged) (p50 2.28 (2.24–2.33) ms) and SSE (load generator flagged) (p50 2.37 (2.30–2.45) ms)',
+    );
+    expect(overlapping).not.toContain('fastest');
+  });
+
+  it('adds the CPU net of the idle cost to the CPU sentence where the idle window was measured', () => {
+    const results = fixture();
+    results.scenarios = results.scenarios.filter((s) => s.variant === 'websocket' || s.variant === 'sse');
+    // 10 deliveries per run: an idle 2 ms over the 3 s window takes 200 ms off each run's CPU per 1,000.
+    for (const s of results.scenarios) s.idle = { serverCpuMs: 2, windowMs: s.windowMs };
+    const line = conclusionsOf(results).find((c) => c.startsWith('Server CPU per 1,000 deliveries'))!;
+    expect(line).toContain(
+      'net of the idle cost (the same subscribers connected, no votes), WebSocket 966 (908–1025) ms against SSE 921 (789–1054) ms, no measurable difference',
+    );
   });
 });
