@@ -81,6 +81,18 @@ describe('npm run bench -- --quick', () => {
     }
   });
 
+  it('warms every scenario up for 1 s before its window, and measures the idle CPU of the headline ones over an equal window', () => {
+    expect(results.config.warmupMs).toBe(1000);
+    for (const s of results.scenarios) {
+      expect(s.warmup, s.variant).toEqual({ ms: 1000 });
+      // --quick's only scenario point (4 subscribers, 20 votes/s) is the headline.
+      expect(s.idle?.windowMs, s.variant).toBeGreaterThanOrEqual(s.windowMs);
+      expect(s.idle!.serverCpuMs, s.variant).toBeGreaterThan(0);
+      // Idle means no votes: the subscribers alone cost less than the votes on top of them.
+      expect(s.idle!.serverCpuMs, s.variant).toBeLessThan(s.cost.serverCpuMs);
+    }
+  });
+
   // How fast things were (latency against the interval or 100 ms, how close the two byte counts came)
   // depends on the machine: the report judges it in its sanity checks, and this run only asks that it did.
   it("judges every scenario in the report's sanity checks, and sums them up in the conclusions", async () => {
