@@ -1,3 +1,4 @@
+import { calculatorHtml } from './calculator-page.ts';
 import type { ReportDocument } from './markdown.ts';
 import type { Table } from './tables.ts';
 
@@ -36,6 +37,7 @@ p, li { overflow-wrap: anywhere; }
 summary { cursor: pointer; } summary h2, summary h3 { display: inline; }
 figure svg { max-width: 100%; height: auto; } .note { color: #555; font-size: 13px; }
 .charts { display: flex; flex-wrap: wrap; gap: 1.5rem; } figure { margin: 0; max-width: 100%; } figcaption { font-weight: 600; margin-bottom: .3rem; }
+.calc { display: flex; flex-wrap: wrap; gap: .5rem 1.5rem; margin-bottom: .5rem; } .calc input { width: 7rem; }
 code { background: #f4f4f4; padding: 0 3px; border-radius: 3px; }
 `;
 
@@ -52,8 +54,12 @@ export function renderHtml(doc: ReportDocument): string {
 <details><summary>All findings (${doc.conclusions.length})</summary>
 <ul>${doc.conclusions.map((c) => `<li>${inline(c)}</li>`).join('\n')}</ul>
 </details>
+${calculatorHtml(doc.calculator)}
 <h2>Results</h2>
-${doc.tables.before.map(htmlTable).join('\n')}
+${doc.tables.before
+  .filter((t) => t.id !== 'choose')
+  .map(htmlTable)
+  .join('\n')}
 <h2>Charts</h2>
 <div class="charts">
 ${doc.charts.map((c) => `<figure id="${c.id}"><figcaption>${escapeHtml(c.title)}</figcaption>${c.svg}</figure>`).join('\n')}

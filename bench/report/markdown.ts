@@ -1,3 +1,4 @@
+import type { CalculatorData } from './calculator.ts';
 import type { Chart } from './charts.ts';
 import type { Table } from './tables.ts';
 
@@ -10,6 +11,8 @@ export interface ReportDocument {
   conclusions: string[];
   tables: { before: Table[]; after: Table[] };
   charts: Chart[];
+  /** This run's unit costs for the calculator in index.html. */
+  calculator: CalculatorData;
   method: string[];
 }
 

@@ -116,7 +116,10 @@ describe('the report rendered from a fixed results file', () => {
       expect.arrayContaining(['latency-vs-subscribers', 'latency-cdf', 'bytes-per-event', 'requests-per-event', 'cpu-per-delivery', 'memory-per-subscriber']),
     );
     expect(html.match(/<svg[\s>]/g)?.length).toBe(doc.charts.length);
-    expect(html).not.toMatch(/<script|<link|src="http|href="http/i);
+    // One script, the calculator's, inline: nothing is fetched.
+    expect(html.match(/<script/gi)).toHaveLength(1);
+    expect(html).toContain('<script>\nconst CALCULATOR_DATA = ');
+    expect(html).not.toMatch(/<script[^>]+src|<link|src="http|href="http/i);
   });
 
   it('carries the environment and the method', () => {
@@ -185,7 +188,7 @@ describe('the references table', () => {
   const VERDICT = 4;
 
   it('comes right after the summary and gives both figures, the ratio of the medians and a verdict for each comparison', () => {
-    expect(doc.tables.before.map((t) => t.id)).toEqual(['summary', 'references', 'checks']);
+    expect(doc.tables.before.map((t) => t.id)).toEqual(['summary', 'references', 'choose', 'checks']);
     const table = referencesOf(doc);
     expect(table.rows).toHaveLength(9);
     const rows = scenarioRows(results);

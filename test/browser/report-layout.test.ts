@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDocument } from '../../bench/report/build-document.ts';
+import { estimateCosts, type CalculatorData } from '../../bench/report/calculator.ts';
 import { readResults, writeReportFiles } from '../../bench/report/write-report.ts';
 import type { BenchResults, FaultsResults, NetworkResults } from '../../bench/results/types.ts';
 import { chromiumAvailable, explainMissingBrowser, launchChromium } from './chromium.ts';
@@ -21,6 +22,7 @@ let browser: Browser | undefined;
 let dir: string | undefined;
 let url: string;
 let chartCount: number;
+let calculator: CalculatorData;
 
 beforeAll(async () => {
   if (!haveBrowser) return;
@@ -31,7 +33,9 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'votewire-report-layout-'));
   const written = await writeReportFiles(results, dir);
   url = pathToFileURL(written.html).href;
-  chartCount = (await buildDocument(results)).charts.length;
+  const doc = await buildDocument(results);
+  chartCount = doc.charts.length;
+  calculator = doc.calculator;
   browser = await launchChromium();
 });
 
@@ -93,4 +97,27 @@ describe.skipIf(!haveBrowser)('the report index.html in Chromium', () => {
       }
     });
   }
+
+  it('computes in its calculator, offline, what estimateCosts computes for the workload typed in', async () => {
+    const page = await browser!.newPage();
+    try {
+      await page.goto(url, { waitUntil: 'load' });
+      await page.fill('#calc-clients', '5000');
+      await page.fill('#calc-rate', '2');
+      await page.fill('#calc-budget', '50');
+      await page.selectOption('#calc-profile', 'mobile');
+      const expected = estimateCosts(calculator, { clients: 5000, updatesPerSecond: 2, p99BudgetMs: 50, profile: 'mobile' });
+      const firstColumn = expected.map((e) => (e.cheapest ? `★ ${e.label}` : e.label));
+      const verdicts = expected.map((e) => (e.meetsBudget ? '✅ yes' : 'no'));
+      await page.waitForFunction(
+        (want) =>
+          [...document.querySelectorAll('#calc-out tr')].map((tr) => `${tr.children[0]!.textContent} ${tr.children[7]!.textContent}`).join('|') === want,
+        firstColumn.map((label, i) => `${label} ${verdicts[i]}`).join('|'),
+      );
+      const nearest = await page.$$eval('#calc-out tr', (trs) => trs.map((tr) => tr.children[8]!.textContent));
+      expect(nearest).toEqual(expected.map((e) => e.nearest));
+    } finally {
+      await page.close();
+    }
+  });
 });
