@@ -3,7 +3,7 @@ import { VARIANTS } from '../plan/variants.ts';
 import type { BenchResults, VariantName } from '../results/types.ts';
 import { sanityChecks, sanityConclusion } from './checks.ts';
 import { derive, headlineRows, type ScenarioRow } from './derive.ts';
-import { medianRange, type MedianRange } from '../results/aggregate.ts';
+import type { MedianRange } from '../results/aggregate.ts';
 import { compareRanges, comparisonText } from './compare.ts';
 import { bytes, ms, percent, times, rateText, withRange } from './format.ts';
 import { pollingLatencyModel } from './model.ts';
@@ -131,17 +131,11 @@ function feedsConclusion(results: BenchResults): string | undefined {
 }
 
 function totalBytes(row: ScenarioRow): number {
-  return totalBytesRange(row).median;
+  return row.figures.bytesPerEvent.median;
 }
 
-/** Bytes both ways per delivered event, per repetition: the range of the sum, not the sum of two ranges. */
 function totalBytesRange(row: ScenarioRow): MedianRange {
-  return medianRange(
-    row.runs
-      .map(derive)
-      .map((d) => d.bytesDownPerEvent + d.bytesUpPerEvent)
-      .filter(Number.isFinite),
-  );
+  return row.figures.bytesPerEvent;
 }
 
 /** "12.3 (11.9–13.0)": a median with the range of its repetitions (just the figure for one run). */

@@ -9,6 +9,8 @@ export interface DerivedFigures {
   bytesDownPerEvent: number;
   /** Client → server bytes per delivered event, at the server's sockets. */
   bytesUpPerEvent: number;
+  /** Both directions per delivered event, at the server's sockets (per run, so its range is the runs' range). */
+  bytesPerEvent: number;
   /** The same two, at the subscribers' own sockets (a cross-check of the server's counters). */
   clientBytesDownPerEvent: number;
   clientBytesUpPerEvent: number;
@@ -37,6 +39,7 @@ export function derive(scenario: ScenarioResult): DerivedFigures {
     requestsPerEvent: perEvent(cost.serverRequests, cost.deliveries),
     bytesDownPerEvent: perEvent(cost.serverBytesOut, cost.deliveries),
     bytesUpPerEvent: perEvent(cost.serverBytesIn, cost.deliveries),
+    bytesPerEvent: perEvent(cost.serverBytesOut + cost.serverBytesIn, cost.deliveries),
     clientBytesDownPerEvent: perEvent(cost.clientBytesIn, cost.deliveries),
     clientBytesUpPerEvent: perEvent(cost.clientBytesOut, cost.deliveries),
     emptyShare: cost.responses > 0 ? cost.emptyResponses / cost.responses : null,

@@ -56,6 +56,7 @@ export function summaryTable(results: BenchResults, rows: readonly ScenarioRow[]
       'requests / event',
       'bytes / event (↓ + ↑)',
       'server CPU ms / 1k deliveries',
+      'net of idle',
       `memory / subscriber (at ${largest})`,
       'load generator',
     ],
@@ -67,8 +68,9 @@ export function summaryTable(results: BenchResults, rows: readonly ScenarioRow[]
         ranged(row, 'p99Ms', ms),
         coherenceCell(row),
         ranged(row, 'requestsPerEvent', (v) => num(v)),
-        cell(bytes(row.figures.bytesDownPerEvent.median + row.figures.bytesUpPerEvent.median)),
+        ranged(row, 'bytesPerEvent', bytes),
         ranged(row, 'cpuMsPer1000Deliveries', ms),
+        ranged(row, 'cpuMsPer1000DeliveriesNet', ms),
         big === undefined ? cell('–') : ranged(big, 'memoryPerSubscriberBytes', bytes),
         generatorCell(row),
       ];

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { compareRanges, comparisonText } from '../../bench/report/compare.ts';
 import { conclusions } from '../../bench/report/conclusions.ts';
 import { derive, scenarioRows } from '../../bench/report/derive.ts';
+import { summaryTable } from '../../bench/report/tables.ts';
 import { medianRange } from '../../bench/results/aggregate.ts';
 import { netServerCpuMs } from '../../bench/results/idle.ts';
 import type { BenchResults, ScenarioResult } from '../../bench/results/types.ts';
@@ -116,5 +117,31 @@ describe('conclusions with their spread', () => {
     expect(line).toContain(
       'net of the idle cost (the same subscribers connected, no votes), WebSocket 966 (908–1025) ms against SSE 921 (789–1054) ms, no measurable difference',
     );
+  });
+});
+
+describe('the summary table', () => {
+  const websocketRow = (results: BenchResults): Record<string, string> => {
+    const table = summaryTable(results, scenarioRows(results));
+    const row = table.rows.find((r) => r[0]!.text === 'WebSocket')!;
+    return Object.fromEntries(table.columns.map((column, i) => [column, row[i]!.text]));
+  };
+
+  it('shows CPU per 1,000 deliveries as measured and net of idle, each with its range, and a dash without an idle window', () => {
+    const results = fixture();
+    for (const s of results.scenarios) delete s.idle;
+    expect(websocketRow(results)).toMatchObject({ 'server CPU ms / 1k deliveries': '1166 (1108–1225)', 'net of idle': '–' });
+    for (const s of results.scenarios) s.idle = { serverCpuMs: 2, windowMs: s.windowMs };
+    expect(websocketRow(results)).toMatchObject({ 'server CPU ms / 1k deliveries': '1166 (1108–1225)', 'net of idle': '966 (908–1025)' });
+  });
+
+  it("shows bytes per event (both directions) with the range of the runs' totals", () => {
+    const results = fixture();
+    const runs = results.scenarios.filter((s) => s.variant === 'websocket' && s.clients === 2 && s.rate === 5);
+    runs[0]!.cost.serverBytesOut = 1000; // 10 deliveries: 100 B down per event in this run
+    runs[0]!.cost.serverBytesIn = 0;
+    runs[1]!.cost.serverBytesOut = 1200;
+    runs[1]!.cost.serverBytesIn = 0;
+    expect(websocketRow(results)['bytes / event (↓ + ↑)']).toBe('110 B (100 B–120 B)');
   });
 });
