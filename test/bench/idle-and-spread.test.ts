@@ -4,6 +4,7 @@ import { compareRanges, comparisonText } from '../../bench/report/compare.ts';
 import { conclusions } from '../../bench/report/conclusions.ts';
 import { derive, scenarioRows } from '../../bench/report/derive.ts';
 import { summaryTable } from '../../bench/report/tables.ts';
+import { verdict } from '../../bench/report/verdict.ts';
 import { medianRange } from '../../bench/results/aggregate.ts';
 import { netServerCpuMs } from '../../bench/results/idle.ts';
 import type { BenchResults, ScenarioResult } from '../../bench/results/types.ts';
@@ -143,5 +144,28 @@ describe('the summary table', () => {
     runs[1]!.cost.serverBytesOut = 1200;
     runs[1]!.cost.serverBytesIn = 0;
     expect(websocketRow(results)['bytes / event (↓ + ↑)']).toBe('110 B (100 B–120 B)');
+  });
+});
+
+describe('the verdict with its spread', () => {
+  const verdictOf = (results: BenchResults): string[] => verdict(results, scenarioRows(results));
+
+  it('names one transport for instant updates when its p50 range is apart from the rest, with its range', () => {
+    const first = verdictOf(fixture())[0]!;
+    expect(first).toContain('use WebSocket: p50 2.28 (2.24–2.33) ms');
+  });
+
+  it('names both transports, and says they cannot be told apart, when their p50 ranges overlap', () => {
+    const results = fixture();
+    results.scenarios.find((s) => s.id === 's5')!.latency.p50Us = 2300; // SSE: 2.30–2.45 ms
+    const first = verdictOf(results)[0]!;
+    expect(first).toContain('use WebSocket or SSE: p50 2.28 (2.24–2.33) ms');
+    expect(first).toContain('(no measurable difference between them: WebSocket p50 2.28 (2.24–2.33) ms, SSE p50 2.37 (2.30–2.45) ms)');
+  });
+
+  it('gives every CPU alternative its range and a verdict against the cheapest instead of a bare ratio', () => {
+    const cpu = verdictOf(fixture()).find((s) => s.startsWith('For large audiences'))!;
+    expect(cpu).toContain('SSE or WebSocket (no measurable difference); SSE needs 1121 (989–1254) ms per 1,000 deliveries');
+    expect(cpu).toContain('WebSocket 1166 (1108–1225) ms, no measurable difference; Long polling 2373 (2007–2740) ms, 2.1× higher');
   });
 });

@@ -174,7 +174,8 @@ describe('the verdict', () => {
     for (const sentence of doc.verdict) expect(sentence).toMatch(/\d/);
     const rows = scenarioRows(results).filter((r) => r.clients === 2 && r.rate === 5 && (r.variant === 'websocket' || r.variant === 'sse'));
     const fastest = rows.sort((a, b) => a.figures.p50Ms.median - b.figures.p50Ms.median)[0]!;
-    expect(doc.verdict[0]).toContain(`use ${VARIANTS[fastest.variant].label}: p50 ${ms(fastest.figures.p50Ms.median)} ms`);
+    const { median: p50, min, max } = fastest.figures.p50Ms;
+    expect(doc.verdict[0]).toContain(`use ${VARIANTS[fastest.variant].label}: p50 ${ms(p50)} (${ms(min)}–${ms(max)}) ms`);
     expect(markdown.indexOf('## Verdict')).toBeLessThan(markdown.indexOf('<details><summary>All findings'));
     expect(markdown).toContain(doc.verdict.join(' '));
     expect(html).toContain(`<details><summary>All findings (${doc.conclusions.length})</summary>`);
