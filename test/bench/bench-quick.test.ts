@@ -40,7 +40,9 @@ async function reportTableRows(title: string, marker: string): Promise<string[]>
   const markdown = await readFile(join(root, 'latest', 'report.md'), 'utf8');
   const start = markdown.indexOf(`### ${title}`);
   expect(start, `no table "${title}"`).toBeGreaterThan(0);
-  const section = markdown.slice(start, markdown.indexOf('\n### ', start + 1));
+  // A table ends at the next heading or at the next folded section (a <details> table has no heading).
+  const ends = ['\n### ', '\n<details>'].map((marker) => markdown.indexOf(marker, start + 1)).filter((i) => i > 0);
+  const section = markdown.slice(start, Math.min(...ends));
   return section.split('\n').filter((line) => line.startsWith('| ') && line.includes(marker));
 }
 
