@@ -9,7 +9,7 @@ import { NETWORK_PROFILES, needsRelay } from './network/profiles.ts';
 import { Relay } from './network/relay.ts';
 import { runScenario } from './measure/scenario-runner.ts';
 import { probeWire } from './measure/wire-probe.ts';
-import { estimateScenarioMs, planScenarios, type PlannedScenario } from './plan/plan.ts';
+import { estimateScenarioMs, isHeadline, planScenarios, type PlannedScenario } from './plan/plan.ts';
 import { VARIANTS } from './plan/variants.ts';
 import { describeEnvironment } from './process/environment.ts';
 import { FreshServers, SERVER_ENV, type Retries } from './process/fresh-servers.ts';
@@ -62,7 +62,13 @@ function estimateRunMs(options: BenchOptions, plan: readonly PlannedScenario[]):
   const feedsMs = options.redis ? FEED_SETUPS.reduce((sum, setup) => sum + feedSetupEstimateMs(options, setup.processes), 0) : 0;
   const networksMs = relayedNetworks(options).length * options.variants.reduce((sum, variant) => sum + networkScenarioEstimateMs(options, variant), 0);
   const faultsMs = options.faults ? FAULTS.filter((f) => whyNotRun(options, f) === undefined).reduce((sum, f) => sum + estimateFaultMs(options, f), 0) : 0;
-  return overheadMs + plan.reduce((sum, s) => sum + estimateScenarioMs(s, options.windowMs), 0) + feedsMs + networksMs + faultsMs;
+  return (
+    overheadMs +
+    plan.reduce((sum, s) => sum + estimateScenarioMs(s, options.windowMs, options.warmupMs, isHeadline(s, options.headline)), 0) +
+    feedsMs +
+    networksMs +
+    faultsMs
+  );
 }
 
 /** Starting a server and capturing the wire probes, on top of the three autocannon runs. */
@@ -71,7 +77,7 @@ const OVERHEAD_START_MS = 2500;
 /** One setup of the Redis scenario: a headline WebSocket scenario, and about a second per extra process. */
 function feedSetupEstimateMs(options: BenchOptions, processes: number): number {
   const { clients, rate } = options.headline;
-  return estimateScenarioMs({ id: '', variant: 'websocket', clients, rate, repetition: 1 }, options.windowMs) + (processes - 1) * 1000;
+  return estimateScenarioMs({ id: '', variant: 'websocket', clients, rate, repetition: 1 }, options.windowMs, options.warmupMs, false) + (processes - 1) * 1000;
 }
 
 /** The networks of the run that go through the relay (all but loopback). */
@@ -82,7 +88,7 @@ function relayedNetworks(options: BenchOptions): NetworkProfile[] {
 /** A headline scenario through the relay: the scenario, plus round trips to set up sessions and subscribers. */
 function networkScenarioEstimateMs(options: BenchOptions, variant: VariantName): number {
   const { clients, rate } = options.headline;
-  return estimateScenarioMs({ id: '', variant, clients, rate, repetition: 1 }, options.windowMs) + 500;
+  return estimateScenarioMs({ id: '', variant, clients, rate, repetition: 1 }, options.windowMs, options.warmupMs, false) + 500;
 }
 
 /** results.json before anything was measured: the environment, the pinning and the configuration. */
@@ -99,6 +105,7 @@ function emptyResults(options: BenchOptions, cwd: string, pinning: PinningInfo):
       clients: options.clients,
       rates: options.rates,
       windowMs: options.windowMs,
+      warmupMs: options.warmupMs,
       repeat: options.repeat,
       headline: options.headline,
       redis: options.redis,
@@ -160,12 +167,15 @@ async function measurePlannedScenario(run: Run, planned: PlannedScenario): Promi
   const { options, results } = run;
   const spec = VARIANTS[planned.variant];
   const label = `${spec.label}, ${planned.clients} subscribers, ${rateText(planned.rate)}` + (options.repeat > 1 ? ` (run ${planned.repetition})` : '');
-  await step(run, label, estimateScenarioMs(planned, options.windowMs), async () => {
+  await step(run, label, estimateScenarioMs(planned, options.windowMs, options.warmupMs, isHeadline(planned, options.headline)), async () => {
     const result = await run.servers.runOne(label, spec.server, async (server) =>
       runScenario({
         ...planned,
         spec,
         windowMs: options.windowMs,
+        warmupMs: options.warmupMs,
+        // The idle window costs a window's length: only where the report compares CPU (the headline).
+        measureIdle: isHeadline(planned, options.headline),
         baseUrl: server.url,
         candidateIds: await ballotCandidates(server.url),
         longPollTimeoutMs: results.config.longPollTimeoutMs,
@@ -207,6 +217,7 @@ async function measureNetworks(run: Run): Promise<void> {
               clients,
               rate,
               windowMs: options.windowMs,
+              warmupMs: options.warmupMs,
               repetition: 1,
               baseUrl: server.url,
               relay,
@@ -265,6 +276,7 @@ async function compareFeeds(run: Run): Promise<void> {
             clients,
             rate,
             windowMs: options.windowMs,
+            warmupMs: options.warmupMs,
             repetition: 1,
             baseUrl: servers[0]!.url,
             serverUrls: servers.map((s) => s.url),

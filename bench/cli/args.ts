@@ -17,6 +17,8 @@ export interface BenchOptions extends PlanSettings {
   faults: boolean;
   /** --full: every network, every fault and the Redis scenario. */
   full: boolean;
+  /** Unmeasured traffic (subscribers connected, votes at the scenario's rate) before each measured window. */
+  warmupMs: number;
   help: boolean;
 }
 
@@ -25,7 +27,7 @@ export const USAGE = `Usage: npm run bench -- [flags]
 Measures every transport of the vote feed side by side against the real server (started as its own
 process) and writes reports/<timestamp>/{index.html,report.md,results.json} and reports/latest.
 
-  --quick              a smoke run in under a minute: 10 subscribers, 20 votes/s, 3 s windows, no repeats
+  --quick              a smoke run in about a minute: 10 subscribers, 20 votes/s, 3 s windows, no repeats
   --transports LIST    comma-separated variants (default: all):
                        ${VARIANT_NAMES.join(', ')}
                        "polling" means all three polling variants; "reference" means
@@ -33,6 +35,8 @@ process) and writes reports/<timestamp>/{index.html,report.md,results.json} and 
   --clients LIST       subscriber counts per scenario (default 10,100,1000; --quick 10)
   --rate LIST          votes per second, cast open-loop (default 1,20; --quick 20)
   --duration SECONDS   length of each measured window (default 3; --quick 3)
+  --warmup SECONDS     unmeasured votes at the scenario's rate before each measured window, so the
+                       server's JIT has settled (default 1.5; --quick 1)
   --repeat N           repetitions of the headline scenarios, for median and range (default 2; --quick 1)
   --redis, --no-redis  the Redis scenario: WebSocket subscribers at the headline count and rate on one
                        process with the memory feed, one with FEED=REDIS_URL and two sharing it
@@ -52,8 +56,8 @@ process) and writes reports/<timestamp>/{index.html,report.md,results.json} and 
   --help               this text
 `;
 
-const DEFAULT = { clients: [10, 100, 1000], rates: [1, 20], windowMs: 3000, repeat: 2, overheadDurationMs: 2000 };
-const QUICK = { clients: [10], rates: [20], windowMs: 3000, repeat: 1, overheadDurationMs: 1000 };
+const DEFAULT = { clients: [10, 100, 1000], rates: [1, 20], windowMs: 3000, warmupMs: 1500, repeat: 2, overheadDurationMs: 2000 };
+const QUICK = { clients: [10], rates: [20], windowMs: 3000, warmupMs: 1000, repeat: 1, overheadDurationMs: 1000 };
 
 export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   const { values } = parseArgs({
@@ -65,6 +69,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       clients: { type: 'string' },
       rate: { type: 'string' },
       duration: { type: 'string' },
+      warmup: { type: 'string' },
       repeat: { type: 'string' },
       out: { type: 'string' },
       redis: { type: 'boolean' },
@@ -85,6 +90,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     clients,
     rates,
     windowMs: values.duration === undefined ? base.windowMs : Math.round(positive('--duration', values.duration) * 1000),
+    warmupMs: values.warmup === undefined ? base.warmupMs : Math.round(nonNegative('--warmup', values.warmup) * 1000),
     repeat: values.repeat === undefined ? base.repeat : positiveInteger('--repeat', values.repeat),
     headline: pickHeadline(clients, rates),
     outRoot: values.out ?? 'reports',
@@ -145,6 +151,12 @@ function parseVariants(text: string): VariantName[] {
 function positive(flag: string, text: string): number {
   const value = Number(text);
   if (!Number.isFinite(value) || value <= 0) throw new Error(`${flag} must be a positive number, got "${text}"`);
+  return value;
+}
+
+function nonNegative(flag: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${flag} must be a number of 0 or more, got "${text}"`);
   return value;
 }
 

@@ -9,7 +9,7 @@ import { OpenLoopVoter } from '../load/voter.ts';
 import { RelayMonitor } from '../network/relay-monitor.ts';
 import type { Relay } from '../network/relay.ts';
 import type { VariantSpec } from '../plan/variants.ts';
-import type { ScenarioResult } from '../results/types.ts';
+import type { IdleCost, ScenarioResult } from '../results/types.ts';
 import { summarizeCoherence } from './coherence.ts';
 import { measureDeliveryLatencies } from './delivery-latency.ts';
 import { readServerMetrics, serverDelta, type ServerDelta, type ServerMetrics } from './server-metrics.ts';
@@ -20,6 +20,10 @@ export interface ScenarioInput {
   clients: number;
   rate: number;
   windowMs: number;
+  /** Unmeasured votes at `rate` before the window, so the server's JIT has settled (0: a cold window). */
+  warmupMs: number;
+  /** Also measure the server's CPU over a window as long as `windowMs` with the subscribers connected and no votes. */
+  measureIdle?: boolean;
   repetition: number;
   baseUrl: string;
   /**
@@ -48,8 +52,10 @@ const RTT_SETTLED_UPTIME_MS = 2200;
  * One scenario: N subscribers of one variant hear votes cast at a fixed rate for a fixed window.
  *
  * 1. sessions and subscribers are set up (polling ones at random phases) and reach their first snapshot;
- * 2. the measured window: votes on an open-loop schedule, server and client counters read at both ends;
- * 3. a drain lets late deliveries arrive, then every subscriber's ledger is checked against the votes.
+ * 2. the warm-up: votes at the same rate, not measured, so the window does not pay for JIT compilation;
+ * 3. the measured window: votes on an open-loop schedule, server and client counters read at both ends;
+ * 4. a drain lets late deliveries arrive, then every subscriber's ledger is checked against the votes;
+ * 5. optionally the idle window: as long as the measured one, subscribers connected, no votes.
  */
 export async function runScenario(input: ScenarioInput): Promise<ScenarioResult> {
   const { spec, clients, rate, windowMs, baseUrl } = input;
@@ -80,8 +86,13 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
     // Let connection setup (handshakes, first polls) finish before the window opens.
     await sleep(Math.max(300, (spec.intervalMs ?? 0) / 2));
 
-    phase('measuring');
     const voterUrls = input.relay === undefined ? urls : [input.relay.url];
+    if (input.warmupMs > 0) {
+      phase('warming up');
+      await warmUp(input, voterUrls);
+    }
+
+    phase('measuring');
     voter = new OpenLoopVoter({
       baseUrl: voterUrls[0]!,
       baseUrls: voterUrls,
@@ -127,6 +138,11 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
     const youngest = Math.min(...atEnd.map((m) => m.uptimeMs));
     if (atEnd.some((m) => m.feed.rttMs !== undefined) && youngest < RTT_SETTLED_UPTIME_MS) await sleep(RTT_SETTLED_UPTIME_MS - youngest);
     const afterDrain = await readAll();
+    let idle: IdleCost | undefined;
+    if (input.measureIdle === true) {
+      phase('idle');
+      idle = await measureIdle(readAll, afterDrain, windowMs, spec.serverLabel);
+    }
     const rtts = [...atEnd, ...afterDrain]
       .filter((m) => m.uptimeMs >= RTT_SETTLED_UPTIME_MS)
       .map((m) => m.feed.rttMs)
@@ -139,6 +155,8 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
       rate,
       repetition: input.repetition,
       windowMs,
+      warmup: { ms: input.warmupMs },
+      ...(idle === undefined ? {} : { idle }),
       votes: voteStats,
       latency: latencies.perDelivery.summary(),
       lastSubscriber: latencies.lastSubscriber.summary(),
@@ -179,6 +197,44 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
     await voter?.close();
     await Promise.all(subscribers.map((s) => s.stop()));
   }
+}
+
+/**
+ * Votes at the scenario's rate for `warmupMs`, none of them measured: the same traffic as the window, so
+ * the server has compiled its hot paths (and the subscribers theirs) before the counters are read.
+ * Their seqs are not among the window's expected ones; a warm-up vote that arrives in the window still
+ * counts in the window's bytes and CPU, as it would in steady traffic.
+ */
+async function warmUp(input: ScenarioInput, voterUrls: readonly string[]): Promise<void> {
+  const started = performance.now();
+  const voter = new OpenLoopVoter({
+    baseUrl: voterUrls[0]!,
+    baseUrls: voterUrls,
+    cookie: await openSession(voterUrls[0]!, 'bench-warmup'),
+    rate: input.rate,
+    count: Math.max(1, Math.round((input.warmupMs * input.rate) / 1000)),
+    candidateIds: input.candidateIds,
+    idPrefix: `${input.id}-warmup`,
+  });
+  try {
+    await voter.run();
+    await sleep(Math.max(0, started + input.warmupMs - performance.now()));
+  } finally {
+    await voter.close();
+  }
+}
+
+/** The server's CPU over `windowMs` from `start` on, with the subscribers connected and no votes. */
+async function measureIdle(
+  readAll: () => Promise<ServerMetrics[]>,
+  start: readonly ServerMetrics[],
+  windowMs: number,
+  label: VariantSpec['serverLabel'],
+): Promise<IdleCost> {
+  await sleep(windowMs);
+  const end = await readAll();
+  const delta = sumDeltas(start.map((m, i) => serverDelta(m, end[i]!, label)));
+  return { serverCpuMs: delta.cpuMs, windowMs: delta.wallMs };
 }
 
 /** Starts subscribers in waves; polling ones start at a random phase of their interval, as real tabs do. */

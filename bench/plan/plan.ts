@@ -23,8 +23,7 @@ export function planScenarios(settings: PlanSettings): PlannedScenario[] {
     for (const variant of settings.variants) {
       for (const clients of settings.clients) {
         for (const rate of settings.rates) {
-          const headline = clients === settings.headline.clients && rate === settings.headline.rate;
-          if (repetition > 1 && !headline) continue;
+          if (repetition > 1 && !isHeadline({ clients, rate }, settings.headline)) continue;
           planned.push({ id: `s${planned.length + 1}`, variant, clients, rate, repetition });
         }
       }
@@ -33,17 +32,22 @@ export function planScenarios(settings: PlanSettings): PlannedScenario[] {
   return planned;
 }
 
+/** Whether a scenario is at the headline subscriber count and rate (the ones repeated and measured idle). */
+export function isHeadline(scenario: { clients: number; rate: number }, headline: { clients: number; rate: number }): boolean {
+  return scenario.clients === headline.clients && scenario.rate === headline.rate;
+}
+
 /** The headline: the middle subscriber count (100 by default) at the busiest rate. */
 export function pickHeadline(clients: readonly number[], rates: readonly number[]): { clients: number; rate: number } {
   const sorted = [...clients].sort((a, b) => a - b);
   return { clients: sorted[Math.floor((sorted.length - 1) / 2)] ?? 10, rate: Math.max(...rates) };
 }
 
-/** Rough seconds a scenario takes (server start, connecting, window, drain): for the progress bar's ETA. */
-export function estimateScenarioMs(scenario: PlannedScenario, windowMs: number): number {
+/** Rough ms a scenario takes (server start, connecting, warm-up, window, drain, idle window): for the progress bar's ETA. */
+export function estimateScenarioMs(scenario: PlannedScenario, windowMs: number, warmupMs: number, idle: boolean): number {
   const interval = VARIANTS[scenario.variant].intervalMs ?? 0;
   const serverStart = VARIANTS[scenario.variant].reference ? 400 : 1000;
   const connect = scenario.clients * 2 + interval + 300;
   const drain = interval + 200;
-  return serverStart + connect + windowMs + drain;
+  return serverStart + connect + warmupMs + windowMs + drain + (idle ? windowMs : 0);
 }

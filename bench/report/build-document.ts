@@ -1,4 +1,6 @@
 import type { BenchResults } from '../results/types.ts';
+import { calculatorData } from './calculator-data.ts';
+import { presetsTable } from './presets-table.ts';
 import { renderCharts } from './charts.ts';
 import { faultsTable, faultVotesTable, notRunTable, stormTable } from './fault-tables.ts';
 import { conclusions } from './conclusions.ts';
@@ -17,20 +19,24 @@ import {
   projectionTable,
   scenariosTable,
   summaryTable,
-  targetsTable,
+  referencesTable,
   type Table,
 } from './tables.ts';
+import { verdict } from './verdict.ts';
 
 /** Everything the report says, computed from results.json alone. */
 export async function buildDocument(results: BenchResults): Promise<ReportDocument> {
   const rows = scenarioRows(results);
+  const calculator = calculatorData(results, rows);
+  const presets = presetsTable(calculator);
   const failures = failuresTable(results);
   const problems = problemsTable(results);
   const before: Table[] = [
     ...(failures === undefined ? [] : [failures]),
     ...(problems === undefined ? [] : [problems]),
     summaryTable(results, rows),
-    targetsTable(results, rows),
+    referencesTable(results, rows),
+    ...(presets === undefined ? [] : [presets]),
     checksTable(rows),
   ];
   const feeds = feedsTable(results);
@@ -48,9 +54,11 @@ export async function buildDocument(results: BenchResults): Promise<ReportDocume
   return {
     title: 'Votewire transport bench',
     subtitle: `${results.startedAt.slice(0, 19).replace('T', ' ')} UTC · ${e.cpuModel}, ${e.cores} cores · Node ${e.node} · commit ${e.gitCommit?.slice(0, 10) ?? 'unknown'}${results.config.quick ? ' · --quick' : ''}`,
+    verdict: verdict(results, rows),
     conclusions: [...conclusions(results, rows), ...networkConclusions(results, rows)],
     tables: { before, after },
     charts: await renderCharts(results, rows),
+    calculator,
     // The network paragraph goes before the last one, which says how to repeat the run.
     method: [...methodParagraphs(results).slice(0, -1), networkMethod(results), ...methodParagraphs(results).slice(-1)],
   };

@@ -6,6 +6,7 @@ import type { BenchResults } from '../results/types.ts';
 import { headlineRows, representativeRun, type ScenarioRow } from './derive.ts';
 import { networkPoints } from './network-tables.ts';
 import { stormAttemptsChart } from './storm-chart.ts';
+import { tradeOffChart } from './trade-off-chart.ts';
 
 export interface Chart {
   id: string;
@@ -34,6 +35,11 @@ const CONFIG = { axis: { labelLimit: 240 }, font: 'system-ui, sans-serif' };
 /** Every chart of the report, as SVG. */
 export async function renderCharts(results: BenchResults, rows: readonly ScenarioRow[]): Promise<Chart[]> {
   const specs: { id: string; title: string; spec: TopLevelSpec | undefined }[] = [
+    {
+      id: 'trade-off',
+      title: `Trade-off at ${results.config.headline.clients} subscribers and ${rateText(results.config.headline.rate)}: latency against bytes and against CPU (dashed: best of both)`,
+      spec: tradeOffChart(results, rows),
+    },
     { id: 'latency-vs-subscribers', title: 'Latency percentiles against subscribers', spec: latencyVsSubscribers(rows) },
     {
       id: 'latency-cdf',

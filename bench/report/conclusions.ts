@@ -3,9 +3,10 @@ import { VARIANTS } from '../plan/variants.ts';
 import type { BenchResults, VariantName } from '../results/types.ts';
 import { sanityChecks, sanityConclusion } from './checks.ts';
 import { derive, headlineRows, type ScenarioRow } from './derive.ts';
-import { bytes, ms, percent, times, rateText } from './format.ts';
+import type { MedianRange } from '../results/aggregate.ts';
+import { compareRanges, comparisonText } from './compare.ts';
+import { bytes, ms, percent, times, rateText, withRange } from './format.ts';
 import { pollingLatencyModel } from './model.ts';
-import { checkTargets, targetsConclusion } from './targets.ts';
 
 const label = (variant: VariantName): string => VARIANTS[variant].label;
 
@@ -32,8 +33,8 @@ export function conclusions(results: BenchResults, rows: readonly ScenarioRow[])
     const fastest = byLatency[0]!;
     const slowest = byLatency.at(-1)!;
     out.push(
-      `Latency ${at}: ${flaggedLabel(fastest.variant)} is fastest (p50 ${ms(figure(fastest, 'p50Ms'))} ms, p99 ${ms(figure(fastest, 'p99Ms'))} ms); ` +
-        `${flaggedLabel(slowest.variant)} is slowest (p50 ${ms(figure(slowest, 'p50Ms'))} ms), ${times(figure(slowest, 'p50Ms') / figure(fastest, 'p50Ms'))} the median wait.`,
+      `Latency ${at}: ${extremes(flaggedLabel(fastest.variant), fastest.figures.p50Ms, flaggedLabel(slowest.variant), slowest.figures.p50Ms, 'p50', 'fastest', 'slowest', ms, ' ms')}; ` +
+        `p99 ${rangeOf(fastest.figures.p99Ms, ms)} ms against ${rangeOf(slowest.figures.p99Ms, ms)} ms.`,
     );
     const byBytes = [...contenders].sort((a, b) => totalBytes(a) - totalBytes(b));
     const lean = byBytes[0]!;
@@ -43,15 +44,14 @@ export function conclusions(results: BenchResults, rows: readonly ScenarioRow[])
         ? ` ${flaggedLabel(lean.variant)} gets there by batching: one response carries ${(1 / lean.figures.requestsPerEvent.median).toFixed(1)} events on average, paid for in latency.`
         : '';
     out.push(
-      `Bytes on the wire per delivered event ${at}: ${flaggedLabel(lean.variant)} ${bytes(totalBytes(lean))}, ` +
-        `${flaggedLabel(heavy.variant)} ${bytes(totalBytes(heavy))} (${times(totalBytes(heavy) / totalBytes(lean))} as much).${batching}`,
+      `Bytes on the wire per delivered event ${at}: ${extremes(flaggedLabel(lean.variant), totalBytesRange(lean), flaggedLabel(heavy.variant), totalBytesRange(heavy), '', 'leanest', 'heaviest', bytes, '')}.${batching}`,
     );
     const byCpu = [...contenders].sort((a, b) => figure(a, 'cpuMsPer1000Deliveries') - figure(b, 'cpuMsPer1000Deliveries'));
     const cheap = byCpu[0]!;
     const dear = byCpu.at(-1)!;
     out.push(
-      `Server CPU per 1,000 deliveries ${at}: ${flaggedLabel(cheap.variant)} ${ms(figure(cheap, 'cpuMsPer1000Deliveries'))} ms, ` +
-        `${flaggedLabel(dear.variant)} ${ms(figure(dear, 'cpuMsPer1000Deliveries'))} ms (${times(figure(dear, 'cpuMsPer1000Deliveries') / figure(cheap, 'cpuMsPer1000Deliveries'))}).`,
+      `Server CPU per 1,000 deliveries ${at}: ${extremes(flaggedLabel(cheap.variant), cheap.figures.cpuMsPer1000Deliveries, flaggedLabel(dear.variant), dear.figures.cpuMsPer1000Deliveries, '', 'cheapest', 'dearest', ms, ' ms')}` +
+        `${netCpuClause(cheap, dear)}.`,
     );
   }
 
@@ -59,8 +59,8 @@ export function conclusions(results: BenchResults, rows: readonly ScenarioRow[])
   const websocket = headline.find((r) => r.variant === 'websocket');
   if (reference !== undefined && websocket !== undefined) {
     out.push(
-      `Against a bare \`ws\` broadcast server ${at}, the product's WebSocket uses ${times(figure(websocket, 'cpuMsPer1000Deliveries') / figure(reference, 'cpuMsPer1000Deliveries'))} the CPU per delivery, ` +
-        `${times(totalBytes(websocket) / totalBytes(reference))} the bytes, and has a p50 of ${ms(figure(websocket, 'p50Ms'))} ms against ${ms(figure(reference, 'p50Ms'))} ms.`,
+      `Against a bare \`ws\` broadcast server ${at}, the product's WebSocket: CPU per 1,000 deliveries ${versus(websocket.figures.cpuMsPer1000Deliveries, reference.figures.cpuMsPer1000Deliveries, ms, ' ms')}; ` +
+        `bytes per delivered event ${versus(totalBytesRange(websocket), totalBytesRange(reference), bytes, '')}; p50 ${versus(websocket.figures.p50Ms, reference.figures.p50Ms, ms, ' ms')}.`,
     );
   }
 
@@ -68,12 +68,10 @@ export function conclusions(results: BenchResults, rows: readonly ScenarioRow[])
   const longPolling = headline.find((r) => r.variant === 'long-polling');
   if (socketIo !== undefined && longPolling !== undefined) {
     out.push(
-      `Against Socket.IO's polling transport ${at}, our long polling has a p50 of ${ms(figure(longPolling, 'p50Ms'))} ms against ${ms(figure(socketIo, 'p50Ms'))} ms (p99 ${ms(figure(longPolling, 'p99Ms'))} against ${ms(figure(socketIo, 'p99Ms'))} ms), ` +
-        `uses ${times(figure(longPolling, 'cpuMsPer1000Deliveries') / figure(socketIo, 'cpuMsPer1000Deliveries'))} its CPU per delivery and ${times(totalBytes(longPolling) / totalBytes(socketIo))} its bytes per delivered vote.`,
+      `Against Socket.IO's polling transport ${at}, our long polling: p50 ${versus(longPolling.figures.p50Ms, socketIo.figures.p50Ms, ms, ' ms')}; p99 ${versus(longPolling.figures.p99Ms, socketIo.figures.p99Ms, ms, ' ms')}; ` +
+        `CPU per 1,000 deliveries ${versus(longPolling.figures.cpuMsPer1000Deliveries, socketIo.figures.cpuMsPer1000Deliveries, ms, ' ms')}; bytes per delivered vote ${versus(totalBytesRange(longPolling), totalBytesRange(socketIo), bytes, '')}.`,
     );
   }
-  const targets = targetsConclusion(checkTargets(results, rows));
-  if (targets !== undefined) out.push(targets);
   const sanity = sanityConclusion(sanityChecks(rows));
   if (sanity !== undefined) out.push(sanity);
 
@@ -133,7 +131,52 @@ function feedsConclusion(results: BenchResults): string | undefined {
 }
 
 function totalBytes(row: ScenarioRow): number {
-  return row.figures.bytesDownPerEvent.median + row.figures.bytesUpPerEvent.median;
+  return row.figures.bytesPerEvent.median;
+}
+
+function totalBytesRange(row: ScenarioRow): MedianRange {
+  return row.figures.bytesPerEvent;
+}
+
+/** "12.3 (11.9–13.0)": a median with the range of its repetitions (just the figure for one run). */
+function rangeOf(range: MedianRange, format: (v: number) => string): string {
+  return withRange(range.median, range.min, range.max, range.n, format);
+}
+
+/**
+ * The two ends of a ranking, named only when their ranges are apart: "A is fastest (p50 12 (11–13) ms),
+ * B is slowest (p50 40 (38–45) ms), 3.3× the median", or "no measurable difference between A (…) and B (…)".
+ */
+function extremes(
+  bestLabel: string,
+  best: MedianRange,
+  worstLabel: string,
+  worst: MedianRange,
+  what: string,
+  bestWord: string,
+  worstWord: string,
+  format: (v: number) => string,
+  unit: string,
+): string {
+  const figure = (range: MedianRange): string => `${what === '' ? '' : `${what} `}${rangeOf(range, format)}${unit}`;
+  const comparison = compareRanges(worst, best);
+  if (comparison.kind === 'no measurable difference') {
+    return `no measurable difference between ${bestLabel} (${figure(best)}) and ${worstLabel} (${figure(worst)}): their ranges overlap`;
+  }
+  return `${bestLabel} is ${bestWord} (${figure(best)}), ${worstLabel} ${worstWord} (${figure(worst)}, ${times(comparison.ratio)} the median)`;
+}
+
+/** "12 (11–13) ms against 10 (9–10) ms, 1.2× higher", or the same ending in "no measurable difference". */
+function versus(ours: MedianRange, theirs: MedianRange, format: (v: number) => string, unit: string): string {
+  return `${rangeOf(ours, format)}${unit} against ${rangeOf(theirs, format)}${unit}, ${comparisonText(compareRanges(ours, theirs))}`;
+}
+
+/** The same two transports' CPU net of the idle cost, where the idle window was measured. */
+function netCpuClause(cheap: ScenarioRow, dear: ScenarioRow): string {
+  const a = cheap.figures.cpuMsPer1000DeliveriesNet;
+  const b = dear.figures.cpuMsPer1000DeliveriesNet;
+  if (a.n === 0 || b.n === 0) return '';
+  return `; net of the idle cost (the same subscribers connected, no votes), ${label(dear.variant)} ${rangeOf(b, ms)} ms against ${label(cheap.variant)} ${rangeOf(a, ms)} ms, ${comparisonText(compareRanges(b, a))}`;
 }
 
 /** Where each transport broke down: errors, a saturated server, a tail that grows with subscribers. */

@@ -1,4 +1,5 @@
 import { groupRepetitions, medianRange, medianRepetition, type MedianRange } from '../results/aggregate.ts';
+import { netServerCpuMs } from '../results/idle.ts';
 import type { BenchResults, ScenarioResult, VariantName } from '../results/types.ts';
 
 /** The per-event and per-subscriber figures the report shows, derived from one scenario's raw counts. */
@@ -8,12 +9,16 @@ export interface DerivedFigures {
   bytesDownPerEvent: number;
   /** Client → server bytes per delivered event, at the server's sockets. */
   bytesUpPerEvent: number;
+  /** Both directions per delivered event, at the server's sockets (per run, so its range is the runs' range). */
+  bytesPerEvent: number;
   /** The same two, at the subscribers' own sockets (a cross-check of the server's counters). */
   clientBytesDownPerEvent: number;
   clientBytesUpPerEvent: number;
   /** Share of responses without news; null where there are no responses (push transports). */
   emptyShare: number | null;
   cpuMsPer1000Deliveries: number;
+  /** The same net of the idle cost (bench/results/idle.ts); NaN where the idle window was not measured. */
+  cpuMsPer1000DeliveriesNet: number;
   /** Server RSS growth from connecting the subscribers, per subscriber (noisy below ~100 subscribers). */
   memoryPerSubscriberBytes: number;
   heapPerSubscriberBytes: number;
@@ -34,10 +39,12 @@ export function derive(scenario: ScenarioResult): DerivedFigures {
     requestsPerEvent: perEvent(cost.serverRequests, cost.deliveries),
     bytesDownPerEvent: perEvent(cost.serverBytesOut, cost.deliveries),
     bytesUpPerEvent: perEvent(cost.serverBytesIn, cost.deliveries),
+    bytesPerEvent: perEvent(cost.serverBytesOut + cost.serverBytesIn, cost.deliveries),
     clientBytesDownPerEvent: perEvent(cost.clientBytesIn, cost.deliveries),
     clientBytesUpPerEvent: perEvent(cost.clientBytesOut, cost.deliveries),
     emptyShare: cost.responses > 0 ? cost.emptyResponses / cost.responses : null,
     cpuMsPer1000Deliveries: perEvent(cost.serverCpuMs * 1000, cost.deliveries),
+    cpuMsPer1000DeliveriesNet: perEvent((netServerCpuMs(scenario) ?? Number.NaN) * 1000, cost.deliveries),
     memoryPerSubscriberBytes: (cost.serverRssConnectedBytes - cost.serverRssBeforeBytes) / scenario.clients,
     heapPerSubscriberBytes: (cost.serverHeapConnectedBytes - cost.serverHeapBeforeBytes) / scenario.clients,
     meanMs: latency.meanUs / 1000,

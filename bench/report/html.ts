@@ -1,3 +1,4 @@
+import { calculatorHtml } from './calculator-page.ts';
 import type { ReportDocument } from './markdown.ts';
 import type { Table } from './tables.ts';
 
@@ -13,13 +14,16 @@ function inline(text: string): string {
 function htmlTable(table: Table): string {
   const head = table.columns.every((c) => c === '') ? '' : `<thead><tr>${table.columns.map((c) => `<th>${inline(c)}</th>`).join('')}</tr></thead>`;
   const body = table.rows.map((row) => `<tr>${row.map((c) => `<td${c.bad === true ? ' class="bad"' : ''}>${inline(c.text)}</td>`).join('')}</tr>`).join('\n');
-  return [
-    `<section id="${table.id}"><h3>${inline(table.title)}</h3>`,
+  const content = [
     table.intro === undefined ? '' : `<p>${inline(table.intro)}</p>`,
-    `<div class="scroll"><table>${head}<tbody>${body}</tbody></table></div>`,
+    // A wide table scrolls inside its own box, which a keyboard user can focus and scroll.
+    `<div class="scroll" tabindex="0" role="region" aria-label="${escapeHtml(table.title)} (scrolls sideways)"><table>${head}<tbody>${body}</tbody></table></div>`,
     ...(table.notes ?? []).map((n) => `<p class="note">${inline(n)}</p>`),
-    '</section>',
-  ].join('\n');
+  ];
+  if (table.collapsed === true) {
+    return [`<section id="${table.id}"><details><summary><h3>${inline(table.title)}</h3></summary>`, ...content, '</details></section>'].join('\n');
+  }
+  return [`<section id="${table.id}"><h3>${inline(table.title)}</h3>`, ...content, '</section>'].join('\n');
 }
 
 const STYLE = `
@@ -28,8 +32,12 @@ h1 { margin-bottom: 0; } .subtitle { color: #555; margin-top: .3rem; }
 table { border-collapse: collapse; font-size: 13px; } th, td { border: 1px solid #ddd; padding: 3px 6px; text-align: right; white-space: nowrap; }
 td:first-child, th:first-child { text-align: left; } th { background: #f4f4f4; }
 td.bad { color: #b00020; font-weight: 600; background: #fdecee; }
-.scroll { overflow-x: auto; } .note { color: #555; font-size: 13px; }
-.charts { display: flex; flex-wrap: wrap; gap: 1.5rem; } figure { margin: 0; } figcaption { font-weight: 600; margin-bottom: .3rem; }
+.scroll { overflow-x: auto; max-width: 100%; } .scroll:focus { outline: 2px solid #4c78a8; }
+p, li { overflow-wrap: anywhere; }
+summary { cursor: pointer; } summary h2, summary h3 { display: inline; }
+figure svg { max-width: 100%; height: auto; } .note { color: #555; font-size: 13px; }
+.charts { display: flex; flex-wrap: wrap; gap: 1.5rem; } figure { margin: 0; max-width: 100%; } figcaption { font-weight: 600; margin-bottom: .3rem; }
+.calc { display: flex; flex-wrap: wrap; gap: .5rem 1.5rem; margin-bottom: .5rem; } .calc input { width: 7rem; }
 code { background: #f4f4f4; padding: 0 3px; border-radius: 3px; }
 `;
 
@@ -41,17 +49,25 @@ export function renderHtml(doc: ReportDocument): string {
 <body>
 <h1>${escapeHtml(doc.title)}</h1>
 <p class="subtitle">${inline(doc.subtitle)}</p>
-<h2>Conclusions</h2>
+<h2>Verdict</h2>
+<p class="verdict">${doc.verdict.map(inline).join(' ')}</p>
+<details><summary>All findings (${doc.conclusions.length})</summary>
 <ul>${doc.conclusions.map((c) => `<li>${inline(c)}</li>`).join('\n')}</ul>
+</details>
+${calculatorHtml(doc.calculator)}
 <h2>Results</h2>
-${doc.tables.before.map(htmlTable).join('\n')}
+${doc.tables.before
+  .filter((t) => t.id !== 'choose')
+  .map(htmlTable)
+  .join('\n')}
 <h2>Charts</h2>
 <div class="charts">
 ${doc.charts.map((c) => `<figure id="${c.id}"><figcaption>${escapeHtml(c.title)}</figcaption>${c.svg}</figure>`).join('\n')}
 </div>
 ${doc.tables.after.map(htmlTable).join('\n')}
-<h2>Method</h2>
+<details id="method"><summary><h2>Method</h2></summary>
 ${doc.method.map((p) => `<p>${inline(p)}</p>`).join('\n')}
+</details>
 </body></html>
 `;
 }

@@ -98,6 +98,17 @@ export interface ScenarioResult {
   repetition: number;
   /** Length of the measured voting window. */
   windowMs: number;
+  /**
+   * The unmeasured traffic before the window (subscribers connected, votes at the scenario's rate), so the
+   * server's JIT has settled; absent in results from before the bench warmed up (a cold window).
+   */
+  warmup?: { ms: number };
+  /**
+   * Server CPU with the subscribers still connected and no votes, over a window as long as the measured
+   * one (after the drain): what the transport costs to keep idle. Only for the scenarios that measured it
+   * (the headline ones); absent otherwise.
+   */
+  idle?: IdleCost;
   votes: VoteStats;
   latency: LatencySummary;
   /** Per vote: the time until the last subscriber had it. */
@@ -117,6 +128,14 @@ export interface ScenarioResult {
     /** `feed.rttMs` of GET /api/metrics, every process at the end of the window and after the drain. */
     feedRttMs: number[];
   };
+}
+
+/** Server CPU over a window with the subscribers connected and no votes. */
+export interface IdleCost {
+  /** Server CPU time (user + system, summed over the processes) in the idle window. */
+  serverCpuMs: number;
+  /** Wall time of the idle window as the server measured it. */
+  windowMs: number;
 }
 
 /** The network relay's own load over a measured window, judged like the load generator's. */
@@ -214,6 +233,8 @@ export interface BenchConfig {
   clients: number[];
   rates: number[];
   windowMs: number;
+  /** Unmeasured traffic before each measured window; absent in results from before the bench warmed up. */
+  warmupMs?: number;
   repeat: number;
   headline: { clients: number; rate: number };
   /** Whether the Redis scenario was planned (it may still be skipped when no Redis is reachable). */

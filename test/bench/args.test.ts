@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseBenchArgs } from '../../bench/cli/args.ts';
-import { estimateScenarioMs, planScenarios } from '../../bench/plan/plan.ts';
+import { estimateScenarioMs, isHeadline, planScenarios } from '../../bench/plan/plan.ts';
 import { VARIANT_NAMES } from '../../bench/plan/variants.ts';
 
 describe('bench flags', () => {
@@ -59,13 +59,31 @@ describe('bench flags', () => {
     expect(() => parseBenchArgs(['--network', 'dial-up'])).toThrow(/unknown "dial-up"/);
   });
 
-  it('plans a default run of about five minutes and a quick one under a minute', () => {
+  it('plans the main scenarios of a default run, warm-ups and idle windows included, within about eight minutes and a quick one in about a minute', () => {
     const total = (argv: string[]): number => {
       const options = parseBenchArgs(argv);
-      return planScenarios(options).reduce((sum, s) => sum + estimateScenarioMs(s, options.windowMs), 0);
+      return planScenarios(options).reduce((sum, s) => sum + estimateScenarioMs(s, options.windowMs, options.warmupMs, isHeadline(s, options.headline)), 0);
     };
-    expect(total(['--quick'])).toBeLessThan(60_000);
+    expect(total(['--quick'])).toBeLessThan(75_000);
     expect(total([])).toBeGreaterThan(3 * 60_000);
-    expect(total([])).toBeLessThan(7 * 60_000);
+    expect(total([])).toBeLessThan(8 * 60_000);
+  });
+
+  it('warms up 1.5 s before each window by default, 1 s with --quick, as long as --warmup says, and refuses a negative one', () => {
+    expect(parseBenchArgs([]).warmupMs).toBe(1500);
+    expect(parseBenchArgs(['--quick']).warmupMs).toBe(1000);
+    expect(parseBenchArgs(['--warmup', '0']).warmupMs).toBe(0);
+    expect(parseBenchArgs(['--warmup', '2.5']).warmupMs).toBe(2500);
+    expect(() => parseBenchArgs(['--warmup=-1'])).toThrow(/--warmup must be a number of 0 or more/);
+  });
+
+  it('measures the idle window only at the headline subscriber count and rate, which the estimate counts', () => {
+    const options = parseBenchArgs([]);
+    const planned = planScenarios(options);
+    const headline = planned.find((s) => isHeadline(s, options.headline))!;
+    const other = planned.find((s) => !isHeadline(s, options.headline))!;
+    expect(headline).toMatchObject({ clients: 100, rate: 20 });
+    expect(estimateScenarioMs(headline, 3000, 1500, true) - estimateScenarioMs(headline, 3000, 1500, false)).toBe(3000);
+    expect(estimateScenarioMs(other, 3000, 1500, false) - estimateScenarioMs(other, 3000, 0, false)).toBe(1500);
   });
 });

@@ -6,11 +6,13 @@ import { VARIANTS } from '../../bench/plan/variants.ts';
 import { buildDocument } from '../../bench/report/build-document.ts';
 import { derive, scenarioRows } from '../../bench/report/derive.ts';
 import { renderHtml } from '../../bench/report/html.ts';
+import { ms } from '../../bench/report/format.ts';
+import { paretoFrontier } from '../../bench/report/trade-off-chart.ts';
 import { renderMarkdown, type ReportDocument } from '../../bench/report/markdown.ts';
 import { bytesModel, pollingLatencyModel, sseEventBytes, wsFrameBytes } from '../../bench/report/model.ts';
 import { readResults, writeReport } from '../../bench/report/write-report.ts';
 import type { BenchResults } from '../../bench/results/types.ts';
-import { checkTargets, TARGETS } from '../../bench/report/targets.ts';
+import { compareRanges } from '../../bench/report/compare.ts';
 import { sanityChecks } from '../../bench/report/checks.ts';
 
 /**
@@ -114,7 +116,10 @@ describe('the report rendered from a fixed results file', () => {
       expect.arrayContaining(['latency-vs-subscribers', 'latency-cdf', 'bytes-per-event', 'requests-per-event', 'cpu-per-delivery', 'memory-per-subscriber']),
     );
     expect(html.match(/<svg[\s>]/g)?.length).toBe(doc.charts.length);
-    expect(html).not.toMatch(/<script|<link|src="http|href="http/i);
+    // One script, the calculator's, inline: nothing is fetched.
+    expect(html.match(/<script/gi)).toHaveLength(1);
+    expect(html).toContain('<script>\nconst CALCULATOR_DATA = ');
+    expect(html).not.toMatch(/<script[^>]+src|<link|src="http|href="http/i);
   });
 
   it('carries the environment and the method', () => {
@@ -162,74 +167,74 @@ describe('writeReport', () => {
   });
 });
 
-describe('the performance targets table', () => {
-  const targetsOf = (d: ReportDocument) => d.tables.before.find((t) => t.id === 'targets')!;
-  const VERDICT = 7;
-  const RATIO = 5;
+describe('the verdict', () => {
+  it('opens both reports with at most six sentences, each with a figure, computed from the headline rows', () => {
+    expect(doc.verdict.length).toBeGreaterThanOrEqual(3);
+    expect(doc.verdict.length).toBeLessThanOrEqual(6);
+    for (const sentence of doc.verdict) expect(sentence).toMatch(/\d/);
+    const rows = scenarioRows(results).filter((r) => r.clients === 2 && r.rate === 5 && (r.variant === 'websocket' || r.variant === 'sse'));
+    const fastest = rows.sort((a, b) => a.figures.p50Ms.median - b.figures.p50Ms.median)[0]!;
+    const { median: p50, min, max } = fastest.figures.p50Ms;
+    expect(doc.verdict[0]).toContain(`use ${VARIANTS[fastest.variant].label}: p50 ${ms(p50)} (${ms(min)}–${ms(max)}) ms`);
+    expect(markdown.indexOf('## Verdict')).toBeLessThan(markdown.indexOf('<details><summary>All findings'));
+    expect(markdown).toContain(doc.verdict.join(' '));
+    expect(html).toContain(`<details><summary>All findings (${doc.conclusions.length})</summary>`);
+  });
+});
 
-  it('comes right after the summary and checks every target at the headline, ratios from the rows', () => {
-    expect(doc.tables.before.map((t) => t.id)).toEqual(['summary', 'targets', 'checks']);
-    const table = targetsOf(doc);
-    // The fixture has no 1,000-subscriber scenarios: only the headline is checked.
-    expect(table.rows).toHaveLength(TARGETS.length);
+describe('the references table', () => {
+  const referencesOf = (d: ReportDocument) => d.tables.before.find((t) => t.id === 'references')!;
+  const OURS = 1;
+  const RATIO = 3;
+  const VERDICT = 4;
+
+  it('comes right after the summary and gives both figures, the ratio of the medians and a verdict for each comparison', () => {
+    expect(doc.tables.before.map((t) => t.id)).toEqual(['summary', 'references', 'choose', 'checks']);
+    const table = referencesOf(doc);
+    expect(table.rows).toHaveLength(9);
     const rows = scenarioRows(results);
     const at = (variant: string) => rows.find((r) => r.variant === variant && r.clients === 2 && r.rate === 5)!;
     const p50 = at('long-polling').figures.p50Ms.median / at('socketio-polling').figures.p50Ms.median;
-    const lpP50 = table.rows.find((r) => r[0]!.text.startsWith('long polling p50'))!;
+    const lpP50 = table.rows.find((r) => r[0]!.text === 'p50 latency' && r[OURS]!.text.startsWith('Long polling'))!;
     expect(lpP50[RATIO]!.text).toBe(`${p50.toFixed(2)}×`);
-    expect(lpP50[VERDICT]!.text).toBe(p50 <= 0.25 ? 'met' : 'not met');
-    const bytes = (v: string) => at(v).figures.bytesDownPerEvent.median + at(v).figures.bytesUpPerEvent.median;
-    const lpBytes = table.rows.find((r) => r[0]!.text.startsWith('long polling bytes'))!;
-    expect(lpBytes[RATIO]!.text).toBe(`${(bytes('long-polling') / bytes('socketio-polling')).toFixed(2)}×`);
-    // Every verdict is red exactly when the ratio is over its limit.
-    for (const [i, check] of checkTargets(results, rows).entries()) {
-      expect(check.verdict).not.toBe('not measured');
-      expect(table.rows[i]![VERDICT]!.bad === true, check.spec.id).toBe(check.ratio! > check.spec.maxRatio);
-    }
-    expect(doc.conclusions.some((c) => c.startsWith('Performance targets: '))).toBe(true);
-    expect(doc.conclusions.some((c) => c.startsWith("Against Socket.IO's polling transport at 2 subscribers and 5 votes/s"))).toBe(true);
-  });
-
-  it('renders a target that is not met in red, and one that is met without red', async () => {
-    const slow = structuredClone(results);
-    for (const s of slow.scenarios) if (s.variant === 'long-polling') s.latency.p50Us = 40_000;
-    for (const s of slow.scenarios) if (s.variant === 'socketio-polling') s.latency.p50Us = 20_000;
-    const missed = await buildDocument(slow);
-    const row = targetsOf(missed).rows.find((r) => r[0]!.text.startsWith('long polling p50'))!;
-    expect(row[RATIO]).toEqual({ text: '2.00×', bad: true });
-    expect(row[VERDICT]).toEqual({ text: 'not met', bad: true });
-    expect(renderMarkdown(missed)).toContain('| 🔴 **2.00×** | ≤ 0.25× | 🔴 **not met** |');
-    expect(renderHtml(missed)).toContain('<td class="bad">2.00×</td><td>≤ 0.25×</td><td class="bad">not met</td>');
-    expect(missed.conclusions.find((c) => c.startsWith('Performance targets'))).toContain(
-      'Not met: long polling p50 latency at most a quarter of Socket.IO polling at 2 subscribers (2.00× against ≤ 0.25×)',
+    const verdict = compareRanges(at('long-polling').figures.p50Ms, at('socketio-polling').figures.p50Ms);
+    expect(lpP50[VERDICT]!.text).toBe(
+      verdict.kind === 'no measurable difference'
+        ? verdict.kind
+        : verdict.kind === 'lower'
+          ? `Long polling ${(1 / p50).toFixed(1)}× lower`
+          : `Long polling ${p50.toFixed(1)}× higher`,
     );
-
-    const fast = structuredClone(results);
-    for (const s of fast.scenarios) if (s.variant === 'long-polling') s.latency.p50Us = 1_000;
-    for (const s of fast.scenarios) if (s.variant === 'socketio-polling') s.latency.p50Us = 20_000;
-    const met = targetsOf(await buildDocument(fast)).rows.find((r) => r[0]!.text.startsWith('long polling p50'))!;
-    expect(met[RATIO]).toEqual({ text: '0.05×' });
-    expect(met[VERDICT]).toEqual({ text: 'met' });
+    expect(markdown).toContain('### Against the references');
+    expect(markdown).not.toMatch(/issue \d|targets/i);
+    expect(html).not.toMatch(/issue \d|targets/i);
   });
 
-  it('checks 1,000 subscribers too when run, says "not measured" without a reference, and does not judge flagged rows', async () => {
-    // Relabel the 4-subscriber scenarios as 1,000: the bare ws reference there is flagged in the fixture.
-    const big = structuredClone(results);
-    big.config.clients = [2, 1000];
-    for (const s of big.scenarios) if (s.clients === 4) s.clients = 1000;
-    const table = targetsOf(await buildDocument(big));
-    expect(table.rows).toHaveLength(2 * TARGETS.length);
-    const wsAt1000 = table.rows.find((r) => r[0]!.text.startsWith('WebSocket CPU') && r[1]!.text.startsWith('1000 subscribers'))!;
-    expect(wsAt1000[VERDICT]!.text).toMatch(/^load generator flagged \(as measured: (met|not met)\)$/);
-    expect(wsAt1000[VERDICT]!.bad === true).toBe(wsAt1000[VERDICT]!.text.endsWith('not met)'));
+  it('says "no measurable difference" when the ranges overlap, and names the lower one when they do not', async () => {
+    const close = structuredClone(results);
+    const lp = close.scenarios.filter((s) => s.variant === 'long-polling' && s.clients === 2);
+    const sio = close.scenarios.filter((s) => s.variant === 'socketio-polling' && s.clients === 2);
+    lp.forEach((s, i) => (s.latency.p50Us = [10_000, 14_000][i] ?? 12_000));
+    sio.forEach((s, i) => (s.latency.p50Us = [13_000, 20_000][i] ?? 15_000));
+    const overlapping = referencesOf(await buildDocument(close)).rows.find((r) => r[0]!.text === 'p50 latency' && r[OURS]!.text.startsWith('Long polling'))!;
+    expect(overlapping[VERDICT]!.text).toBe('no measurable difference');
 
+    const apart = structuredClone(results);
+    for (const s of apart.scenarios) if (s.variant === 'long-polling') s.latency.p50Us = 10_000;
+    for (const s of apart.scenarios) if (s.variant === 'socketio-polling') s.latency.p50Us = 40_000;
+    const separate = referencesOf(await buildDocument(apart)).rows.find((r) => r[0]!.text === 'p50 latency' && r[OURS]!.text.startsWith('Long polling'))!;
+    expect(separate[OURS]!.text).toBe('Long polling: 10.0 ms');
+    expect(separate[RATIO]!.text).toBe('0.25×');
+    expect(separate[VERDICT]).toEqual({ text: 'Long polling 4.0× lower' });
+  });
+
+  it('leaves out a comparison whose reference was not run', async () => {
     const withoutSocketIo = structuredClone(results);
     withoutSocketIo.config.variants = withoutSocketIo.config.variants.filter((v) => v !== 'socketio-polling');
     withoutSocketIo.scenarios = withoutSocketIo.scenarios.filter((s) => s.variant !== 'socketio-polling');
-    const rows = targetsOf(await buildDocument(withoutSocketIo)).rows;
-    const lp = rows.filter((r) => r[0]!.text.startsWith('long polling'));
-    expect(lp).toHaveLength(4);
-    for (const r of lp) expect(r[VERDICT]).toEqual({ text: 'not measured' });
+    const rows = referencesOf(await buildDocument(withoutSocketIo)).rows;
+    expect(rows).toHaveLength(5);
+    expect(rows.some((r) => r[OURS]!.text.startsWith('Long polling'))).toBe(false);
   });
 });
 
@@ -357,5 +362,30 @@ describe('the Redis scenario in the report', () => {
     const notRun = structuredClone(results);
     delete notRun.feeds;
     expect(feedsOf(await buildDocument(notRun))).toBeUndefined();
+  });
+});
+
+describe('the trade-off chart', () => {
+  it('keeps on the frontier only the points no other beats on both figures', () => {
+    const points = [
+      { name: 'fast, heavy', x: 2, y: 100 },
+      { name: 'beaten', x: 5, y: 120 },
+      { name: 'middle', x: 4, y: 60 },
+      { name: 'slow, light', x: 500, y: 50 },
+      { name: 'slow, heavier', x: 600, y: 55 },
+    ];
+    expect(
+      paretoFrontier(
+        points,
+        (p) => p.x,
+        (p) => p.y,
+      ).map((p) => p.name),
+    ).toEqual(['fast, heavy', 'middle', 'slow, light']);
+  });
+
+  it('is drawn first, with both panels', () => {
+    expect(doc.charts[0]!.id).toBe('trade-off');
+    expect(doc.charts[0]!.svg).toContain('bytes per delivered event (log)');
+    expect(doc.charts[0]!.svg).toContain('server CPU ms per 1,000 deliveries (log)');
   });
 });
