@@ -69,6 +69,11 @@ describe('compareRanges', () => {
     expect(compareRanges(medianRange([3]), medianRange([3]))).toEqual({ kind: 'no measurable difference' });
     expect(compareRanges(medianRange([2]), medianRange([4]))).toEqual({ kind: 'lower', ratio: 0.5 });
   });
+
+  it('finds no measurable difference between medians under 0.5 % apart, which would print as "0 %"', () => {
+    expect(compareRanges(medianRange([108.2]), medianRange([108.6]))).toEqual({ kind: 'no measurable difference' });
+    expect(compareRanges(medianRange([100]), medianRange([101]))).toEqual({ kind: 'lower', ratio: 100 / 101 });
+  });
 });
 
 describe('comparisonText', () => {
