@@ -13,7 +13,7 @@ import { estimateScenarioMs, isHeadline, planScenarios, type PlannedScenario } f
 import { VARIANTS } from './plan/variants.ts';
 import { describeEnvironment } from './process/environment.ts';
 import { FreshServers, SERVER_ENV, type Retries } from './process/fresh-servers.ts';
-import { planPinning } from './process/pinning.ts';
+import { loadSideCommandPrefix, planPinning } from './process/pinning.ts';
 import { estimateFaultMs, FAULTS, runFaults, whyNotRun } from './faults/run-faults.ts';
 import { rateText } from './report/format.ts';
 import type { NetworkProfile } from './network/profiles.ts';
@@ -198,7 +198,7 @@ async function measureNetworks(run: Run): Promise<void> {
   const { clients, rate } = options.headline;
   const networks: NetworkResults = { profiles: options.networks.map((name) => NETWORK_PROFILES[name]), clients, rate, runs: [] };
   results.networks = networks;
-  const relayPrefix = results.pinning.applied && results.pinning.loadCpus !== null ? ['taskset', '-c', results.pinning.loadCpus] : [];
+  const relayPrefix = loadSideCommandPrefix(results.pinning);
   for (const profile of profiles) {
     for (const [index, variant] of options.variants.entries()) {
       const spec = VARIANTS[variant];
@@ -304,7 +304,7 @@ async function measureFaults(run: Run, cwd: string, serverCommandPrefix: readonl
     results: run.results,
     cwd,
     serverCommandPrefix,
-    relayCommandPrefix: pinning.applied && pinning.loadCpus !== null ? ['taskset', '-c', pinning.loadCpus] : [],
+    relayCommandPrefix: loadSideCommandPrefix(pinning),
     step: (label, estimateMs, task) => step(run, label, estimateMs, task),
     onPhase: (phase) => run.progress.phase(phase),
   });

@@ -63,3 +63,8 @@ export function planPinning(): PinningInfo & { serverCommandPrefix: string[] } {
     serverCommandPrefix: ['taskset', '-c', serverCpus],
   };
 }
+
+/** How to start a process on the load generator's side (the relay): pinned with it when pinning was applied. */
+export function loadSideCommandPrefix(pinning: PinningInfo): string[] {
+  return pinning.applied && pinning.loadCpus !== null ? ['taskset', '-c', pinning.loadCpus] : [];
+}
