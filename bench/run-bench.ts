@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
 import { redactUrl } from '../src/feed/redis-connection.ts';
 import type { BenchOptions } from './cli/args.ts';
 import { Progress } from './cli/progress.ts';
@@ -41,7 +42,7 @@ export async function runBench(options: BenchOptions, cwd: string): Promise<Benc
     options,
     results,
     progress: new Progress(estimateRunMs(options, plan)),
-    servers: new FreshServers(cwd, serverCommandPrefix, results.retries),
+    servers: new FreshServers(cwd, serverCommandPrefix, results.retries, cpuProfileArgs(options.serverCpuProfDir)),
   };
   try {
     await measureRequestOverhead(run);
@@ -54,6 +55,11 @@ export async function runBench(options: BenchOptions, cwd: string): Promise<Benc
   }
   results.finishedAt = new Date().toISOString();
   return results;
+}
+
+/** Node flags that make each server process write a CPU profile into `dir` when it exits (none without a dir). */
+function cpuProfileArgs(dir: string | undefined): string[] {
+  return dir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', resolve(dir)];
 }
 
 /** The progress bar's estimate of the whole run. */

@@ -19,6 +19,8 @@ export interface BenchOptions extends PlanSettings {
   full: boolean;
   /** Unmeasured traffic (subscribers connected, votes at the scenario's rate) before each measured window. */
   warmupMs: number;
+  /** --server-cpu-prof DIR: every server process the scenarios start writes a V8 CPU profile there. */
+  serverCpuProfDir?: string;
   help: boolean;
 }
 
@@ -54,6 +56,10 @@ process) and writes reports/<timestamp>/{index.html,report.md,results.json} and 
                        With --quick: the cut and the memory-feed restart, small
   --full               everything: every network, every fault scenario and the Redis scenario
   --out DIR            where report folders go (default reports)
+  --server-cpu-prof DIR
+                       every server process the scenarios start writes a V8 CPU profile into DIR
+                       when it stops (node --cpu-prof; one .cpuprofile per process, named by time
+                       and pid; open it in Chrome DevTools). Profiling costs CPU: not for figures
   --help               this text
 `;
 
@@ -73,6 +79,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       warmup: { type: 'string' },
       repeat: { type: 'string' },
       out: { type: 'string' },
+      'server-cpu-prof': { type: 'string' },
       redis: { type: 'boolean' },
       'no-redis': { type: 'boolean' },
       network: { type: 'string' },
@@ -108,6 +115,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     full: values.full,
     overheadDurationMs: base.overheadDurationMs,
     overheadConnections: 50,
+    ...(values['server-cpu-prof'] === undefined ? {} : { serverCpuProfDir: values['server-cpu-prof'] }),
   };
 }
 
