@@ -145,7 +145,7 @@ const longPollingTransport: FastifyPluginAsyncTypebox = async (app) => {
     const end = Math.min(start + WAKE_SLICE, parked.length);
     for (let i = start; i < end; i++) {
       const [queue, poll] = parked[i]!;
-      const answer = queues.isStale(queue) ? snapshotAnswer(feed.snapshot()) : preparedFor(cursors[i]!).answer;
+      const answer = queues.isStale(queue) ? snapshotAnswer(feed.snapshot()) : preparedFor(cursors[i]).answer;
       if (answer !== null) queues.answered(queue, answer.cursor);
       // null cannot happen for a cursor behind the head; a 204 then loses nothing (the client polls again).
       poll.answer(answer);
