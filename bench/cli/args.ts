@@ -28,10 +28,11 @@ Measures every transport of the vote feed side by side against the real server (
 process) and writes reports/<timestamp>/{index.html,report.md,results.json} and reports/latest.
 
   --quick              a smoke run in about a minute: 10 subscribers, 20 votes/s, 3 s windows, no repeats
-  --transports LIST    comma-separated variants (default: all):
+  --transports LIST    comma-separated variants (default: all; --quick leaves out long-poll-reference):
                        ${VARIANT_NAMES.join(', ')}
                        "polling" means all three polling variants; "reference" means
-                       ws-reference and socketio-polling
+                       ws-reference, long-poll-reference and socketio-polling.
+                       long-poll-reference runs at the busiest --rate only
   --clients LIST       subscriber counts per scenario (default 10,100,1000; --quick 10)
   --rate LIST          votes per second, cast open-loop (default 1,20; --quick 20)
   --duration SECONDS   length of each measured window (default 3; --quick 3)
@@ -86,7 +87,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   return {
     quick: values.quick,
     help: values.help,
-    variants: values.transports === undefined ? [...VARIANT_NAMES] : parseVariants(values.transports),
+    variants: values.transports === undefined ? defaultVariants(values.quick) : parseVariants(values.transports),
     clients,
     rates,
     windowMs: values.duration === undefined ? base.windowMs : Math.round(positive('--duration', values.duration) * 1000),
@@ -108,6 +109,11 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     overheadDurationMs: base.overheadDurationMs,
     overheadConnections: 50,
   };
+}
+
+/** Every variant; --quick leaves out those measured only at the busiest rate (named in --transports, they run). */
+function defaultVariants(quick: boolean): VariantName[] {
+  return VARIANT_NAMES.filter((v) => !(quick && VARIANTS[v].busiestRateOnly === true));
 }
 
 function redisFlag(on: boolean | undefined, off: boolean | undefined, quick: boolean): boolean {

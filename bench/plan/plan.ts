@@ -13,7 +13,8 @@ export interface PlannedScenario {
 }
 
 /**
- * Every variant × subscriber count × rate once; the headline scenarios (every variant at the
+ * Every variant × subscriber count × rate once (a variant measured only at the busiest rate: every count
+ * at that rate); the headline scenarios (every variant at the
  * headline count and rate) `repeat` times. Repetitions come in rounds over all variants, so a slow
  * drift of the machine spreads over every variant instead of landing on one.
  */
@@ -24,6 +25,7 @@ export function planScenarios(settings: PlanSettings): PlannedScenario[] {
       for (const clients of settings.clients) {
         for (const rate of settings.rates) {
           if (repetition > 1 && !isHeadline({ clients, rate }, settings.headline)) continue;
+          if (VARIANTS[variant].busiestRateOnly === true && rate < settings.headline.rate) continue;
           planned.push({ id: `s${planned.length + 1}`, variant, clients, rate, repetition });
         }
       }

@@ -10,12 +10,17 @@ export interface VariantSpec {
   intervalMs?: number;
   /** Polling only: send If-None-Match so an unchanged ballot is a 304. */
   conditional?: boolean;
-  /** Runs against a reference server (bare `ws`, Socket.IO) instead of the real one. */
+  /** Runs against a reference server (bare `ws`, bare long polling, Socket.IO) instead of the real one. */
   reference: boolean;
   /** Which server process the variant runs against (a script in bench/reference/ for references). */
-  server: 'real' | 'ws-reference' | 'socketio-reference';
+  server: 'real' | 'ws-reference' | 'long-poll-reference' | 'socketio-reference';
   /** Who drives the subscribers: the shared client layer (src/client), or socket.io-client for the Socket.IO reference. */
   client: 'shared' | 'socketio';
+  /**
+   * Measured only at the busiest rate (every subscriber count), where the report compares it, and left out
+   * of --quick unless named: a reference that keeps the default run within its time budget.
+   */
+  busiestRateOnly?: boolean;
   /** The label under which the server counts this transport in GET /api/metrics. */
   serverLabel: 'polling' | 'long-polling' | 'websocket' | 'sse' | 'socketio-polling';
 }
@@ -73,6 +78,17 @@ export const VARIANTS: Readonly<Record<VariantName, VariantSpec>> = Object.freez
     server: 'ws-reference',
     client: 'shared',
     serverLabel: 'websocket',
+  },
+  // A bare node:http long-poll server (bench/reference/long-poll-reference-server.ts): the floor of long polling.
+  'long-poll-reference': {
+    name: 'long-poll-reference',
+    label: 'Bare long polling (reference)',
+    transport: 'long-polling',
+    reference: true,
+    server: 'long-poll-reference',
+    client: 'shared',
+    busiestRateOnly: true,
+    serverLabel: 'long-polling',
   },
   // Socket.IO 4 restricted to its polling transport (server and client): the yardstick for long polling.
   // `transport` is the nearest of ours; its subscribers are socket.io-client, not the shared layer.

@@ -18,6 +18,7 @@ export const SERVER_ENV: Readonly<Record<string, string>> = Object.freeze({
 export const SERVER_SCRIPTS: Readonly<Record<VariantSpec['server'], string>> = Object.freeze({
   real: 'src/server.ts',
   'ws-reference': 'bench/reference/ws-broadcast-server.ts',
+  'long-poll-reference': 'bench/reference/long-poll-reference-server.ts',
   'socketio-reference': 'bench/reference/socketio-polling-server.ts',
 });
 

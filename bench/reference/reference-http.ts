@@ -3,6 +3,7 @@
  * real feed's keys in the real feed's order (so frames weigh the same bytes), and the few routes of our
  * contract the bench calls on them: POST /api/session, POST /api/votes, GET /api/ballot, GET /api/metrics.
  */
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_CANDIDATES } from '../../src/feed/ballot.ts';
@@ -14,10 +15,19 @@ import { readProcessFigures } from '../../src/metrics/process-figures.ts';
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
 const now = (): number => performance.timeOrigin + performance.now();
 
+/**
+ * A session cookie as long as the real server's (a user id "u_" + 12 characters, the time it was issued,
+ * and 43 characters of HMAC), so the requests of a reference's subscribers weigh the same bytes as the real server's.
+ */
+export function realLengthSessionCookie(): string {
+  const issuedAtS = Math.floor(Date.now() / 1000);
+  return `sid=u_${randomBytes(9).toString('base64url')}.${issuedAtS}.${randomBytes(32).toString('base64url')}; Path=/; HttpOnly; SameSite=Lax`;
+}
+
 export interface ReferenceRoutes {
   /** The Set-Cookie value a new session gets. */
   sessionCookie(): string;
-  /** Broadcasts the event to every subscriber; returns how many it went to. */
+  /** Broadcasts the event to every subscriber; returns how many it went to at once (later deliveries go in `counters`). */
   broadcast(event: VoteEvent): number;
   /** This server's one transport and its counters, for GET /api/metrics. */
   counters(): { transport: string; counters: TransportCounters };
@@ -62,7 +72,7 @@ export function referenceBallot(routes: ReferenceRoutes): ReferenceBallot {
       feed: { kind: 'reference', head: seq },
       uptimeMs: performance.now() - startedAt,
       process: readProcessFigures(eventLoopAtStart, eventLoopDelay),
-      transports: { [transport]: { ...counters, deliveries } },
+      transports: { [transport]: { ...counters, deliveries: counters.deliveries + deliveries } },
     };
   }
 

@@ -11,17 +11,15 @@
  * carried Socket.IO requests). A new connection gets `snapshot` first.
  * Run: PORT=4001 node bench/reference/socketio-polling-server.ts
  */
-import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { Server } from 'socket.io';
-import { notFound, referenceBallot, referenceCounters } from './reference-http.ts';
+import { notFound, realLengthSessionCookie, referenceBallot, referenceCounters } from './reference-http.ts';
 
 const sio = { requests: 0, closedIn: 0, closedOut: 0, sockets: new Set<Socket>() };
 
 const ballot = referenceBallot({
-  // "u_" + 12 characters, signed with 43 characters of HMAC: the length of the real server's cookie.
-  sessionCookie: () => `sid=u_${randomBytes(9).toString('base64url')}.${randomBytes(32).toString('base64url')}; Path=/; HttpOnly; SameSite=Lax`,
+  sessionCookie: realLengthSessionCookie,
   broadcast(event) {
     io.emit('vote', event);
     return io.engine.clientsCount;

@@ -6,7 +6,15 @@
 
 /** A way of hearing the feed as the bench runs it: a transport plus its settings. */
 export type VariantName =
-  'polling-1s' | 'polling-250ms' | 'polling-conditional-1s' | 'long-polling' | 'websocket' | 'sse' | 'ws-reference' | 'socketio-polling';
+  | 'polling-1s'
+  | 'polling-250ms'
+  | 'polling-conditional-1s'
+  | 'long-polling'
+  | 'websocket'
+  | 'sse'
+  | 'ws-reference'
+  | 'long-poll-reference'
+  | 'socketio-polling';
 
 export interface LatencySummary {
   /** Number of recorded values (subscriber × vote pairs, or votes for the last-subscriber figure). */

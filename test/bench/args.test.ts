@@ -35,12 +35,26 @@ describe('bench flags', () => {
       'polling-250ms',
       'polling-conditional-1s',
       'ws-reference',
+      'long-poll-reference',
       'socketio-polling',
     ]);
     expect(() => parseBenchArgs(['--transports', 'carrier-pigeon'])).toThrow(/unknown "carrier-pigeon"/);
     expect(() => parseBenchArgs(['--rate', '0'])).toThrow(/positive/);
     expect(() => parseBenchArgs(['--repeat', '1.5'])).toThrow(/whole number/);
     expect(() => parseBenchArgs(['--bogus'])).toThrow();
+  });
+
+  it('measures the bare long-poll reference at the busiest rate only, and leaves it out of --quick unless named', () => {
+    const options = parseBenchArgs(['--transports', 'long-polling,long-poll-reference', '--clients', '100,1000', '--rate', '1,20', '--repeat', '2']);
+    const reference = planScenarios(options).filter((s) => s.variant === 'long-poll-reference');
+    expect(reference.map((s) => [s.clients, s.rate, s.repetition])).toEqual([
+      [100, 20, 1],
+      [1000, 20, 1],
+      [100, 20, 2],
+    ]);
+    expect(parseBenchArgs([]).variants).toContain('long-poll-reference');
+    expect(parseBenchArgs(['--quick']).variants).not.toContain('long-poll-reference');
+    expect(parseBenchArgs(['--quick', '--transports', 'long-poll-reference']).variants).toEqual(['long-poll-reference']);
   });
 
   it('plans every combination once and repeats only the headline', () => {
