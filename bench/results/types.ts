@@ -262,6 +262,8 @@ export interface BenchConfig {
   redis?: boolean;
   /** Whether the fault scenarios were asked for (--faults or --full). */
   faults?: boolean;
+  /** Whether the capacity scenario was asked for (--capacity or --full). */
+  capacity?: boolean;
   longPollTimeoutMs: number;
   overheadDurationMs: number;
   overheadConnections: number;
@@ -318,6 +320,24 @@ export interface BenchResults {
   networks?: NetworkResults;
   /** The fault scenarios; absent when they were not asked for (--faults or --full). */
   faults?: FaultsResults;
+  /** The capacity scenario; absent when it was not asked for (--capacity or --full). */
+  capacity?: CapacityResults;
+}
+
+/** Many subscribers per transport at a slow vote rate: what one process holds, and what each one costs. */
+export interface CapacityResults {
+  clients: number;
+  rate: number;
+  windowMs: number;
+  warmupMs: number;
+  /** The open-file limit the server and the subscriber workers ran with (null: unknown, Infinity is written as null too). */
+  openFileLimit: number | null;
+  /** One per variant that ran (partly, when the open-file limit or a timeout stopped it: see its `connect` and `errors`). */
+  runs: ScenarioResult[];
+  /** Variants that measured nothing, with why. */
+  notRun: { variant: VariantName; reason: string }[];
+  /** Wall time of the whole capacity scenario. */
+  durationMs: number;
 }
 
 /** A fault the bench injects while votes keep coming (see docs/bench.md, "Faults"). */
