@@ -78,7 +78,9 @@ async function open(request: Extract<WorkerRequest, { kind: 'open' }>): Promise<
     );
   }
   await startAll(spec);
-  await Promise.race([Promise.all(subscribers.map((s) => s.ready)), sleep(request.connectTimeoutMs)]);
+  // The timeout counts from the request: opening sessions is part of connecting.
+  const left = Math.max(0, request.connectTimeoutMs - (performance.now() - started));
+  await Promise.race([Promise.all(subscribers.map((s) => s.ready)), sleep(left)]);
   const connectMs = performance.now() - started;
   const missing = subscribers.filter((s) => s.ledger.baseline === undefined).length;
   for (const s of subscribers) for (const e of s.errors) note(new Error(e));

@@ -17,8 +17,8 @@ export const CAPACITY = Object.freeze({
   warmupMs: 2_000,
   /** After the last subscriber connected: memory is read after this pause (connections settled, nothing sent yet). */
   settleMs: 2_000,
-  /** The longest connecting 10,000 may take before the scenario goes on with those that made it. */
-  connectTimeoutMs: 90_000,
+  /** The longest connecting 10,000 (sessions included) may take before the scenario goes on with those that made it. */
+  connectTimeoutMs: 60_000,
 });
 
 /** The open-file limit needed for the scenario: a descriptor per subscriber, and some for the rest. */
