@@ -8,17 +8,19 @@ import { benchKeyPrefix, deleteKeys, FEED_SETUPS, redisUnreachable, redisUrlFrom
 import { measureOverhead } from './measure/overhead.ts';
 import { NETWORK_PROFILES, needsRelay } from './network/profiles.ts';
 import { Relay } from './network/relay.ts';
+import { CAPACITY, CAPACITY_VARIANTS, estimateCapacityRunMs } from './measure/capacity.ts';
 import { runScenario } from './measure/scenario-runner.ts';
 import { probeWire } from './measure/wire-probe.ts';
 import { estimateScenarioMs, isHeadline, planScenarios, type PlannedScenario } from './plan/plan.ts';
 import { VARIANTS } from './plan/variants.ts';
 import { describeEnvironment } from './process/environment.ts';
 import { FreshServers, SERVER_ENV, type Retries } from './process/fresh-servers.ts';
+import { RAISED_OPEN_FILE_LIMIT, raisedOpenFileLimit } from './process/open-file-limit.ts';
 import { loadSideCommandPrefix, planPinning } from './process/pinning.ts';
 import { estimateFaultMs, FAULTS, runFaults, whyNotRun } from './faults/run-faults.ts';
 import { rateText } from './report/format.ts';
 import type { NetworkProfile } from './network/profiles.ts';
-import type { BenchResults, FeedComparison, NetworkResults, PinningInfo, VariantName } from './results/types.ts';
+import type { BenchResults, CapacityResults, FeedComparison, NetworkResults, PinningInfo, VariantName } from './results/types.ts';
 
 /** What every step of one run shares: the options, the results being filled in, the progress bar, the servers. */
 interface Run {
@@ -36,20 +38,23 @@ interface Run {
  */
 export async function runBench(options: BenchOptions, cwd: string): Promise<BenchResults> {
   const { serverCommandPrefix, ...pinning } = planPinning();
-  const plan = planScenarios(options);
+  // --capacity alone measures only the capacity scenario (the report says how to run the rest).
+  const plan = options.capacityOnly ? [] : planScenarios(options);
   const results = emptyResults(options, cwd, pinning);
   const run: Run = {
     options,
     results,
     progress: new Progress(estimateRunMs(options, plan)),
-    servers: new FreshServers(cwd, serverCommandPrefix, results.retries, cpuProfileArgs(options.serverCpuProfDir)),
+    // Every socket is a file descriptor: servers run with the open-file limit raised as far as it goes.
+    servers: new FreshServers(cwd, [...serverCommandPrefix, ...RAISED_OPEN_FILE_LIMIT], results.retries, cpuProfileArgs(options.serverCpuProfDir)),
   };
   try {
-    await measureRequestOverhead(run);
+    if (!options.capacityOnly) await measureRequestOverhead(run);
     for (const planned of plan) await measurePlannedScenario(run, planned);
-    await measureNetworks(run);
-    if (options.redis) await compareFeeds(run);
+    if (!options.capacityOnly) await measureNetworks(run);
+    if (options.redis && !options.capacityOnly) await compareFeeds(run);
     if (options.faults) await measureFaults(run, cwd, serverCommandPrefix);
+    if (options.capacity) await measureCapacity(run);
   } finally {
     run.progress.stop();
   }
@@ -67,13 +72,15 @@ function estimateRunMs(options: BenchOptions, plan: readonly PlannedScenario[]):
   const overheadMs = 3 * (options.overheadDurationMs + 300) + OVERHEAD_START_MS;
   const feedsMs = options.redis ? FEED_SETUPS.reduce((sum, setup) => sum + feedSetupEstimateMs(options, setup.processes), 0) : 0;
   const networksMs = relayedNetworks(options).length * options.variants.reduce((sum, variant) => sum + networkScenarioEstimateMs(options, variant), 0);
+  const capacityMs = options.capacity ? CAPACITY_VARIANTS.filter((v) => options.variants.includes(v)).length * estimateCapacityRunMs() : 0;
   const faultsMs = options.faults ? FAULTS.filter((f) => whyNotRun(options, f) === undefined).reduce((sum, f) => sum + estimateFaultMs(options, f), 0) : 0;
   return (
     overheadMs +
     plan.reduce((sum, s) => sum + estimateScenarioMs(s, options.windowMs, options.warmupMs, isHeadline(s, options.headline)), 0) +
     feedsMs +
     networksMs +
-    faultsMs
+    faultsMs +
+    capacityMs
   );
 }
 
@@ -116,6 +123,7 @@ function emptyResults(options: BenchOptions, cwd: string, pinning: PinningInfo):
       headline: options.headline,
       redis: options.redis,
       faults: options.faults,
+      capacity: options.capacity,
       longPollTimeoutMs: Number(SERVER_ENV.LONG_POLL_TIMEOUT_MS),
       overheadDurationMs: options.overheadDurationMs,
       overheadConnections: options.overheadConnections,
@@ -322,4 +330,54 @@ async function ballotCandidates(baseUrl: string): Promise<string[]> {
   const snapshot = (await response.json()) as { candidates: { id: string }[] };
   if (snapshot.candidates.length === 0) throw new Error('the ballot has no candidates');
   return snapshot.candidates.map((c) => c.id);
+}
+
+/**
+ * The capacity scenario: 10,000 subscribers of each capacity variant on a fresh server, one vote a
+ * second. A variant that the open-file limit or a timeout stops part-way keeps what it measured (the
+ * row says how many subscribers connected); one that measured nothing is listed with the error.
+ */
+async function measureCapacity(run: Run): Promise<void> {
+  const { results } = run;
+  const started = performance.now();
+  const limit = raisedOpenFileLimit();
+  const capacity: CapacityResults = {
+    clients: CAPACITY.clients,
+    rate: CAPACITY.rate,
+    windowMs: CAPACITY.windowMs,
+    warmupMs: CAPACITY.warmupMs,
+    openFileLimit: limit === null || !Number.isFinite(limit) ? null : limit,
+    runs: [],
+    notRun: [],
+    durationMs: 0,
+  };
+  results.capacity = capacity;
+  for (const [index, variant] of CAPACITY_VARIANTS.filter((v) => run.options.variants.includes(v)).entries()) {
+    const spec = VARIANTS[variant];
+    const label = `Capacity: ${spec.label}, ${CAPACITY.clients.toLocaleString('en-US')} subscribers, ${rateText(CAPACITY.rate)}`;
+    const failuresBefore = results.failures.length;
+    await step(run, label, estimateCapacityRunMs(), async () => {
+      const scenario = await run.servers.runOne(label, spec.server, async (server) =>
+        runScenario({
+          id: `c${index + 1}`,
+          spec,
+          clients: CAPACITY.clients,
+          rate: CAPACITY.rate,
+          windowMs: CAPACITY.windowMs,
+          warmupMs: CAPACITY.warmupMs,
+          settleMs: CAPACITY.settleMs,
+          connectTimeoutMs: CAPACITY.connectTimeoutMs,
+          repetition: 1,
+          baseUrl: server.url,
+          candidateIds: await ballotCandidates(server.url),
+          longPollTimeoutMs: results.config.longPollTimeoutMs,
+          onPhase: (phase) => run.progress.phase(phase),
+        }),
+      );
+      capacity.runs.push(scenario);
+    });
+    const failure = results.failures.slice(failuresBefore).find((f) => f.step === label);
+    if (failure !== undefined) capacity.notRun.push({ variant, reason: failure.error.split('\n')[0]! });
+  }
+  capacity.durationMs = performance.now() - started;
 }

@@ -53,6 +53,11 @@ export interface Config {
    * unsent bytes is dropped as too slow (a WebSocket with close 4008) @default 1048576
    */
   pushMaxBufferedBytes: number;
+  /**
+   * PUSH_FANOUT_SLICE: a WebSocket/SSE broadcast writes to this many connections, then yields to the event
+   * loop before the next slice, so votes, heartbeats and requests are not held up behind a large fan-out @default 1000
+   */
+  pushFanOutSlice: number;
   /** WS_MAX_PAYLOAD_BYTES: larger client messages close with 1009 @default 4096 */
   wsMaxPayloadBytes: number;
   /** BODY_LIMIT_BYTES: larger HTTP bodies get 413 @default 4096 */
@@ -100,6 +105,7 @@ export const DEFAULTS: Omit<Config, keyof typeof DERIVED_DEFAULTS> = Object.free
   longPollQueuesMax: 50_000,
   wsPingIntervalMs: 30_000,
   pushMaxBufferedBytes: 1024 * 1024,
+  pushFanOutSlice: 1000,
   wsMaxPayloadBytes: 4096,
   bodyLimitBytes: 4096,
   sseHeartbeatMs: 15_000,
@@ -145,6 +151,7 @@ const FIELDS: Record<Exclude<keyof Config, never>, { env: string; formerEnv?: st
   longPollQueuesMax: { env: 'LONG_POLL_QUEUES_MAX', kind: 'int', min: 0 },
   wsPingIntervalMs: { env: 'WS_PING_INTERVAL_MS', kind: 'int', min: 1 },
   pushMaxBufferedBytes: { env: 'PUSH_MAX_BUFFERED_BYTES', formerEnv: 'WS_MAX_BUFFERED_BYTES', kind: 'int', min: 1 },
+  pushFanOutSlice: { env: 'PUSH_FANOUT_SLICE', kind: 'int', min: 1 },
   wsMaxPayloadBytes: { env: 'WS_MAX_PAYLOAD_BYTES', kind: 'int', min: 16 },
   bodyLimitBytes: { env: 'BODY_LIMIT_BYTES', kind: 'int', min: 16 },
   sseHeartbeatMs: { env: 'SSE_HEARTBEAT_MS', kind: 'int', min: 1 },

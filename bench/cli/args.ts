@@ -15,7 +15,11 @@ export interface BenchOptions extends PlanSettings {
   networks: NetworkProfileName[];
   /** Run the fault scenarios (connection cut, restarts, a process dying, reconnect storm): --faults or --full. */
   faults: boolean;
-  /** --full: every network, every fault and the Redis scenario. */
+  /** The capacity scenario (10,000 subscribers per transport): --capacity or --full. */
+  capacity: boolean;
+  /** --capacity without --full: only the capacity scenario (no overhead, scenarios, networks, Redis or faults unless --faults). */
+  capacityOnly: boolean;
+  /** --full: every network, every fault, the Redis and the capacity scenario. */
   full: boolean;
   /** Unmeasured traffic (subscribers connected, votes at the scenario's rate) before each measured window. */
   warmupMs: number;
@@ -54,7 +58,13 @@ process) and writes reports/<timestamp>/{index.html,report.md,results.json} and 
                        feed), one of two processes dying, a reconnect storm of 1,000 subscribers with
                        and without jitter (see docs/bench.md, "Faults"); not in the default run.
                        With --quick: the cut and the memory-feed restart, small
-  --full               everything: every network, every fault scenario and the Redis scenario
+  --capacity           only the capacity scenario (a few minutes; --full runs it with everything
+                       else): 10,000 subscribers at 1 vote/s on each of WebSocket,
+                       SSE, long polling, polling every 1 s and the bare ws and long-poll references
+                       (connect time, memory and CPU per subscriber, last-subscriber latency, the
+                       server's event-loop delay; see docs/bench.md, "Capacity"); not in the default
+                       run. --transports narrows it to the variants named
+  --full               everything: every network, every fault scenario, the Redis and the capacity scenario
   --out DIR            where report folders go (default reports)
   --server-cpu-prof DIR
                        every server process the scenarios start writes a V8 CPU profile into DIR
@@ -85,6 +95,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       network: { type: 'string' },
       faults: { type: 'boolean', default: false },
       full: { type: 'boolean', default: false },
+      capacity: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -112,6 +123,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
             ? ['loopback']
             : ['loopback', 'broadband'],
     faults: values.faults || values.full,
+    capacity: values.capacity || values.full,
+    capacityOnly: values.capacity && !values.full,
     full: values.full,
     overheadDurationMs: base.overheadDurationMs,
     overheadConnections: 50,

@@ -4,10 +4,16 @@ import type { GeneratorHealth } from '../results/types.ts';
 /** Above these the load generator, not the server, may be what the figures show. */
 export const SATURATION = Object.freeze({ eventLoopUtilization: 0.9, eventLoopDelayP99Ms: 50, voteSendLagP99Ms: 20 });
 
+/** What one process of the load generator measured of itself over a window. */
+export type GeneratorFigures = Pick<GeneratorHealth, 'cpuUtilization' | 'eventLoopUtilization' | 'eventLoopDelayP99Ms'> & {
+  /** CPU time (user + system) the process spent in the window. */
+  cpuMs: number;
+};
+
 /**
- * Watches the bench's own process while a scenario is measured: its CPU, event-loop utilisation and
- * event-loop delay. Subscribers timestamp arrivals in this event loop, so if it is saturated the
- * latencies include the bench's own queueing and the scenario is flagged.
+ * Watches one process of the load generator while a scenario is measured: its CPU, event-loop utilisation and
+ * event-loop delay. Subscribers timestamp arrivals in their process's event loop, so if one is saturated
+ * the latencies include the bench's own queueing and the scenario is flagged.
  */
 export class GeneratorMonitor {
   readonly #delay = monitorEventLoopDelay({ resolution: 10 });
@@ -24,14 +30,20 @@ export class GeneratorMonitor {
   }
 
   finish(voteSendLagP99Ms: number): GeneratorHealth {
+    return judgeGenerator(this.measure(), voteSendLagP99Ms);
+  }
+
+  /** The process's figures since start(), unjudged (a worker's, to be judged with the others by the parent). */
+  measure(): GeneratorFigures {
     this.#delay.disable();
     const wallMs = Math.max(1, performance.now() - this.#startedAt);
     const cpu = process.cpuUsage(this.#cpu);
-    const cpuUtilization = (cpu.user + cpu.system) / 1000 / wallMs;
+    const cpuMs = (cpu.user + cpu.system) / 1000;
+    const cpuUtilization = cpuMs / wallMs;
     const eventLoopUtilization = performance.eventLoopUtilization(this.#elu).utilization;
     // Node's event-loop delay monitor is a histogram of its own (HdrHistogram): its percentile, not statistics.ts's.
     const eventLoopDelayP99Ms = this.#delay.percentile(99) / 1e6;
-    return judgeGenerator({ cpuUtilization, eventLoopUtilization, eventLoopDelayP99Ms }, voteSendLagP99Ms);
+    return { cpuMs, cpuUtilization, eventLoopUtilization, eventLoopDelayP99Ms };
   }
 }
 
@@ -51,4 +63,22 @@ export function judgeGenerator(
     reasons.push(`votes sent ${voteSendLagP99Ms.toFixed(0)} ms late (p99)`);
   }
   return { ...measured, saturated: reasons.length > 0, reasons };
+}
+
+/**
+ * Judges the load generator as a whole from each of its processes' figures (the subscriber workers'
+ * and the voter's): any one saturated process flags the scenario, so each figure is the worst of them;
+ * CPU time adds up.
+ */
+export function judgeGeneratorProcesses(processes: readonly GeneratorFigures[], workers: number, voteSendLagP99Ms: number): GeneratorHealth {
+  const worst = (pick: (f: GeneratorFigures) => number): number => Math.max(0, ...processes.map(pick));
+  const health = judgeGenerator(
+    {
+      cpuUtilization: worst((f) => f.cpuUtilization),
+      eventLoopUtilization: worst((f) => f.eventLoopUtilization),
+      eventLoopDelayP99Ms: worst((f) => f.eventLoopDelayP99Ms),
+    },
+    voteSendLagP99Ms,
+  );
+  return { ...health, workers, cpuMs: processes.reduce((sum, f) => sum + f.cpuMs, 0) };
 }

@@ -16,20 +16,61 @@ export interface DeliveryLatencies {
  */
 export function measureDeliveryLatencies(ledgers: readonly SubscriberLedger[], dueBySeq: ReadonlyMap<number, number>): DeliveryLatencies {
   const perDelivery = new LatencyHistogram();
+  recordPerDelivery(ledgers, dueBySeq, perDelivery);
   const lastSubscriber = new LatencyHistogram();
+  recordLastSubscriber([latestArrivals(ledgers, dueBySeq.keys())], dueBySeq, lastSubscriber);
+  return { perDelivery, lastSubscriber };
+}
+
+/** Records every (subscriber, vote) latency of `ledgers` into `histogram`. */
+export function recordPerDelivery(ledgers: readonly SubscriberLedger[], dueBySeq: ReadonlyMap<number, number>, histogram: LatencyHistogram): void {
   for (const [seq, due] of dueBySeq) {
-    let latest = Number.NEGATIVE_INFINITY;
-    let reachedAll = ledgers.length > 0;
+    for (const ledger of ledgers) {
+      const arrival = ledger.arrivals.get(seq);
+      if (arrival !== undefined) histogram.recordMs(arrival - due);
+    }
+  }
+}
+
+/**
+ * When each vote reached the last of `ledgers`, or null when one of them never heard it (or there are
+ * none). A group of subscribers (one worker process's) is summarised so; the groups' figures combine
+ * exactly in `recordLastSubscriber`, because the last of all is the latest of each group's last.
+ */
+export function latestArrivals(ledgers: readonly SubscriberLedger[], seqs: Iterable<number>): Map<number, number | null> {
+  const latest = new Map<number, number | null>();
+  for (const seq of seqs) {
+    let last: number | null = ledgers.length > 0 ? Number.NEGATIVE_INFINITY : null;
     for (const ledger of ledgers) {
       const arrival = ledger.arrivals.get(seq);
       if (arrival === undefined) {
-        reachedAll = false;
-        continue;
+        last = null;
+        break;
       }
-      perDelivery.recordMs(arrival - due);
-      if (arrival > latest) latest = arrival;
+      if (last !== null && arrival > last) last = arrival;
     }
-    if (reachedAll) lastSubscriber.recordMs(latest - due);
+    latest.set(seq, last);
   }
-  return { perDelivery, lastSubscriber };
+  return latest;
+}
+
+/** Records, per vote that reached every group in full, due time to the latest arrival among the groups. */
+export function recordLastSubscriber(
+  groups: readonly ReadonlyMap<number, number | null>[],
+  dueBySeq: ReadonlyMap<number, number>,
+  histogram: LatencyHistogram,
+): void {
+  for (const [seq, due] of dueBySeq) {
+    let last = Number.NEGATIVE_INFINITY;
+    let reachedAll = groups.length > 0;
+    for (const group of groups) {
+      const arrival = group.get(seq);
+      if (arrival === undefined || arrival === null) {
+        reachedAll = false;
+        break;
+      }
+      if (arrival > last) last = arrival;
+    }
+    if (reachedAll) histogram.recordMs(last - due);
+  }
 }

@@ -27,6 +27,18 @@ export class LatencyHistogram {
     this.#histogram.recordValue(Math.min(micros, this.#histogram.highestTrackableValue));
   }
 
+  /** The histogram in HdrHistogram's compressed base64 form: how a worker process hands it to the parent. */
+  encode(): string {
+    return hdr.encodeIntoCompressedBase64(this.#histogram);
+  }
+
+  /** Adds a histogram encoded by `encode()` (another process's): every recorded value counts as if recorded here. */
+  addEncoded(base64: string): void {
+    const other = hdr.decodeFromCompressedBase64(base64);
+    this.#histogram.add(other);
+    other.destroy();
+  }
+
   get count(): number {
     return this.#histogram.totalCount;
   }

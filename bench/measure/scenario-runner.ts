@@ -1,17 +1,13 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { mapLimited } from '../load/concurrency.ts';
-import { GeneratorMonitor } from '../load/generator-monitor.ts';
+import { GeneratorMonitor, judgeGeneratorProcesses } from '../load/generator-monitor.ts';
 import { openSession } from '../load/session.ts';
-import { SocketIoSubscriber } from '../load/socketio-subscriber.ts';
-import { Subscriber, sumCounters, type BenchSubscriber } from '../load/subscriber.ts';
+import { SubscriberWorkers, subscriberWorkerCount } from '../load/subscriber-workers.ts';
 import { OpenLoopVoter } from '../load/voter.ts';
 import { RelayMonitor } from '../network/relay-monitor.ts';
 import type { Relay } from '../network/relay.ts';
 import type { VariantSpec } from '../plan/variants.ts';
 import type { IdleCost, ScenarioResult } from '../results/types.ts';
-import { summarizeCoherence } from './coherence.ts';
-import { measureDeliveryLatencies } from './delivery-latency.ts';
 import { readServerMetrics, serverDelta, type ServerDelta, type ServerMetrics } from './server-metrics.ts';
 
 export interface ScenarioInput {
@@ -40,10 +36,14 @@ export interface ScenarioInput {
   relay?: Relay;
   /** Called with a short phase name, for the progress bar. */
   onPhase?: (phase: string) => void;
+  /** Subscriber worker processes (default: one per core left after the server's, see subscriberWorkerCount). */
+  workers?: number;
+  /** How long every subscriber may take to get its first snapshot. @default 60000 */
+  connectTimeoutMs?: number;
+  /** Pause after the last subscriber connected, before anything is measured. @default 300 (polling: half an interval) */
+  settleMs?: number;
 }
 
-/** Subscribers connect in small waves: a burst of 1,000 SYNs would overflow the listen backlog. */
-const CONNECT_WAVE = 50;
 const CONNECT_TIMEOUT_MS = 60_000;
 /** The Redis feed's periodic PING (every 2 s, src/feed/redis-feed.ts) has replaced its start-up sample by then. */
 const RTT_SETTLED_UPTIME_MS = 2200;
@@ -51,7 +51,7 @@ const RTT_SETTLED_UPTIME_MS = 2200;
 /**
  * One scenario: N subscribers of one variant hear votes cast at a fixed rate for a fixed window.
  *
- * 1. sessions and subscribers are set up (polling ones at random phases) and reach their first snapshot;
+ * 1. sessions and subscribers are set up in worker processes (polling ones at random phases) and reach their first snapshot;
  * 2. the warm-up: votes at the same rate, not measured, so the window does not pay for JIT compilation;
  * 3. the measured window: votes on an open-loop schedule, server and client counters read at both ends;
  * 4. a drain lets late deliveries arrive, then every subscriber's ledger is checked against the votes;
@@ -63,28 +63,31 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
   const phase = input.onPhase ?? (() => undefined);
 
   const urls = input.serverUrls ?? [baseUrl];
-  const urlOf = (i: number): string => urls[i % urls.length]!;
-  const clientUrlOf = (i: number): string => input.relay?.url ?? urlOf(i);
   const readAll = (): Promise<ServerMetrics[]> => Promise.all(urls.map((url) => readServerMetrics(url)));
 
   phase('connecting');
   const before = await readAll();
-  const cookies = await mapLimited(clients, 32, (i) => openSession(clientUrlOf(i), `bench-${i}`));
-  const subscribers: BenchSubscriber[] = cookies.map((cookie, i) =>
-    spec.client === 'socketio'
-      ? new SocketIoSubscriber({ baseUrl: clientUrlOf(i), cookie })
-      : new Subscriber({ spec, baseUrl: clientUrlOf(i), cookie, longPollTimeoutMs: input.longPollTimeoutMs }),
-  );
+  const connectTimeoutMs = input.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
+  const subscribers = await SubscriberWorkers.open({
+    subscribers: clients,
+    workers: input.workers ?? subscriberWorkerCount(),
+    request: {
+      variant: spec.name,
+      urls: input.relay === undefined ? urls : [input.relay.url],
+      longPollTimeoutMs: input.longPollTimeoutMs,
+      connectTimeoutMs,
+    },
+  });
+  const opened = subscribers.opened;
   let voter: OpenLoopVoter | undefined;
   try {
-    await startAll(subscribers, spec);
-    const connected = await Promise.race([Promise.all(subscribers.map((s) => s.ready)).then(() => true), sleep(CONNECT_TIMEOUT_MS).then(() => false)]);
-    if (!connected) {
-      const missing = subscribers.filter((s) => s.ledger.baseline === undefined).length;
-      errors.push(`${missing} of ${clients} subscribers had no snapshot after ${CONNECT_TIMEOUT_MS / 1000} s`);
-    }
+    if (opened.subscribers < clients) errors.push(`only ${opened.subscribers} of ${clients} subscribers got a session`);
+    if (opened.missing > 0) errors.push(`${opened.missing} of ${opened.subscribers} subscribers had no snapshot after ${connectTimeoutMs / 1000} s`);
+    if (opened.fileLimitHit) errors.push(`the OS open-file limit stopped the load generator or the server from opening every connection`);
+    for (const e of opened.errors) if (errors.length < 10) errors.push(e);
     // Let connection setup (handshakes, first polls) finish before the window opens.
-    await sleep(Math.max(300, (spec.intervalMs ?? 0) / 2));
+    await sleep(input.settleMs ?? Math.max(300, (spec.intervalMs ?? 0) / 2));
+    const settled = await readAll();
 
     const voterUrls = input.relay === undefined ? urls : [input.relay.url];
     if (input.warmupMs > 0) {
@@ -106,30 +109,29 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
     const relayMonitor = input.relay === undefined ? undefined : new RelayMonitor(input.relay);
     await relayMonitor?.start();
     const atStart = await readAll();
-    const clientsAtStart = sumCounters(subscribers.map((s) => s.counters()));
+    const clientsAtStart = await subscribers.counters();
+    await subscribers.monitorStart();
     const windowStart = performance.now();
     monitor.start();
     await voter.run();
     await sleep(Math.max(0, windowStart + windowMs - performance.now()));
     const voteStats = voter.stats();
-    const generator = monitor.finish(voteStats.sendLagP99Ms);
+    const voterFigures = monitor.measure();
+    const generator = judgeGeneratorProcesses([...(await subscribers.monitorFinish()), voterFigures], subscribers.processes, voteStats.sendLagP99Ms);
     const relay = await relayMonitor?.finish();
     const atEnd = await readAll();
-    const clientsAtEnd = sumCounters(subscribers.map((s) => s.counters()));
+    const clientsAtEnd = await subscribers.counters();
     await voter.close();
 
     phase('draining');
     const dueBySeq = voter.dueBySeq();
     const expected = [...dueBySeq.keys()].sort((a, b) => a - b);
-    await drain(subscribers, expected, spec);
+    const last = expected.at(-1);
+    if (last !== undefined) await subscribers.drain(last, Math.max(3000, 3 * (spec.intervalMs ?? 0)));
 
     for (const vote of voter.votes) if (vote.error !== undefined && errors.length < 10) errors.push(`vote ${vote.voteId}: ${vote.error}`);
-    for (const s of subscribers) for (const e of s.errors) if (errors.length < 10) errors.push(e);
-
-    const latencies = measureDeliveryLatencies(
-      subscribers.map((s) => s.ledger),
-      dueBySeq,
-    );
+    const latencies = await subscribers.results(dueBySeq, expected);
+    for (const e of latencies.errors) if (errors.length < 10) errors.push(e);
     const server = sumDeltas(atStart.map((m, i) => serverDelta(m, atEnd[i]!, spec.serverLabel)));
     const sumOf = (all: readonly ServerMetrics[], pick: (m: ServerMetrics) => number): number => all.reduce((total, m) => total + pick(m), 0);
     // The Redis feed PINGs at start-up (a sample taken while the process is still warming up, often
@@ -147,7 +149,7 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
       .filter((m) => m.uptimeMs >= RTT_SETTLED_UPTIME_MS)
       .map((m) => m.feed.rttMs)
       .filter((v): v is number => typeof v === 'number');
-    const deliveries = voteStats.acknowledged * clients;
+    const deliveries = voteStats.acknowledged * opened.subscribers;
     const result: ScenarioResult = {
       id: input.id,
       variant: spec.name,
@@ -161,10 +163,8 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
       latency: latencies.perDelivery.summary(),
       lastSubscriber: latencies.lastSubscriber.summary(),
       cdf: latencies.perDelivery.cdf(),
-      coherence: summarizeCoherence(
-        subscribers.map((s) => s.ledger),
-        expected,
-      ),
+      coherence: latencies.coherence,
+      connect: { ms: opened.connectMs, subscribers: opened.subscribers, missing: opened.missing, fileLimitHit: opened.fileLimitHit },
       cost: {
         deliveries,
         serverDeliveries: server.counters.deliveries,
@@ -183,6 +183,10 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
         serverRssConnectedBytes: sumOf(atStart, (m) => m.process.rssBytes),
         serverHeapBeforeBytes: sumOf(before, (m) => m.process.heapUsedBytes),
         serverHeapConnectedBytes: sumOf(atStart, (m) => m.process.heapUsedBytes),
+        serverRssSettledBytes: sumOf(settled, (m) => m.process.rssBytes),
+        serverHeapSettledBytes: sumOf(settled, (m) => m.process.heapUsedBytes),
+        // The servers' event-loop delay since the previous read of their metrics: over the measured window.
+        ...windowEventLoopDelay(atEnd),
       },
       ...(urls.length > 1 || rtts.length > 0 ? { servers: { processes: urls.length, feedKind: atEnd[0]!.feed.kind, feedRttMs: rtts } } : {}),
       generator,
@@ -195,8 +199,14 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
   } finally {
     phase('closing');
     await voter?.close();
-    await Promise.all(subscribers.map((s) => s.stop()));
+    await subscribers.stop();
   }
+}
+
+/** The worst event-loop delay of the servers since the previous read of their metrics. */
+function windowEventLoopDelay(atEnd: readonly ServerMetrics[]): { serverEventLoopDelayP99Ms: number; serverEventLoopDelayMaxMs: number } {
+  const delays = atEnd.map((m) => m.process.eventLoopDelay);
+  return { serverEventLoopDelayP99Ms: Math.max(...delays.map((d) => d.p99Ms)), serverEventLoopDelayMaxMs: Math.max(...delays.map((d) => d.maxMs)) };
 }
 
 /**
@@ -235,30 +245,6 @@ async function measureIdle(
   const end = await readAll();
   const delta = sumDeltas(start.map((m, i) => serverDelta(m, end[i]!, label)));
   return { serverCpuMs: delta.cpuMs, windowMs: delta.wallMs };
-}
-
-/** Starts subscribers in waves; polling ones start at a random phase of their interval, as real tabs do. */
-async function startAll(subscribers: readonly BenchSubscriber[], spec: VariantSpec): Promise<void> {
-  if (spec.intervalMs !== undefined) {
-    const interval = spec.intervalMs;
-    for (const subscriber of subscribers) setTimeout(() => subscriber.start(), Math.random() * interval);
-    return;
-  }
-  for (let i = 0; i < subscribers.length; i += CONNECT_WAVE) {
-    for (const subscriber of subscribers.slice(i, i + CONNECT_WAVE)) subscriber.start();
-    await sleep(10);
-  }
-}
-
-/** Waits until every subscriber holds the last vote, or until the longest a healthy delivery can take. */
-async function drain(subscribers: readonly BenchSubscriber[], expected: readonly number[], spec: VariantSpec): Promise<void> {
-  const last = expected.at(-1);
-  if (last === undefined) return;
-  const deadline = performance.now() + Math.max(3000, 3 * (spec.intervalMs ?? 0));
-  while (performance.now() < deadline) {
-    if (subscribers.every((s) => s.ledger.highest >= last)) return;
-    await sleep(25);
-  }
 }
 
 /** Several processes' deltas as one: CPU and counters add up, the wall time is the longest, utilisation is the mean. */

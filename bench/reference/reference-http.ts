@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { DEFAULT_CANDIDATES } from '../../src/feed/ballot.ts';
 import type { Snapshot, VoteEvent } from '../../src/feed/types.ts';
 import type { MetricsBody, TransportCounters } from '../../src/metrics/metrics-json.ts';
+import { EventLoopDelayMonitor } from '../../src/metrics/event-loop-delay.ts';
 import { readProcessFigures } from '../../src/metrics/process-figures.ts';
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
@@ -53,6 +54,7 @@ export function referenceBallot(routes: ReferenceRoutes): ReferenceBallot {
   // Utilisation and uptime from the same moment, as the real server reports them.
   const startedAt = performance.now();
   const eventLoopAtStart = performance.eventLoopUtilization();
+  const eventLoopDelay = new EventLoopDelayMonitor();
 
   const snapshot = (): Snapshot => ({ type: 'snapshot', seq, candidates: candidates.map((c) => ({ ...c })), at: now() });
 
@@ -69,7 +71,7 @@ export function referenceBallot(routes: ReferenceRoutes): ReferenceBallot {
     return {
       feed: { kind: 'reference', head: seq },
       uptimeMs: performance.now() - startedAt,
-      process: readProcessFigures(eventLoopAtStart),
+      process: readProcessFigures(eventLoopAtStart, eventLoopDelay),
       transports: { [transport]: { ...counters, deliveries: counters.deliveries + deliveries } },
     };
   }

@@ -1,5 +1,6 @@
 import type { BenchResults } from '../results/types.ts';
 import { calculatorData } from './calculator-data.ts';
+import { capacityTable, capacityTargetsTable, generatorCapacityTable } from './capacity-tables.ts';
 import { presetsTable } from './presets-table.ts';
 import { renderCharts } from './charts.ts';
 import { faultsTable, faultVotesTable, notRunTable, stormTable } from './fault-tables.ts';
@@ -43,6 +44,7 @@ export async function buildDocument(results: BenchResults): Promise<ReportDocume
   const after: Table[] = [
     scenariosTable(rows),
     ...(feeds === undefined ? [] : [feeds]),
+    ...[capacityTable(results), capacityTargetsTable(results), generatorCapacityTable(results)].filter((t): t is Table => t !== undefined),
     networkTable(results, rows),
     ...[faultsTable(results), faultVotesTable(results), stormTable(results), notRunTable(results)].filter((t): t is Table => t !== undefined),
     overheadTable(results),

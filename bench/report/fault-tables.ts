@@ -136,13 +136,21 @@ export function notRunTable(results: BenchResults): Table | undefined {
       cell(skipped.label.includes('storm') ? '`npm run bench -- --faults`' : '`npm run bench -- --faults --redis`'),
     ]);
   }
+  if (results.config.capacity !== true)
+    rows.push([cell('Capacity (10,000 subscribers per transport and both bare references)'), cell('not asked for'), cell('`npm run bench -- --capacity`')]);
+  if (results.capacity !== undefined && results.scenarios.length === 0)
+    rows.push([
+      cell('Every other scenario (transports side by side, networks, Redis)'),
+      cell('--capacity runs only the capacity scenario'),
+      cell('`npm run bench`'),
+    ]);
   if (results.config.redis !== true)
     rows.push([cell('Redis scenario (memory vs Redis vs two processes)'), cell('not asked for'), cell('`npm run bench -- --redis`')]);
   if (rows.length === 0) return undefined;
   return {
     id: 'not-run',
     title: 'Not run in this report',
-    intro: '`npm run bench -- --full` runs everything: every network, every fault scenario and the Redis scenario.',
+    intro: '`npm run bench -- --full` runs everything: every network, every fault scenario, the Redis and the capacity scenario.',
     columns: ['section', 'why', 'command'],
     rows,
   };

@@ -85,14 +85,25 @@ export interface CostSummary {
   serverRssConnectedBytes: number;
   serverHeapBeforeBytes: number;
   serverHeapConnectedBytes: number;
+  /** RSS and heap once every subscriber connected and a short pause passed, before any vote of the scenario. */
+  serverRssSettledBytes?: number;
+  serverHeapSettledBytes?: number;
+  /** The server's event-loop delay over the measured window (p99 and worst, the worst server when several). */
+  serverEventLoopDelayP99Ms?: number;
+  serverEventLoopDelayMaxMs?: number;
 }
 
 export interface GeneratorHealth {
-  /** CPU time of the bench process divided by wall time (1.0 = one core). */
+  /** CPU time of the busiest process of the load generator divided by wall time (1.0 = one core). */
   cpuUtilization: number;
+  /** The busiest process's event-loop utilisation. */
   eventLoopUtilization: number;
-  /** Worst delay of a timer of the bench, a direct sign of a blocked event loop. */
+  /** Worst delay of a timer in any process of the load generator, a direct sign of a blocked event loop. */
   eventLoopDelayP99Ms: number;
+  /** Subscriber worker processes the subscribers were spread over (absent: all in the bench's own process). */
+  workers?: number;
+  /** CPU time (user + system) of the whole load generator over the window: workers and voter. */
+  cpuMs?: number;
   saturated: boolean;
   reasons: string[];
 }
@@ -125,6 +136,8 @@ export interface ScenarioResult {
   coherence: CoherenceSummary;
   cost: CostSummary;
   generator: GeneratorHealth;
+  /** How connecting the subscribers went: how long until the last had its first snapshot, and how many did. */
+  connect?: { ms: number; subscribers: number; missing: number; fileLimitHit: boolean };
   /** Anything that went wrong (failed connections, server errors); empty when all went well. */
   errors: string[];
   /** When the clients reached the server through the network relay: its own load over the window. */
@@ -249,6 +262,8 @@ export interface BenchConfig {
   redis?: boolean;
   /** Whether the fault scenarios were asked for (--faults or --full). */
   faults?: boolean;
+  /** Whether the capacity scenario was asked for (--capacity or --full). */
+  capacity?: boolean;
   longPollTimeoutMs: number;
   overheadDurationMs: number;
   overheadConnections: number;
@@ -305,6 +320,24 @@ export interface BenchResults {
   networks?: NetworkResults;
   /** The fault scenarios; absent when they were not asked for (--faults or --full). */
   faults?: FaultsResults;
+  /** The capacity scenario; absent when it was not asked for (--capacity or --full). */
+  capacity?: CapacityResults;
+}
+
+/** Many subscribers per transport at a slow vote rate: what one process holds, and what each one costs. */
+export interface CapacityResults {
+  clients: number;
+  rate: number;
+  windowMs: number;
+  warmupMs: number;
+  /** The open-file limit the server and the subscriber workers ran with (null: unknown, Infinity is written as null too). */
+  openFileLimit: number | null;
+  /** One per variant that ran (partly, when the open-file limit or a timeout stopped it: see its `connect` and `errors`). */
+  runs: ScenarioResult[];
+  /** Variants that measured nothing, with why. */
+  notRun: { variant: VariantName; reason: string }[];
+  /** Wall time of the whole capacity scenario. */
+  durationMs: number;
 }
 
 /** A fault the bench injects while votes keep coming (see docs/bench.md, "Faults"). */

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { FastifyPluginAsync } from 'fastify';
 import type { MetricsBody } from '../metrics/metrics-json.ts';
+import { EventLoopDelayMonitor } from '../metrics/event-loop-delay.ts';
 import { readProcessFigures } from '../metrics/process-figures.ts';
 import { requireBearerToken } from './bearer-token.ts';
 import { createPrometheusRegistry } from '../metrics/prometheus.ts';
@@ -16,6 +17,8 @@ const metricsRoutes: FastifyPluginAsync = async (app) => {
   const registry = createPrometheusRegistry(metrics, feed);
   const startedAt = performance.now();
   const eluAtStart = performance.eventLoopUtilization();
+  const eventLoopDelay = new EventLoopDelayMonitor();
+  app.addHook('onClose', async () => eventLoopDelay.stop());
 
   app.get('/api/metrics', async function getMetrics(_request, reply): Promise<MetricsBody> {
     const transports = metrics.collect();
@@ -24,7 +27,7 @@ const metricsRoutes: FastifyPluginAsync = async (app) => {
     return {
       feed: { kind: feed.kind, head: feed.head(), ...(rtt === undefined ? {} : { rttMs: rtt }) },
       uptimeMs: performance.now() - startedAt,
-      process: readProcessFigures(eluAtStart),
+      process: readProcessFigures(eluAtStart, eventLoopDelay),
       transports,
     };
   });

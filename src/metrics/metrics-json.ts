@@ -35,6 +35,17 @@ export interface ProcessFigures {
   heapUsedBytes: number;
   /** Event-loop utilisation since the server started, 0..1. */
   eventLoopUtilization: number;
+  /** How late the event loop ran, over the interval since the previous GET /api/metrics (each read starts a new one). */
+  eventLoopDelay: EventLoopDelay;
+}
+
+/** Event-loop delay over an interval, in ms: the median and p99 of Node's samples, and the worst. */
+export interface EventLoopDelay {
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  /** How long the interval was. */
+  intervalMs: number;
 }
 
 export interface MetricsBody {

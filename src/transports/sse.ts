@@ -87,6 +87,7 @@ const sseTransport: FastifyPluginAsyncTypebox = async (app) => {
     format: SSE_FORMAT,
     counters: metrics.counters.sse,
     maxUnsentBytes: config.pushMaxBufferedBytes,
+    sliceSize: config.pushFanOutSlice,
     heartbeatMs: config.sseHeartbeatMs,
     lifecycle: app.lifecycle,
   });

@@ -90,6 +90,7 @@ const websocketTransport: FastifyPluginAsyncTypebox = async (app) => {
     format: WS_FORMAT,
     counters,
     maxUnsentBytes: config.pushMaxBufferedBytes,
+    sliceSize: config.pushFanOutSlice,
     heartbeatMs: config.wsPingIntervalMs,
     lifecycle: app.lifecycle,
   });

@@ -19,7 +19,12 @@ async function rawExchange(url: string, text: string): Promise<{ sent: number; r
 
 interface MetricsBody {
   feed: { kind: string; head: number };
-  process: { cpuUserMs: number; rssBytes: number; eventLoopUtilization: number };
+  process: {
+    cpuUserMs: number;
+    rssBytes: number;
+    eventLoopUtilization: number;
+    eventLoopDelay: { p50Ms: number; p99Ms: number; maxMs: number; intervalMs: number };
+  };
   transports: Record<string, { open: number; requests: number; deliveries: number; emptyResponses: number; bytesIn: number; bytesOut: number }>;
 }
 
@@ -28,6 +33,21 @@ async function readMetrics(url: string): Promise<MetricsBody> {
 }
 
 describe('metrics', () => {
+  it('reports how late the event loop ran since the previous read, a blocked loop included', async () => {
+    // The server runs in this process: blocking this event loop blocks the server's.
+    const server = await startServerForTest();
+    await readMetrics(server.url);
+    const blockedUntil = performance.now() + 150;
+    while (performance.now() < blockedUntil) {
+      // Busy: nothing else runs, as when a fan-out writes to many sockets in one go.
+    }
+    const { eventLoopDelay } = (await readMetrics(server.url)).process;
+    expect(eventLoopDelay.maxMs).toBeGreaterThanOrEqual(100);
+    expect(eventLoopDelay.p99Ms).toBeLessThanOrEqual(eventLoopDelay.maxMs);
+    expect(eventLoopDelay.p50Ms).toBeLessThanOrEqual(eventLoopDelay.p99Ms);
+    expect(eventLoopDelay.intervalMs).toBeGreaterThanOrEqual(150);
+  });
+
   it('counts polling bytes at the socket, headers included, to the byte', async () => {
     const server = await startServerForTest();
     const request = 'GET /api/ballot HTTP/1.1\r\nHost: votewire.test\r\nConnection: close\r\n\r\n';

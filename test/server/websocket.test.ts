@@ -1,10 +1,33 @@
 import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { createSession, startServerForTest } from '../helpers/server.ts';
+import { castVote, createSession, startServerForTest } from '../helpers/server.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { floodVotes, openSocketForTest, upgradeStatus, voteFrames } from '../helpers/ws-client.ts';
 
 describe('the WebSocket transport', () => {
+  it('fans out in slices with every vote reaching every socket once and in order, sockets opened mid-broadcast included', async () => {
+    // Three connections per slice: every broadcast to 24 sockets takes eight turns of the event loop, so
+    // votes cast together overlap in the queue and sockets open while earlier votes are still going out.
+    const server = await startServerForTest({ pushFanOutSlice: 3 });
+    const session = await createSession(server.url);
+    const early = await Promise.all(Array.from({ length: 16 }, () => openSocketForTest(server.url)));
+    await waitFor('the early snapshots', () => early.every((peer) => peer.frames.length === 1));
+    const voting = Array.from({ length: 12 }, (_, i) => castVote(server.url, session, { candidateId: 'push', voteId: `slice-${i}` }));
+    const late = await Promise.all(Array.from({ length: 8 }, () => openSocketForTest(server.url)));
+    await Promise.all(voting);
+    const peers = [...early, ...late];
+    await waitFor('every vote on every socket', () => peers.every((peer) => (peer.frames.at(-1) as { seq?: number } | undefined)?.seq === 12));
+    for (const peer of peers) {
+      const start = peer.frames[0] as { type: string; seq: number };
+      expect(start.type).toBe('snapshot');
+      const seqs = voteFrames(peer.frames).map((f) => f.seq);
+      expect(seqs).toEqual(Array.from({ length: 12 - start.seq }, (_, i) => start.seq + 1 + i));
+    }
+    const delivered = peers.reduce((sum, peer) => sum + voteFrames(peer.frames).length, 0);
+    const metrics = (await (await fetch(`${server.url}/api/metrics`)).json()) as { transports: { websocket: { deliveries: number } } };
+    expect(metrics.transports.websocket.deliveries).toBe(delivered);
+  });
+
   it('sends a snapshot first, accepts votes as frames, and pushes each vote to every peer', async () => {
     const server = await startServerForTest();
     const session = await createSession(server.url);
