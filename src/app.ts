@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import fastifyStatic from '@fastify/static';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config.ts';
 import type { Feed } from './feed/feed.ts';
@@ -11,6 +10,7 @@ import { answerClientError, installErrorHandlers, replyWithError } from './http/
 import metricsRoutes from './http/metrics-routes.ts';
 import origin from './http/origin.ts';
 import session from './http/session.ts';
+import staticSite from './http/static-site.ts';
 import voteLimiter from './http/vote-limiter.ts';
 import votesRoutes from './http/votes.ts';
 import longPollingTransport from './transports/long-polling.ts';
@@ -81,7 +81,8 @@ export async function buildApp({ config, feed, logger }: BuildOptions): Promise<
   await app.register(metricsRoutes);
 
   if (existsSync(WEB_ROOT)) {
-    await app.register(fastifyStatic, { root: WEB_ROOT, prefix: '/', index: ['index.html'] });
+    // The demo's files, with security headers, compression and cache headers; the /api routes get none of these.
+    await app.register(staticSite, { root: WEB_ROOT });
   } else {
     app.get('/', async (_request, reply) =>
       reply.type('text/plain; charset=utf-8').send('Votewire API is up. Build the demo with `npm run build:web` (npm start does).\n'),

@@ -1,6 +1,7 @@
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { VARIANT_NAMES, VARIANTS } from '../plan/variants.ts';
+import { summarizeChart } from './chart-summary.ts';
 import { rateText } from './format.ts';
 import type { BenchResults } from '../results/types.ts';
 import { headlineRows, representativeRun, type ScenarioRow } from './derive.ts';
@@ -13,6 +14,8 @@ export interface Chart {
   title: string;
   /** Inline SVG, rendered at report time by Vega (no browser, no CDN). */
   svg: string;
+  /** The chart's text alternative: what it plots against what, and its data in words (chart-summary.ts). */
+  summary: string;
 }
 
 const WIDTH = 560;
@@ -60,7 +63,7 @@ export async function renderCharts(results: BenchResults, rows: readonly Scenari
   const charts: Chart[] = [];
   for (const { id, title, spec } of specs) {
     if (spec === undefined) continue;
-    charts.push({ id, title, svg: await renderSvg(spec) });
+    charts.push({ id, title, svg: await renderSvg(spec), summary: summarizeChart(spec) });
   }
   return charts;
 }

@@ -1,7 +1,8 @@
 /**
- * The browser demo in real Chromium against a real listening server (no mocks). All browser tests live
- * in this one file on purpose: they share one build of web/dist and one Chromium, and a second file
- * would rebuild web/dist in parallel under this one's pages.
+ * The browser demo in real Chromium against a real listening server (no mocks): these tests share one
+ * build of web/dist and one Chromium. accessibility.test.ts builds too, possibly at the same time; a build
+ * moves finished files into place and the same sources give the same hashed names, so neither breaks the
+ * other's pages.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext } from 'playwright-core';

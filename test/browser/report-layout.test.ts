@@ -8,6 +8,7 @@ import { buildDocument } from '../../bench/report/build-document.ts';
 import { estimateCosts, type CalculatorData } from '../../bench/report/calculator.ts';
 import { readResults, writeReportFiles } from '../../bench/report/write-report.ts';
 import type { BenchResults, FaultsResults, NetworkResults } from '../../bench/results/types.ts';
+import { axeViolations } from './axe.ts';
 import { chromiumAvailable, explainMissingBrowser, launchChromium } from './chromium.ts';
 
 /**
@@ -97,6 +98,34 @@ describe.skipIf(!haveBrowser)('the report index.html in Chromium', () => {
       }
     });
   }
+
+  it('gives axe-core no WCAG 2.1 A/AA or best-practice violation, its folded sections open or closed', async () => {
+    const page = await browser!.newPage();
+    try {
+      await page.goto(url, { waitUntil: 'load' });
+      expect(await axeViolations(page)).toEqual([]);
+      await page.evaluate(() => document.querySelectorAll('details').forEach((d) => (d.open = true)));
+      expect(await axeViolations(page)).toEqual([]);
+      // Every chart is one image named by its caption and described by a sentence of its data.
+      const charts = await page.$$eval('.charts figure', (figures) =>
+        figures.map((figure) => {
+          const image = figure.querySelector('[role="img"]');
+          const describedBy = image?.getAttribute('aria-describedby') ?? '';
+          return {
+            title: document.getElementById(image?.getAttribute('aria-labelledby') ?? '')?.textContent ?? '',
+            summary: document.getElementById(describedBy)?.textContent ?? '',
+          };
+        }),
+      );
+      expect(charts).toHaveLength(chartCount);
+      for (const chart of charts) {
+        expect(chart.title).not.toBe('');
+        expect(chart.summary).toMatch(/\d/);
+      }
+    } finally {
+      await page.close();
+    }
+  }, 120_000);
 
   it('computes in its calculator, offline, what estimateCosts computes for the workload typed in', async () => {
     const page = await browser!.newPage();

@@ -4,6 +4,7 @@ import { browserEnvironment, newPageId, now } from './environment.ts';
 import { LiveFeed } from './live-feed.ts';
 import { MetricsPoller } from './metrics-poller.ts';
 import { RaceController } from './race-controller.ts';
+import { CountAnnouncer } from './models/count-announcer.ts';
 import { SessionKeeper } from './session-keeper.ts';
 import { Voter } from './voter.ts';
 import { BallotView } from './views/ballot.ts';
@@ -34,10 +35,14 @@ function initialSettings(): SwitcherSettings {
 function start(root: HTMLElement): void {
   const sessions = new SessionKeeper();
   root.replaceChildren(
-    joinView(SessionKeeper.suggestedName(), async (name) => {
-      await sessions.join(name);
-      runApp(root, sessions);
-    }),
+    h(
+      'main',
+      {},
+      joinView(SessionKeeper.suggestedName(), async (name) => {
+        await sessions.join(name);
+        runApp(root, sessions);
+      }),
+    ),
   );
 }
 
@@ -113,6 +118,8 @@ interface Views {
   readonly race: RaceView;
   /** The user's name in the header. */
   readonly who: HTMLElement;
+  /** A polite live region: a summary of the counts every few seconds at most, for screen readers. */
+  readonly announcement: HTMLElement;
 }
 
 /** Every view, with its controls wired to the models: vote buttons, the transport switcher, the burst button. */
@@ -143,6 +150,7 @@ function buildViews(models: Models, settings: SwitcherSettings, voter: Voter, se
     switcher,
     race,
     who: h('span', { class: 'who', 'data-testid': 'who' }, sessions.session?.name ?? ''),
+    announcement: h('p', { class: 'visually-hidden', 'aria-live': 'polite', 'data-testid': 'announcement' }),
   };
 }
 
@@ -163,7 +171,10 @@ async function sendBurst(live: LiveFeed, voter: Voter, report: (text: string, bu
   report(`${accepted}/${BURST_SIZE} votes accepted${limited}`, false);
 }
 
-/** The page: header, connection banner, the Live and Race tabs, the notice line and the two panels. */
+/**
+ * The page: the header (the level-one heading, on every view), then in `main` the connection banner, the
+ * Live and Race tabs, the notice line, the live region and the two panels: everything inside a landmark.
+ */
 function layOut(root: HTMLElement, race: RaceController, views: Views, notice: HTMLElement): void {
   const liveSection = h(
     'div',
@@ -176,16 +187,12 @@ function layOut(root: HTMLElement, race: RaceController, views: Views, notice: H
     h(
       'header',
       { class: 'topbar' },
-      h('div', { class: 'brand' }, h('span', { class: 'logo', 'aria-hidden': 'true' }, '⚡'), h('span', {}, 'Votewire')),
+      h('h1', { class: 'brand' }, h('span', { class: 'logo', 'aria-hidden': 'true' }, '⚡'), h('span', {}, 'Votewire')),
       views.connection.pill,
       views.integrity.element,
       views.who,
     ),
-    views.connection.banner,
-    tabs(race, liveSection, raceSection),
-    notice,
-    liveSection,
-    raceSection,
+    h('main', {}, views.connection.banner, tabs(race, liveSection, raceSection), notice, views.announcement, liveSection, raceSection),
   );
 }
 
@@ -211,12 +218,28 @@ function tabs(race: RaceController, liveSection: HTMLElement, raceSection: HTMLE
   };
   liveTab.addEventListener('click', () => showTab('live'));
   raceTab.addEventListener('click', () => showTab('race'));
-  return h('nav', { class: 'tabs', role: 'tablist', 'aria-label': 'Views' }, liveTab, raceTab);
+  const tablist = h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'Views' }, liveTab, raceTab);
+  tablist.addEventListener('keydown', (event) => moveBetweenTabs(tablist, event));
+  return tablist;
+}
+
+/** The keys of a tab list (WAI-ARIA's tabs pattern): ←/→ to the previous/next tab, Home/End to the first/last, each selected as it is reached. */
+function moveBetweenTabs(tablist: HTMLElement, event: KeyboardEvent): void {
+  const all = [...tablist.querySelectorAll<HTMLElement>('[role="tab"]')];
+  const at = all.indexOf(event.target as HTMLElement);
+  if (at < 0) return;
+  const to = { ArrowLeft: at - 1, ArrowRight: at + 1, Home: 0, End: all.length - 1 }[event.key];
+  if (to === undefined) return;
+  event.preventDefault();
+  const next = all[(to + all.length) % all.length];
+  next?.focus();
+  next?.click();
 }
 
 /** Draws once per animation frame: what changed in the feed, and what moves with time. */
 function startRenderLoop(models: Models, views: Views, sessions: SessionKeeper): void {
   const { live, race, metrics } = models;
+  const announcer = new CountAnnouncer();
   let drawnVersion = -1;
   let raceVersion = -1;
   const frame = () => {
@@ -228,6 +251,8 @@ function startRenderLoop(models: Models, views: Views, sessions: SessionKeeper):
       views.integrity.render(tracker.counters, tracker.seq);
       views.log.render(live.log);
     }
+    const announcement = announcer.next(live.subscription.tracker.candidates, t);
+    if (announcement !== undefined) views.announcement.textContent = announcement;
     views.connection.render(live.connection, t, live.subscription.tracker.seq);
     views.wire.render({
       transport: live.transport,

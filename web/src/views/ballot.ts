@@ -6,12 +6,15 @@ interface Row {
   button: HTMLButtonElement;
   bar: HTMLElement;
   count: HTMLElement;
+  /** Heard, not seen: "votes, 40%" after the count, so the button's name is its visible text and more. */
+  share: HTMLElement;
   shown: number;
 }
 
 /**
  * The candidates as bars with live counts. Each row is a button: click, or Tab to it and press
- * Enter/Space, or press its number key anywhere on the page.
+ * Enter/Space, or press its number key anywhere on the page. A button's accessible name is its content
+ * ("Polling 12 votes, 40%"), so it contains the visible text a voice-control user says ("click Polling").
  */
 export class BallotView {
   readonly element: HTMLElement;
@@ -22,7 +25,7 @@ export class BallotView {
 
   constructor(onVote: (candidateId: string) => void) {
     this.#onVote = onVote;
-    this.#list = h('div', { class: 'ballot-list', role: 'group', 'aria-label': 'Candidates' });
+    this.#list = h('div', { class: 'ballot-list', role: 'group', 'aria-label': 'Vote for a candidate' });
     this.element = h(
       'section',
       { class: 'card ballot', 'aria-labelledby': 'ballot-title' },
@@ -44,7 +47,7 @@ export class BallotView {
       row.bar.style.setProperty('--share', String(candidate.count / max));
       setText(row.count, formatCount(candidate.count));
       const percent = total === 0 ? 0 : Math.round((candidate.count / total) * 100);
-      row.button.setAttribute('aria-label', `Vote for ${candidate.name}: ${candidate.count} votes, ${percent}%`);
+      setText(row.share, ` ${candidate.count === 1 ? 'vote' : 'votes'}, ${percent}%`);
       if (candidate.count !== row.shown) {
         row.shown = candidate.count;
         row.button.classList.remove('bump');
@@ -62,6 +65,7 @@ export class BallotView {
     candidates.forEach((candidate, index) => {
       const bar = h('span', { class: 'bar', 'aria-hidden': 'true' });
       const count = h('span', { class: 'count', 'data-testid': `count-${candidate.id}` }, formatCount(candidate.count));
+      const share = h('span', { class: 'visually-hidden' });
       const button = h(
         'button',
         { type: 'button', class: 'candidate', 'data-testid': `vote-${candidate.id}`, 'data-candidate': candidate.id },
@@ -69,10 +73,11 @@ export class BallotView {
         h('span', { class: 'name' }, candidate.name),
         h('span', { class: 'track', 'aria-hidden': 'true' }, bar),
         count,
+        share,
       );
       button.addEventListener('click', () => this.#onVote(candidate.id));
       this.#list.append(button);
-      this.#rows.set(candidate.id, { button, bar, count, shown: candidate.count });
+      this.#rows.set(candidate.id, { button, bar, count, share, shown: candidate.count });
     });
   }
 

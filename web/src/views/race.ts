@@ -18,12 +18,20 @@ const TICKS: [number, string][] = [
 /** A vote still not delivered after this long is drawn as stuck, not running. */
 const STUCK_AFTER_MS = 30_000;
 const DOTS_PER_LANE = 40;
+/** Read on every frame, so a change of the system setting applies at once. */
+const REDUCED_MOTION = window.matchMedia('(prefers-reduced-motion: reduce)');
 const SUBTITLE: Record<TransportName, string> = {
   polling: 'asks every interval',
   'long-polling': 'server holds the request',
   websocket: 'pushed frames',
   sse: 'pushed event stream',
 };
+
+/** Places a tick, gridline, marker or runner on the axis. Through the CSSOM: a `style` attribute would break the page's CSP. */
+function placeAt(element: HTMLElement, ms: number): HTMLElement {
+  element.style.left = `${(axisPosition(ms) * 100).toFixed(2)}%`;
+  return element;
+}
 
 export function axisPosition(ms: number): number {
   const clamped = Math.min(AXIS_MAX_MS, Math.max(0, ms));
@@ -40,6 +48,7 @@ interface LaneParts {
   p95: HTMLElement;
   received: HTMLElement;
   batch: HTMLElement;
+  onTheWay: HTMLElement;
   place: HTMLElement;
   integrity: HTMLElement;
 }
@@ -48,6 +57,11 @@ interface LaneParts {
  * Four lanes, one per transport. Every vote starts a runner in each lane at its votedAt; the runner
  * moves right as time passes and stops where that lane delivered the vote. Push lanes finish at once,
  * polling's runners run until the next poll, so staleness and batching are seen, not read.
+ *
+ * The runners are a picture: each lane's statistics say the same in text (p50, p95, votes received,
+ * last batch, votes on their way), and the track is hidden from screen readers. With
+ * `prefers-reduced-motion: reduce` nothing moves: a vote is drawn once, where it landed, and the votes
+ * still on their way are only counted.
  */
 export class RaceView {
   readonly element: HTMLElement;
@@ -66,7 +80,7 @@ export class RaceView {
 
     const axis = h('div', { class: 'race-axis', 'aria-hidden': 'true' });
     for (const [ms, label] of TICKS) {
-      axis.append(h('span', { class: 'tick', style: `left:${(axisPosition(ms) * 100).toFixed(2)}%` }, label));
+      axis.append(placeAt(h('span', { class: 'tick' }, label), ms));
     }
     const lanes = h('div', { class: 'race-lanes' });
     for (const lane of controller.lanes) {
@@ -103,8 +117,8 @@ export class RaceView {
   }
 
   #buildLane(lane: TransportName): LaneParts {
-    const track = h('div', { class: 'lane-track' });
-    for (const [ms] of TICKS.slice(1)) track.append(h('span', { class: 'gridline', style: `left:${(axisPosition(ms) * 100).toFixed(2)}%` }));
+    const track = h('div', { class: 'lane-track', 'aria-hidden': 'true' });
+    for (const [ms] of TICKS.slice(1)) track.append(placeAt(h('span', { class: 'gridline' }), ms));
     const stat = (label: string, testid: string) => {
       const value = h('strong', { 'data-testid': testid }, '–');
       return [value, h('span', { class: 'stat' }, h('span', { class: 'stat-label' }, label), value)] as const;
@@ -113,6 +127,7 @@ export class RaceView {
     const [p95, p95Box] = stat('p95', `lane-${lane}-p95`);
     const [received, receivedBox] = stat('votes', `lane-${lane}-received`);
     const [batch, batchBox] = stat('last batch', `lane-${lane}-batch`);
+    const [onTheWay, onTheWayBox] = stat('on the way', `lane-${lane}-on-the-way`);
     const p50Marker = h('span', { class: 'p-marker p50', 'data-label': 'p50', hidden: true });
     const p95Marker = h('span', { class: 'p-marker p95', 'data-label': 'p95', hidden: true });
     track.append(p50Marker, p95Marker);
@@ -120,18 +135,27 @@ export class RaceView {
     const integrity = h('span', { class: 'lane-integrity', 'data-testid': `lane-${lane}-integrity` }, '');
     const root = h(
       'div',
-      { class: `lane lane-${lane}`, 'data-testid': `lane-${lane}` },
-      h('div', { class: 'lane-label' }, place, h('span', { class: 'lane-name' }, TRANSPORT_LABELS[lane]), h('small', {}, SUBTITLE[lane]), integrity),
+      { class: `lane lane-${lane}`, 'data-testid': `lane-${lane}`, role: 'group', 'aria-labelledby': `lane-${lane}-name` },
+      h(
+        'div',
+        { class: 'lane-label' },
+        place,
+        h('span', { class: 'lane-name', id: `lane-${lane}-name` }, TRANSPORT_LABELS[lane]),
+        h('small', {}, SUBTITLE[lane]),
+        integrity,
+      ),
       track,
-      h('div', { class: 'lane-stats' }, p50Box, p95Box, receivedBox, batchBox),
+      h('div', { class: 'lane-stats' }, p50Box, p95Box, receivedBox, batchBox, onTheWayBox),
     );
-    return { root, track, p50Marker, p95Marker, dots: new Map(), p50, p95, received, batch, place, integrity };
+    return { root, track, p50Marker, p95Marker, dots: new Map(), p50, p95, received, batch, onTheWay, place, integrity };
   }
 
   render(now: number): void {
     const { model } = this.#controller;
     // Every lane has its starting snapshot: from here on, each vote is timed in every lane.
     this.element.dataset.ready = String(this.#controller.running && model.ready);
+    const still = REDUCED_MOTION.matches;
+    this.element.dataset.motion = still ? 'reduced' : 'full';
     const votes = model
       .recentVotes()
       .filter((v) => v.votedAt !== undefined)
@@ -155,7 +179,7 @@ export class RaceView {
         [parts.p95Marker, summary.p95],
       ] as const) {
         marker.hidden = value === undefined;
-        if (value !== undefined) marker.style.left = `${(axisPosition(value) * 100).toFixed(2)}%`;
+        if (value !== undefined) placeAt(marker, value);
       }
       parts.root.dataset.status = this.#controller.statuses.get(lane) ?? 'stopped';
       const rank = ranking.findIndex((r) => r.lane === lane);
@@ -167,15 +191,21 @@ export class RaceView {
         setText(parts.integrity, `${counters.gaps} gaps · ${counters.duplicates} dup · ${counters.resyncs} resync`);
         parts.integrity.classList.toggle('bad', !clean);
       }
-      this.#renderDots(lane, parts, votes, now);
+      this.#renderDots(lane, parts, votes, now, still);
     }
     this.#renderVerdict(ranking);
   }
 
-  #renderDots(lane: TransportName, parts: LaneParts, votes: RaceVote[], now: number): void {
+  #renderDots(lane: TransportName, parts: LaneParts, votes: RaceVote[], now: number, still: boolean): void {
     const keep = new Set<number>();
     const newest = votes.at(-1)?.seq ?? 0;
+    let onTheWay = 0;
     for (const vote of votes) {
+      const delay = this.#controller.model.delay(vote, lane);
+      const running = delay === undefined;
+      if (running) onTheWay += 1;
+      // Reduced motion: a vote is drawn once it has landed, never while it moves.
+      if (running && still) continue;
       keep.add(vote.seq);
       let dot = parts.dots.get(vote.seq);
       if (dot === undefined) {
@@ -185,10 +215,8 @@ export class RaceView {
         parts.dots.set(vote.seq, dot);
         parts.track.append(dot);
       }
-      const delay = this.#controller.model.delay(vote, lane);
-      const running = delay === undefined;
       const elapsed = running ? now - (vote.votedAt ?? now) : delay;
-      dot.style.left = `${(axisPosition(elapsed) * 100).toFixed(2)}%`;
+      placeAt(dot, elapsed);
       dot.classList.toggle('running', running && elapsed < STUCK_AFTER_MS);
       dot.classList.toggle('stuck', running && elapsed >= STUCK_AFTER_MS);
       dot.classList.toggle('landed', !running);
@@ -196,6 +224,7 @@ export class RaceView {
       dot.style.opacity = String(Math.max(0.25, 1 - (newest - vote.seq) / DOTS_PER_LANE));
       dot.title = running ? `vote #${vote.seq}: on its way (${formatMs(elapsed)})` : `vote #${vote.seq}: ${formatMs(delay)}`;
     }
+    setText(parts.onTheWay, String(onTheWay));
     for (const [seq, dot] of parts.dots) {
       if (!keep.has(seq)) {
         dot.remove();

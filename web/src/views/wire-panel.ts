@@ -46,7 +46,7 @@ export class WirePanelView {
         h(
           'tr',
           {},
-          h('th', {}, ''),
+          h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'figure')),
           h('th', { scope: 'col' }, 'this page sees', h('small', {}, 'bodies & frames')),
           h('th', { scope: 'col' }, 'server, at the socket', h('small', {}, 'headers & framing · all clients')),
         ),
