@@ -137,6 +137,7 @@ export class AnatomyView {
     const status = statusOf(response.head);
     const bodyBytes = exchange.response.total - response.headBytes;
     if (status === 200 && exchange.transport === 'polling') this.#lastPollBodyBytes = bodyBytes;
+    if (status === 304) this.#lastPollBodyBytes ??= this.#capturedPollBodyBytes();
     parts.push(
       heading('Response'),
       sizes([
@@ -153,6 +154,15 @@ export class AnatomyView {
     const saved = this.#saved(status, response);
     if (saved !== undefined) parts.push(h('p', { class: 'saved', 'data-testid': 'anatomy-saved' }, saved));
     return parts;
+  }
+
+  /** The body size of the newest 200 to a poll still in the capture, if any. */
+  #capturedPollBodyBytes(): number | undefined {
+    for (const exchange of this.#input?.reply?.exchanges ?? []) {
+      const response = exchange.transport === 'polling' ? splitHttp(bytesOf(exchange.response)) : undefined;
+      if (response !== undefined && statusOf(response.head) === 200) return exchange.response.total - response.headBytes;
+    }
+    return undefined;
   }
 
   #saved(status: number | undefined, response: HttpMessage): string | undefined {
