@@ -15,6 +15,8 @@ const STREAM_RUNS = 3;
 export const CAPTURE_SESSION_BYTES = 6 * 1024;
 /** At most this many exchanges per session. */
 const MAX_EXCHANGES = 6;
+/** At most this many sessions capture at once (6 MiB at most in all); beyond, the one that started first stops. */
+export const MAX_CAPTURING_SESSIONS = 1000;
 
 function isCapturedTransport(label: TransportLabel | undefined): label is CapturedTransport {
   return label === 'polling' || label === 'long-polling' || label === 'websocket' || label === 'sse';
@@ -218,6 +220,7 @@ export class WireCapture {
       session.lastReadAt = Date.now();
       return;
     }
+    if (this.#sessions.size >= MAX_CAPTURING_SESSIONS) this.stop(this.#sessions.keys().next().value!);
     this.#sessions.set(userId, new SessionCapture());
     this.#sweeper ??= setInterval(() => this.sweep(), Math.max(50, Math.min(5000, Math.floor(this.#idleMs / 2))));
     this.#sweeper.unref();
