@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import captureRoutes from './capture/capture-routes.ts';
 import type { Config } from './config.ts';
 import type { Feed } from './feed/feed.ts';
 import connectionLimit from './http/connection-limit.ts';
@@ -74,6 +75,7 @@ export async function buildApp({ config, feed, logger }: BuildOptions): Promise<
   await app.register(session, { secret: config.sessionSecret, ttlS: config.sessionTtlS, perMinutePerIp: config.sessionsPerMinutePerIp });
   await app.register(voteLimiter, { votesPerSecond: config.votesPerSecond });
   await app.register(votesRoutes);
+  await app.register(captureRoutes);
   await app.register(pollingTransport);
   await app.register(longPollingTransport);
   await app.register(websocketTransport);

@@ -78,6 +78,8 @@ export interface Config {
   requestTimeoutMs: number;
   /** MAX_CONNECTIONS_PER_IP: open connections one client address may hold; beyond, 429 and close; 0 = no cap @default 256 */
   maxConnectionsPerIp: number;
+  /** CAPTURE_IDLE_MS: a session's wire capture (the demo's Anatomy tab) not read for this long is dropped and capturing stops @default 30000 */
+  captureIdleMs: number;
 }
 
 /** Settings whose default is not a fixed value: what `--help` says instead. */
@@ -116,6 +118,7 @@ export const DEFAULTS: Omit<Config, keyof typeof DERIVED_DEFAULTS> = Object.free
   headersTimeoutMs: 15_000,
   requestTimeoutMs: 30_000,
   maxConnectionsPerIp: 256,
+  captureIdleMs: 30_000,
 });
 
 /** A complete config from defaults and the given overrides (what tests and the bench use). */
@@ -162,6 +165,7 @@ const FIELDS: Record<Exclude<keyof Config, never>, { env: string; formerEnv?: st
   headersTimeoutMs: { env: 'HEADERS_TIMEOUT_MS', kind: 'int', min: 1 },
   requestTimeoutMs: { env: 'REQUEST_TIMEOUT_MS', kind: 'int', min: 1 },
   maxConnectionsPerIp: { env: 'MAX_CONNECTIONS_PER_IP', kind: 'int', min: 0 },
+  captureIdleMs: { env: 'CAPTURE_IDLE_MS', kind: 'int', min: 1 },
 };
 
 /** "LONG_POLL_TIMEOUT_MS" -> "long-poll-timeout-ms": the flag spelling of an environment variable. */

@@ -174,3 +174,67 @@ export type ErrorFrame = T.Static<typeof ErrorFrame>;
 /** Every frame the server sends. */
 export const ServerFrame = T.Union([Snapshot, VoteEvent, ErrorFrame], { title: 'ServerFrame' });
 export type ServerFrame = T.Static<typeof ServerFrame>;
+
+// ---------------------------------------------------------------------------------------------------
+// Wire capture (/api/capture): a session's own recent exchanges as they crossed the server's socket.
+// ---------------------------------------------------------------------------------------------------
+
+/** The transports whose exchanges are captured. */
+export const CapturedTransport = T.Union([T.Literal('polling'), T.Literal('long-polling'), T.Literal('websocket'), T.Literal('sse')], {
+  title: 'CapturedTransport',
+});
+export type CapturedTransport = T.Static<typeof CapturedTransport>;
+
+/** One run of bytes at the socket: its first bytes (base64) and how many crossed in all. */
+export const CapturedBytes = T.Object(
+  {
+    /** When the run began (server time). */
+    at: ServerTime,
+    /** The first bytes, as they were at the socket (the `sid` cookie's value masked with `*`). */
+    base64: T.String(),
+    /** Bytes that crossed the socket in this run, kept or not. */
+    total: Count,
+  },
+  { title: 'CapturedBytes' },
+);
+export type CapturedBytes = T.Static<typeof CapturedBytes>;
+
+/** One request and its answer; for a stream, its opening and its latest runs each way. */
+export const CapturedExchange = T.Object(
+  {
+    id: T.Integer({ minimum: 1 }),
+    transport: CapturedTransport,
+    startedAt: ServerTime,
+    /** The response was written in full (HTTP), or the stream's opening was (WebSocket, SSE). */
+    complete: T.Boolean(),
+    /** Request line and headers, as the server's parser read them. */
+    request: CapturedBytes,
+    /** HTTP: status line, headers and body. WebSocket: the 101 and whatever was written with it. SSE: the headers and the opening events. */
+    response: CapturedBytes,
+    /** Streams: the most recent writes after the opening (one tick's writes per run: a frame, an event, a heartbeat), oldest first. */
+    fromServer: T.Array(CapturedBytes),
+    /** WebSocket: the most recent reads from the client (its masked frames), oldest first. */
+    fromClient: T.Array(CapturedBytes),
+  },
+  { title: 'CapturedExchange' },
+);
+export type CapturedExchange = T.Static<typeof CapturedExchange>;
+
+/** POST /api/capture's optional body: nothing to set (yet), so only `{}`. */
+export const CaptureRequest = T.Object({}, { ...CLOSED, title: 'CaptureRequest' });
+
+/** GET and POST /api/capture's 200 answer. */
+export const CaptureReply = T.Object(
+  {
+    /** Whether the server is capturing for this session. */
+    capturing: T.Boolean(),
+    /** Capturing stops, and the capture is dropped, when the session has not read it for this long. */
+    idleMs: Count,
+    /** The most bytes kept for one session, all exchanges together. */
+    limitBytes: Count,
+    /** Newest first. */
+    exchanges: T.Array(CapturedExchange),
+  },
+  { title: 'CaptureReply' },
+);
+export type CaptureReply = T.Static<typeof CaptureReply>;

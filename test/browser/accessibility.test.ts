@@ -47,6 +47,22 @@ const VIEWS: { name: string; query: string; reach: (page: Page) => Promise<void>
       await openTab(page, 'race');
     },
   },
+  ...(['long-polling', 'websocket', 'sse'] as const).map((transport) => ({
+    name: `the anatomy view on ${transport}`,
+    query: `?transport=${transport}`,
+    reach: async (page: Page) => {
+      await join(page);
+      await openTab(page, 'anatomy');
+      // A vote once the capture runs, so the view shows decoded bytes (frames, exchanges, event lines) to check too.
+      const before = await numberOf(page, 'count-polling');
+      await page.getByTestId('vote-polling').click();
+      await waitForText(page, 'count-polling', String(before + 1));
+      await page
+        .getByTestId(transport === 'websocket' ? 'anatomy-server-frame-payload' : transport === 'sse' ? 'anatomy-sse-event-line' : 'anatomy-response-body')
+        .first()
+        .waitFor({ timeout: 15_000 });
+    },
+  })),
 ];
 
 let browser: Browser;

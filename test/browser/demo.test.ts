@@ -4,6 +4,7 @@
  * moves finished files into place and the same sources give the same hashed names, so neither breaks the
  * other's pages.
  */
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { buildWeb } from '../../web/build.ts';
@@ -11,6 +12,7 @@ import { ballot, castVote, createSession, startServer, type RunningServer } from
 import { chromiumAvailable, explainMissingBrowser, launchChromium } from './chromium.ts';
 import { integrity, join, numberOf, openDemo, switchTransport, textOf, waitForConnection, waitForSeq, waitForText } from './page-helpers.ts';
 import { RestartableServer } from './restartable-server.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const TRANSPORTS = ['polling', 'long-polling', 'websocket', 'sse'] as const;
 const haveBrowser = chromiumAvailable();
@@ -228,6 +230,147 @@ describe.skipIf(!haveBrowser)('browser demo (Chromium)', () => {
     expect(a.problems.errors).toEqual([]);
     expect(b.problems.errors).toEqual([]);
   });
+});
+
+/**
+ * The Anatomy tab shows what this page's own transport put on the wire, from the server's capture: checked
+ * against what the page itself received (Playwright sees the page's frames and responses).
+ */
+describe.skipIf(!haveBrowser)('browser demo: the Anatomy tab', () => {
+  let server: RunningServer;
+  const contexts: BrowserContext[] = [];
+
+  beforeAll(async () => {
+    server = await startServer();
+    return () => server.close();
+  });
+
+  afterAll(async () => {
+    for (const context of contexts) await context.close().catch(() => undefined);
+  });
+
+  async function openAnatomy(transport: string) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    contexts.push(context);
+    const opened = await openDemo(context, server.url, `?transport=${transport}&interval=300`);
+    await join(opened.page);
+    await opened.page.getByTestId('tab-anatomy').click();
+    return opened;
+  }
+
+  it('on WebSocket shows the server frame of a vote as the page received it, an accept key the page computed and the server matched, and with "vote over this WebSocket" a masked client frame', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    contexts.push(context);
+    const received: string[] = [];
+    const { page, problems } = await openDemo(context, server.url, '?transport=websocket');
+    page.on('websocket', (socket) => socket.on('framereceived', (frame) => received.push(String(frame.payload))));
+    const posts: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().endsWith('/api/votes')) posts.push(request.postData() ?? '');
+    });
+    await join(page);
+    await page.getByTestId('tab-anatomy').click();
+    await page.getByTestId('vote-push').click();
+
+    const serverPayload = await waitFor(
+      'the vote’s frame in the Anatomy tab',
+      async () => {
+        const text = await page
+          .getByTestId('anatomy-server-frame-payload')
+          .textContent({ timeout: 200 })
+          .catch(() => null);
+        return text !== null && text.includes('"candidateId":"push"') && text;
+      },
+      { timeoutMs: 10_000, retryOnError: true },
+    );
+    expect(received).toContain(serverPayload);
+    expect(await textOf(page, 'anatomy-server-frame-mask')).toBe('0');
+    expect(await textOf(page, 'anatomy-server-frame-opcode')).toBe('0x1');
+
+    await waitForText(page, 'anatomy-accept-check', 'match: the server proved it read this key');
+    const key = await textOf(page, 'anatomy-accept-key');
+    const computed = await textOf(page, 'anatomy-accept-computed');
+    expect(computed).toBe(await textOf(page, 'anatomy-accept-server'));
+    expect(computed).toBe(createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64'));
+    expect(await textOf(page, 'anatomy-accept-sha1')).toBe(createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('hex'));
+
+    const postsBefore = posts.length;
+    await page.getByTestId('vote-over-socket').check();
+    await page.getByTestId('vote-polling').click();
+    const clientPayload = await waitFor(
+      'the client’s vote frame in the Anatomy tab',
+      async () => {
+        const text = await page
+          .getByTestId('anatomy-client-frame-payload')
+          .textContent({ timeout: 200 })
+          .catch(() => null);
+        return text !== null && text.includes('"candidateId":"polling"') && text;
+      },
+      { timeoutMs: 10_000, retryOnError: true },
+    );
+    expect(JSON.parse(clientPayload)).toMatchObject({ type: 'vote', candidateId: 'polling' });
+    expect(await textOf(page, 'anatomy-client-frame-mask')).toBe('1');
+    expect(await textOf(page, 'anatomy-client-frame-key')).toMatch(/^[0-9a-f]{2}( [0-9a-f]{2}){3}$/);
+    // The masked bytes on the wire are not the payload's own bytes.
+    const maskedHex = await textOf(page, 'anatomy-client-frame-wire-payload');
+    expect(
+      maskedHex.startsWith(
+        Buffer.from(clientPayload)
+          .subarray(0, 8)
+          .toString('hex')
+          .replace(/(..)(?!$)/g, '$1 '),
+      ),
+    ).toBe(false);
+    // That vote went over the socket, not POST /api/votes.
+    expect(posts.length).toBe(postsBefore);
+    await waitForText(page, 'count-polling', '1');
+    expect(problems.errors).toEqual([]);
+  }, 60_000);
+
+  it('on long polling shows the response body the page received', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    contexts.push(context);
+    const bodies: string[] = [];
+    const { page, problems } = await openDemo(context, server.url, '?transport=long-polling');
+    page.on('response', (response) => {
+      if (response.url().includes('/api/long-poll') && response.status() === 200) void response.text().then((body) => bodies.push(body));
+    });
+    await join(page);
+    await page.getByTestId('tab-anatomy').click();
+    await page.getByTestId('vote-long-polling').click();
+    const shown = await waitFor(
+      'a long-poll answer with the vote in the Anatomy tab',
+      async () => {
+        const text = await page
+          .getByTestId('anatomy-response-body')
+          .textContent({ timeout: 200 })
+          .catch(() => null);
+        return text !== null && text.includes('"candidateId":"long-polling"') && text;
+      },
+      { timeoutMs: 10_000, retryOnError: true },
+    );
+    await waitFor('the page to have read that answer', () => bodies.includes(shown));
+    expect(await textOf(page, 'anatomy-body-bytes')).toMatch(new RegExp(`^${Buffer.byteLength(shown)} B`));
+    expect(await textOf(page, 'anatomy-request')).not.toMatch(/sid=[^*;\s]/);
+    expect(problems.errors).toEqual([]);
+  }, 60_000);
+
+  it('on polling says what a 304 saved, and on SSE shows the last event line by line', async () => {
+    const { page, problems } = await openAnatomy('polling');
+    await page.getByTestId('anatomy-saved').waitFor({ timeout: 10_000 });
+    expect(await textOf(page, 'anatomy-saved')).toMatch(/^304 Not Modified/);
+    await switchTransport(page, 'sse');
+    await page.getByTestId('vote-push').click();
+    await waitFor(
+      'the vote event in the Anatomy tab',
+      async () => {
+        const lines = await page.getByTestId('anatomy-sse-event-line').allTextContents();
+        return lines[1] === 'event: vote' && lines[0]?.startsWith('id: ') === true && lines[2]?.startsWith('data: {') === true;
+      },
+      { timeoutMs: 10_000 },
+    );
+    expect(problems.errors).toEqual([]);
+  }, 60_000);
 });
 
 /**

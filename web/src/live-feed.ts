@@ -110,6 +110,15 @@ export class LiveFeed {
   }
 
   /**
+   * Reopens the current transport from the cursor held. The Anatomy tab asks for it once the server
+   * captures: a connection opened before that (its handshake, its parked poll) was not captured.
+   */
+  reconnect(): void {
+    if (this.transport !== 'polling') this.subscription.reconfigure(this.#options);
+    this.version += 1;
+  }
+
+  /**
    * Votes go over POST on every transport and the server counts them as "other", so they appear in the
    * exchange log but not in the transport's totals: both columns of the wire panel then measure the same
    * thing, the feed reaching this page.

@@ -1,4 +1,6 @@
 import { isTransportName } from '../../src/client/registry.ts';
+import type { VoteSender } from '../../src/client/types.ts';
+import { CapturePoller } from './capture-poller.ts';
 import { h } from './dom.ts';
 import { browserEnvironment, newPageId, now } from './environment.ts';
 import { LiveFeed } from './live-feed.ts';
@@ -7,6 +9,7 @@ import { RaceController } from './race-controller.ts';
 import { CountAnnouncer } from './models/count-announcer.ts';
 import { SessionKeeper } from './session-keeper.ts';
 import { Voter } from './voter.ts';
+import { AnatomyView } from './views/anatomy.ts';
 import { BallotView } from './views/ballot.ts';
 import { ConnectionView } from './views/connection.ts';
 import { ExchangeLogView } from './views/exchange-log.ts';
@@ -54,9 +57,10 @@ function runApp(root: HTMLElement, sessions: SessionKeeper): void {
   const voter = new Voter(models.pageId, sessions, [models.live.latency], {
     onAccepted: (result) => models.live.recordVotePost(result.bytesOut, result.bytesIn, result.receivedAt),
     onNotice: notice.show,
+    sendInstead: (candidateId, voteId) => voteOverSocket(models, views, candidateId, voteId),
   });
   const views = buildViews(models, settings, voter, sessions);
-  layOut(root, models.race, views, notice.element);
+  layOut(root, models, views, notice.element);
   models.metrics.start();
   startRenderLoop(models, views, sessions);
   // For the browser tests and the curious: read-only handles, nothing the UI depends on.
@@ -71,6 +75,8 @@ interface Models {
   /** The race's four feeds, open only while the race tab is. */
   readonly race: RaceController;
   readonly metrics: MetricsPoller;
+  /** The server's capture of this session's wire, read only while the Anatomy tab is open. */
+  readonly capture: CapturePoller;
   /** When the current transport was selected: the wire panel's rates count from here. */
   selectedAt: number;
 }
@@ -85,6 +91,7 @@ function createModels(sessions: SessionKeeper, settings: SwitcherSettings): Mode
     live,
     race: new RaceController(env, live.latency.clock, pageId, pollingOptions),
     metrics: new MetricsPoller(settings.transport, () => live.connection.status === 'reconnecting'),
+    capture: new CapturePoller(() => live.reconnect()),
     selectedAt: now(),
   };
 }
@@ -116,6 +123,7 @@ interface Views {
   readonly log: ExchangeLogView;
   readonly switcher: SwitcherView;
   readonly race: RaceView;
+  readonly anatomy: AnatomyView;
   /** The user's name in the header. */
   readonly who: HTMLElement;
   /** A polite live region: a summary of the counts every few seconds at most, for screen readers. */
@@ -149,6 +157,7 @@ function buildViews(models: Models, settings: SwitcherSettings, voter: Voter, se
     log: new ExchangeLogView(),
     switcher,
     race,
+    anatomy: new AnatomyView(),
     who: h('span', { class: 'who', 'data-testid': 'who' }, sessions.session?.name ?? ''),
     announcement: h('p', { class: 'visually-hidden', 'aria-live': 'polite', 'data-testid': 'announcement' }),
   };
@@ -172,17 +181,44 @@ async function sendBurst(live: LiveFeed, voter: Voter, report: (text: string, bu
 }
 
 /**
- * The page: the header (the level-one heading, on every view), then in `main` the connection banner, the
- * Live and Race tabs, the notice line, the live region and the two panels: everything inside a landmark.
+ * With the Anatomy tab open and its switch on, a vote goes over the live WebSocket as a client frame, so
+ * the capture holds one; everywhere else votes go over POST /api/votes (see docs/demo.md).
  */
-function layOut(root: HTMLElement, race: RaceController, views: Views, notice: HTMLElement): void {
+function voteOverSocket(models: Models, views: Views, candidateId: string, voteId: string): boolean {
+  if (!models.capture.running || !views.anatomy.voteOverSocket.checked || models.live.transport !== 'websocket') return false;
+  const client = models.live.subscription.client;
+  return client !== undefined && 'sendVote' in client && (client as VoteSender).sendVote(candidateId, voteId);
+}
+
+type TabName = 'live' | 'race' | 'anatomy';
+
+/**
+ * The page: the header (the level-one heading, on every view), then in `main` the connection banner, the
+ * Live, Race and Anatomy tabs, the notice line, the live region and the panels: everything inside a landmark.
+ */
+function layOut(root: HTMLElement, models: Models, views: Views, notice: HTMLElement): void {
+  // The ballot and the transport switcher: on the Live tab, and moved beside the Anatomy view while that is open.
+  const controls = h('div', { class: 'column' }, views.ballot.element, views.switcher.element);
   const liveSection = h(
     'div',
     { class: 'live-grid', id: 'panel-live', role: 'tabpanel', 'aria-labelledby': 'tab-live' },
-    h('div', { class: 'column' }, views.ballot.element, views.switcher.element),
+    controls,
     h('div', { class: 'column' }, views.wire.element, views.log.element),
   );
   const raceSection = h('div', { id: 'panel-race', role: 'tabpanel', 'aria-labelledby': 'tab-race', hidden: true }, views.race.element);
+  const anatomySection = h('div', { class: 'live-grid anatomy-grid', id: 'panel-anatomy', role: 'tabpanel', 'aria-labelledby': 'tab-anatomy', hidden: true });
+  const sections: Record<TabName, HTMLElement> = { live: liveSection, race: raceSection, anatomy: anatomySection };
+  const onShow = (which: TabName) => {
+    if (which === 'race') models.race.start();
+    else models.race.stop();
+    if (which === 'anatomy') {
+      anatomySection.replaceChildren(controls, h('div', { class: 'column' }, views.anatomy.element));
+      models.capture.start();
+    } else {
+      models.capture.stop();
+      if (which === 'live') liveSection.prepend(controls);
+    }
+  };
   root.replaceChildren(
     h(
       'header',
@@ -192,33 +228,37 @@ function layOut(root: HTMLElement, race: RaceController, views: Views, notice: H
       views.integrity.element,
       views.who,
     ),
-    h('main', {}, views.connection.banner, tabs(race, liveSection, raceSection), notice, views.announcement, liveSection, raceSection),
+    h('main', {}, views.connection.banner, tabs(sections, onShow), notice, views.announcement, liveSection, raceSection, anatomySection),
   );
 }
 
-/** The Live / Race tab bar; the race's feeds run only while its tab is shown. */
-function tabs(race: RaceController, liveSection: HTMLElement, raceSection: HTMLElement): HTMLElement {
-  const liveTab = h(
-    'button',
-    { type: 'button', role: 'tab', id: 'tab-live', 'aria-selected': 'true', 'aria-controls': 'panel-live', 'data-testid': 'tab-live' },
-    'Live',
+/** The Live / Race / Anatomy tab bar; the race's feeds and the wire capture run only while their tab is shown. */
+function tabs(sections: Record<TabName, HTMLElement>, onShow: (which: TabName) => void): HTMLElement {
+  const labels: Record<TabName, string> = { live: 'Live', race: 'Race', anatomy: 'Anatomy' };
+  const names = Object.keys(labels) as TabName[];
+  const buttons = names.map((name) =>
+    h(
+      'button',
+      {
+        type: 'button',
+        role: 'tab',
+        id: `tab-${name}`,
+        'aria-selected': String(name === 'live'),
+        'aria-controls': `panel-${name}`,
+        'data-testid': `tab-${name}`,
+      },
+      labels[name],
+    ),
   );
-  const raceTab = h(
-    'button',
-    { type: 'button', role: 'tab', id: 'tab-race', 'aria-selected': 'false', 'aria-controls': 'panel-race', 'data-testid': 'tab-race' },
-    'Race',
-  );
-  const showTab = (which: 'live' | 'race') => {
-    liveTab.setAttribute('aria-selected', String(which === 'live'));
-    raceTab.setAttribute('aria-selected', String(which === 'race'));
-    liveSection.hidden = which !== 'live';
-    raceSection.hidden = which !== 'race';
-    if (which === 'race') race.start();
-    else race.stop();
+  const showTab = (which: TabName) => {
+    names.forEach((name, i) => {
+      buttons[i]!.setAttribute('aria-selected', String(name === which));
+      sections[name].hidden = name !== which;
+    });
+    onShow(which);
   };
-  liveTab.addEventListener('click', () => showTab('live'));
-  raceTab.addEventListener('click', () => showTab('race'));
-  const tablist = h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'Views' }, liveTab, raceTab);
+  names.forEach((name, i) => buttons[i]!.addEventListener('click', () => showTab(name)));
+  const tablist = h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'Views' }, ...buttons);
   tablist.addEventListener('keydown', (event) => moveBetweenTabs(tablist, event));
   return tablist;
 }
@@ -238,9 +278,10 @@ function moveBetweenTabs(tablist: HTMLElement, event: KeyboardEvent): void {
 
 /** Draws once per animation frame: what changed in the feed, and what moves with time. */
 function startRenderLoop(models: Models, views: Views, sessions: SessionKeeper): void {
-  const { live, race, metrics } = models;
+  const { live, race, metrics, capture } = models;
   const announcer = new CountAnnouncer();
   let drawnVersion = -1;
+  let anatomyDrawn = '';
   let raceVersion = -1;
   const frame = () => {
     const t = now();
@@ -267,6 +308,12 @@ function startRenderLoop(models: Models, views: Views, sessions: SessionKeeper):
     if (race.running || race.version !== raceVersion) {
       raceVersion = race.version;
       views.race.render(t);
+    }
+    // The Anatomy view redraws when the capture or the transport changed, not every frame.
+    const anatomyState = `${capture.version}|${live.transport}`;
+    if (capture.running && anatomyState !== anatomyDrawn) {
+      anatomyDrawn = anatomyState;
+      views.anatomy.render({ transport: live.transport, reply: capture.reply, problem: capture.problem });
     }
     views.who.textContent = sessions.session?.name ?? '';
     requestAnimationFrame(frame);

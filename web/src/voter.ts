@@ -10,6 +10,8 @@ export interface VoterEvents {
   onAccepted?(result: VoteResult, candidateId: string): void;
   /** Something the person should see: a 429 we are waiting out, a failure. */
   onNotice?(text: string, kind: 'info' | 'error'): void;
+  /** Sends the vote another way (a WebSocket frame, for the Anatomy tab); true when it did, and the POST is skipped. */
+  sendInstead?(candidateId: string, voteId: string): boolean;
 }
 
 /** How often a rate-limited vote is retried before it is given up (the window is one second). */
@@ -51,6 +53,8 @@ export class Voter {
     const voteId = `${this.#pageId}-${this.#counter}`;
     const clickedAt = now();
     for (const latency of this.#latency) latency.ownVoteClicked(voteId, clickedAt);
+    // No answer comes to a vote frame: an accepted vote's event comes back on the feed, a refused one as an error frame.
+    if (this.#events.sendInstead?.(candidateId, voteId) === true) return true;
     let renewed = false;
     let rateLimitRetries = 0;
     const unavailable = new Backoff(UNAVAILABLE_BACKOFF);
