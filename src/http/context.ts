@@ -6,6 +6,9 @@ import { TransportMetrics, type TransportLabel } from '../metrics/transport-metr
 import { ClientFaultLog } from './client-fault-log.ts';
 import { Lifecycle } from './lifecycle.ts';
 import { sendErrorAndClose } from './errors.ts';
+import { TlsConnections } from './tls-connections.ts';
+import { transportSocketOf } from './transport-socket.ts';
+import type { Http2SecureServer } from 'node:http2';
 
 /** The answer to a request that arrives while the server shuts down (it also ends the connection). */
 export function sendShuttingDown(reply: FastifyReply): FastifyReply {
@@ -40,6 +43,8 @@ const contextPlugin: FastifyPluginAsync<{ config: Config; feed: Feed }> = async 
     'lifecycle',
     new Lifecycle({
       server: app.server,
+      // With TLS, app.server is the HTTP/2 server (src/app.ts) whatever Fastify's types say.
+      tlsConnections: config.tls ? new TlsConnections(app.server as unknown as Http2SecureServer) : undefined,
       graceMs: config.shutdownGraceMs,
       onGraceOver: (open) => app.log.warn(`shutdown: ${open} connections still open after ${config.shutdownGraceMs} ms; cutting them`),
     }),
@@ -50,7 +55,7 @@ const contextPlugin: FastifyPluginAsync<{ config: Config; feed: Feed }> = async 
     const label = request.routeOptions.config.transport ?? 'other';
     const counters = metrics.counters[label];
     counters.requests++;
-    metrics.label(request.raw.socket, label);
+    metrics.label(transportSocketOf(request.raw), label);
     if (app.lifecycle.closing) {
       sendShuttingDown(reply);
       return;
@@ -68,7 +73,7 @@ const contextPlugin: FastifyPluginAsync<{ config: Config; feed: Feed }> = async 
     done();
   });
   app.addHook('onResponse', function countBytes(request, _reply, done) {
-    metrics.flush(request.raw.socket);
+    metrics.flush(transportSocketOf(request.raw));
     done();
   });
   // Runs when app.close() starts, before the listener closes: answer and close every subscriber.
