@@ -10,6 +10,7 @@ import { ballot, castVote, createSession, startServer, type RunningServer } from
 import { chromiumAvailable, explainMissingBrowser, launchChromium } from './chromium.ts';
 import { integrity, join, numberOf, openDemo, switchTransport, textOf, waitForConnection, waitForSeq, waitForText } from './page-helpers.ts';
 import { RestartableServer } from './restartable-server.ts';
+import { describeDemoOverHttp2 } from './demo-over-h2.ts';
 
 const TRANSPORTS = ['polling', 'long-polling', 'websocket', 'sse'] as const;
 const haveBrowser = chromiumAvailable();
@@ -287,3 +288,5 @@ describe.skipIf(!haveBrowser)('browser demo across a server restart', () => {
     }
   }, 90_000);
 });
+
+describe.skipIf(!haveBrowser)('browser demo (Chromium)', () => describeDemoOverHttp2(() => browser));
