@@ -1,3 +1,4 @@
+import type { ClientTls } from '../load/node-client-environment.ts';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { mapLimited } from '../load/concurrency.ts';
@@ -38,6 +39,8 @@ export interface ScenarioInput {
    * connect through it (it spreads them over the servers); the server's metrics are still read directly.
    */
   relay?: Relay;
+  /** Subscribers over TLS (an https:// server): HTTP/2 or HTTP/1.1, one connection each. @default cleartext HTTP/1.1 */
+  tls?: ClientTls;
   /** Called with a short phase name, for the progress bar. */
   onPhase?: (phase: string) => void;
 }
@@ -73,7 +76,13 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
   const subscribers: BenchSubscriber[] = cookies.map((cookie, i) =>
     spec.client === 'socketio'
       ? new SocketIoSubscriber({ baseUrl: clientUrlOf(i), cookie })
-      : new Subscriber({ spec, baseUrl: clientUrlOf(i), cookie, longPollTimeoutMs: input.longPollTimeoutMs }),
+      : new Subscriber({
+          spec,
+          baseUrl: clientUrlOf(i),
+          cookie,
+          longPollTimeoutMs: input.longPollTimeoutMs,
+          ...(input.tls === undefined ? {} : { tls: input.tls }),
+        }),
   );
   let voter: OpenLoopVoter | undefined;
   try {
