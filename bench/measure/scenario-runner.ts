@@ -110,6 +110,7 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
       count: Math.max(1, Math.round((windowMs * rate) / 1000)),
       candidateIds: input.candidateIds,
       idPrefix: input.id,
+      ...(input.tls === undefined ? {} : { ca: input.tls.ca }),
     });
     const monitor = new GeneratorMonitor();
     const relayMonitor = input.relay === undefined ? undefined : new RelayMonitor(input.relay);
@@ -224,6 +225,7 @@ async function warmUp(input: ScenarioInput, voterUrls: readonly string[]): Promi
     count: Math.max(1, Math.round((input.warmupMs * input.rate) / 1000)),
     candidateIds: input.candidateIds,
     idPrefix: `${input.id}-warmup`,
+    ...(input.tls === undefined ? {} : { ca: input.tls.ca }),
   });
   try {
     await voter.run();

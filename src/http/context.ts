@@ -9,6 +9,7 @@ import { sendErrorAndClose } from './errors.ts';
 import { TlsConnections } from './tls-connections.ts';
 import { transportSocketOf } from './transport-socket.ts';
 import type { Http2SecureServer } from 'node:http2';
+import type { Socket } from 'node:net';
 
 /** The answer to a request that arrives while the server shuts down (it also ends the connection). */
 export function sendShuttingDown(reply: FastifyReply): FastifyReply {
@@ -23,6 +24,13 @@ declare module 'fastify' {
     lifecycle: Lifecycle;
     /** Where faults of clients (bad HTTP, WebSocket protocol errors) are logged, without stacks and rate-limited. */
     clientFaults: ClientFaultLog;
+  }
+  interface FastifyRequest {
+    /**
+     * The TCP socket the request came on (src/http/transport-socket.ts), taken when it arrived: an HTTP/2
+     * stream that has ended no longer leads to its connection.
+     */
+    transportSocket: Socket | null;
   }
   interface FastifyContextConfig {
     /** Which metrics label a route's bytes and requests count under. @default "other" */
@@ -50,12 +58,15 @@ const contextPlugin: FastifyPluginAsync<{ config: Config; feed: Feed }> = async 
     }),
   );
   app.decorate('clientFaults', new ClientFaultLog(app.log));
+  app.decorateRequest('transportSocket', null);
 
   app.addHook('onRequest', function countRequest(request, reply, done) {
     const label = request.routeOptions.config.transport ?? 'other';
     const counters = metrics.counters[label];
     counters.requests++;
-    metrics.label(transportSocketOf(request.raw), label);
+    const socket = transportSocketOf(request.raw);
+    request.transportSocket = socket;
+    metrics.label(socket, label);
     if (app.lifecycle.closing) {
       sendShuttingDown(reply);
       return;
@@ -73,7 +84,7 @@ const contextPlugin: FastifyPluginAsync<{ config: Config; feed: Feed }> = async 
     done();
   });
   app.addHook('onResponse', function countBytes(request, _reply, done) {
-    metrics.flush(transportSocketOf(request.raw));
+    metrics.flush(request.transportSocket ?? transportSocketOf(request.raw));
     done();
   });
   // Runs when app.close() starts, before the listener closes: answer and close every subscriber.

@@ -95,6 +95,8 @@ describe.each(PROTOCOLS)('over %s', (_name, open) => {
     const { url, app } = await startTlsServer();
     const connection = await open(url);
     for (let i = 0; i < 3; i++) expect((await connection.request('GET', '/api/ballot')).status).toBe(200);
+    // Counted as each answer ends, not only when the connection closes.
+    await waitFor('the polls to be counted while the connection is open', () => app.metrics.collect().polling.bytesOut > 1000);
     const tcp = connection.tcp;
     await connection.close();
     await waitFor('the connection to close', () => tcp.closed);
