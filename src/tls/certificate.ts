@@ -1,7 +1,6 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { generate } from 'selfsigned';
 import type { Config } from '../config.ts';
 
 /** A certificate and its private key, PEM-encoded: what the HTTPS server is given. */
@@ -45,6 +44,8 @@ async function selfSigned(dir: string): Promise<TlsMaterial> {
   const kept = await readKept(certPath, keyPath);
   if (kept !== undefined) return { ...kept, source: certPath };
   const notBeforeDate = new Date();
+  // Loaded only when a certificate has to be made: a plain HTTP start does not pay for the X.509 library.
+  const { generate } = await import('selfsigned');
   const pems = await generate([{ name: 'commonName', value: 'Votewire localhost (self-signed)' }], {
     // EC P-256: made in milliseconds, and every browser takes it.
     keyType: 'ec',
