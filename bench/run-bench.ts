@@ -20,7 +20,19 @@ import { loadSideCommandPrefix, planPinning } from './process/pinning.ts';
 import { estimateFaultMs, FAULTS, runFaults, whyNotRun } from './faults/run-faults.ts';
 import { rateText } from './report/format.ts';
 import type { NetworkProfile } from './network/profiles.ts';
-import type { BenchResults, CapacityResults, FeedComparison, NetworkResults, PinningInfo, VariantName } from './results/types.ts';
+import type {
+  BenchResults,
+  CapacityResults,
+  FeedComparison,
+  NetworkResults,
+  PinningInfo,
+  ProtocolName,
+  ProtocolResults,
+  VariantName,
+} from './results/types.ts';
+import { PROTOCOL_LABELS, protocolVariants } from './plan/protocols.ts';
+import { withBenchCertificate } from './process/bench-certificate.ts';
+import { request } from 'undici';
 
 /** What every step of one run shares: the options, the results being filled in, the progress bar, the servers. */
 interface Run {
@@ -52,6 +64,7 @@ export async function runBench(options: BenchOptions, cwd: string): Promise<Benc
     if (!options.capacityOnly) await measureRequestOverhead(run);
     for (const planned of plan) await measurePlannedScenario(run, planned);
     if (!options.capacityOnly) await measureNetworks(run);
+    if (!options.capacityOnly) await measureProtocols(run);
     if (options.redis && !options.capacityOnly) await compareFeeds(run);
     if (options.faults) await measureFaults(run, cwd, serverCommandPrefix);
     if (options.capacity) await measureCapacity(run);
@@ -73,12 +86,14 @@ function estimateRunMs(options: BenchOptions, plan: readonly PlannedScenario[]):
   const feedsMs = options.redis ? FEED_SETUPS.reduce((sum, setup) => sum + feedSetupEstimateMs(options, setup.processes), 0) : 0;
   const networksMs = relayedNetworks(options).length * options.variants.reduce((sum, variant) => sum + networkScenarioEstimateMs(options, variant), 0);
   const capacityMs = options.capacity ? CAPACITY_VARIANTS.filter((v) => options.variants.includes(v)).length * estimateCapacityRunMs() : 0;
+  const protocolsMs = protocolRuns(options).reduce((sum, { variant }) => sum + networkScenarioEstimateMs(options, variant), 0);
   const faultsMs = options.faults ? FAULTS.filter((f) => whyNotRun(options, f) === undefined).reduce((sum, f) => sum + estimateFaultMs(options, f), 0) : 0;
   return (
     overheadMs +
     plan.reduce((sum, s) => sum + estimateScenarioMs(s, options.windowMs, options.warmupMs, isHeadline(s, options.headline)), 0) +
     feedsMs +
     networksMs +
+    protocolsMs +
     faultsMs +
     capacityMs
   );
@@ -249,6 +264,55 @@ async function measureNetworks(run: Run): Promise<void> {
   }
 }
 
+/** The headline runs over TLS: every (protocol, variant) pair beyond the main run's cleartext HTTP/1.1. */
+function protocolRuns(options: BenchOptions): { protocol: Exclude<ProtocolName, 'h1'>; variant: VariantName }[] {
+  return options.protocols.flatMap((protocol) =>
+    protocol === 'h1' ? [] : protocolVariants(protocol, options.variants).map((variant) => ({ protocol, variant })),
+  );
+}
+
+/**
+ * The headline scenario of the real server's transports over TLS: each on a fresh server started with
+ * TLS=on (HTTP/2 and HTTP/1.1 on one port), each subscriber with its own connection offering h2 (one
+ * HTTP/2 session per subscriber, as a browser tab has) or http/1.1 only. Loopback, no relay.
+ */
+async function measureProtocols(run: Run): Promise<void> {
+  const { options, results } = run;
+  const pairs = protocolRuns(options);
+  if (pairs.length === 0) return;
+  const { clients, rate } = options.headline;
+  const protocols: ProtocolResults = { protocols: options.protocols, clients, rate, runs: [] };
+  results.protocols = protocols;
+  await withBenchCertificate(async (certificate) => {
+    for (const [index, { protocol, variant }] of pairs.entries()) {
+      const spec = VARIANTS[variant];
+      const label = `${spec.label}, ${clients} subscribers, ${rateText(rate)}, ${PROTOCOL_LABELS[protocol]}`;
+      await step(run, label, networkScenarioEstimateMs(options, variant), async () => {
+        const scenario = await run.servers.run(label, 'real', 1, certificate.serverEnv, async (servers) => {
+          const server = servers[0]!;
+          return runScenario({
+            id: `p-${protocol}-${index + 1}`,
+            spec,
+            clients,
+            rate,
+            windowMs: options.windowMs,
+            warmupMs: options.warmupMs,
+            // The CPU per delivery of each protocol is compared net of its idle cost, as the headline's is.
+            measureIdle: true,
+            repetition: 1,
+            baseUrl: server.url,
+            tls: { protocol, ca: certificate.ca },
+            candidateIds: await ballotCandidates(server.url),
+            longPollTimeoutMs: results.config.longPollTimeoutMs,
+            onPhase: (phase) => run.progress.phase(phase),
+          });
+        });
+        protocols.runs.push({ protocol, scenario });
+      });
+    }
+  });
+}
+
 /**
  * The Redis scenario: the same WebSocket subscribers, at the headline count and rate, on one process
  * with the memory feed, one process with FEED=REDIS_URL, and two separate server processes on two ports
@@ -326,8 +390,9 @@ async function measureFaults(run: Run, cwd: string, serverCommandPrefix: readonl
 
 /** Candidate ids from the ballot, so votes go to real candidates whatever CANDIDATES says. */
 async function ballotCandidates(baseUrl: string): Promise<string[]> {
-  const response = await fetch(`${baseUrl}/api/ballot`);
-  const snapshot = (await response.json()) as { candidates: { id: string }[] };
+  // undici's request, whose dispatcher trusts the bench's certificate during the TLS runs.
+  const response = await request(`${baseUrl}/api/ballot`);
+  const snapshot = (await response.body.json()) as { candidates: { id: string }[] };
   if (snapshot.candidates.length === 0) throw new Error('the ballot has no candidates');
   return snapshot.candidates.map((c) => c.id);
 }

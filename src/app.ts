@@ -1,10 +1,12 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Http2SecureServer } from 'node:http2';
+import Fastify, { LogController, type FastifyHttp2SecureOptions, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import captureRoutes from './capture/capture-routes.ts';
 import type { Config } from './config.ts';
 import type { Feed } from './feed/feed.ts';
+import { loadTlsMaterial } from './tls/certificate.ts';
 import connectionLimit from './http/connection-limit.ts';
 import context from './http/context.ts';
 import { answerClientError, installErrorHandlers, replyWithError } from './http/errors.ts';
@@ -30,7 +32,7 @@ export interface BuildOptions {
 
 /** Builds the whole server around a feed. It does not listen: src/server.ts and the tests do. */
 export async function buildApp({ config, feed, logger }: BuildOptions): Promise<FastifyInstance> {
-  const app = Fastify({
+  const options = {
     logger: logger ?? { level: config.logLevel },
     bodyLimit: config.bodyLimitBytes,
     // Node's request timers run from the first byte of a request until it has fully arrived (headers, then
@@ -38,12 +40,6 @@ export async function buildApp({ config, feed, logger }: BuildOptions): Promise<
     // whose requests arrived long ago, are not. The socket idle timeout stays off for the same reason.
     requestTimeout: config.requestTimeoutMs,
     connectionTimeout: 0,
-    http: {
-      headersTimeout: config.headersTimeoutMs,
-      requestTimeout: config.requestTimeoutMs,
-      // Node checks the timers at this interval (30 s by default): often enough that a timeout means what it says.
-      connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(config.headersTimeoutMs / 10))),
-    },
     // Malformed HTTP, headers over the limit and request timeouts get the JSON Error shape as well.
     clientErrorHandler: answerClientError,
     // So does a URL that does not decode (`/%zz`), which fails before any route is found.
@@ -63,7 +59,32 @@ export async function buildApp({ config, feed, logger }: BuildOptions): Promise<
       // Bodies must be exactly right: no coercing "1" to 1, no silently dropping unknown keys.
       customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false },
     },
-  }).withTypeProvider<TypeBoxTypeProvider>();
+  } satisfies FastifyServerOptions;
+  const http1 = {
+    headersTimeout: config.headersTimeoutMs,
+    requestTimeout: config.requestTimeoutMs,
+    // Node checks the timers at this interval (30 s by default): often enough that a timeout means what it says.
+    connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(config.headersTimeoutMs / 10))),
+  };
+  const tls = config.tls ? await loadTlsMaterial(config) : undefined;
+  const app = (
+    tls === undefined
+      ? Fastify({ ...options, http: http1 })
+      : // HTTPS with HTTP/2 and HTTP/1.1 on one port, chosen by ALPN: browsers take h2, a WebSocket upgrade
+        // comes over HTTP/1.1 (README.md, "HTTPS and HTTP/2"). The HTTP/1.1 side keeps the
+        // same request timers. The routes use what HTTP/1.1 and HTTP/2 requests have in common (Node's
+        // compatibility API), so the instance is typed as the HTTP/1.1 one.
+        // (`options` is typed for the HTTP/1.1 server, whose handlers get the same compatible requests.)
+        (Fastify({
+          ...(options as unknown as FastifyHttp2SecureOptions<Http2SecureServer>),
+          http2: true,
+          https: { allowHTTP1: true, key: tls.key, cert: tls.cert },
+          // An HTTP/2 connection nobody used for this long is closed (GOAWAY): longer than a parked poll.
+          http2SessionTimeout: config.longPollTimeoutMs + 10_000,
+        }) as unknown as FastifyInstance)
+  ).withTypeProvider<TypeBoxTypeProvider>();
+  // The HTTP/2 server keeps HTTP/1.1's timers as properties (Node's types leave them out); they are read at listen time and per connection.
+  if (tls !== undefined) Object.assign(app.server, { ...http1, keepAliveTimeout: options.keepAliveTimeout });
 
   installErrorHandlers(app);
   // Only JSON bodies are accepted: anything else is a 415, not a string handed to a route.
@@ -72,7 +93,12 @@ export async function buildApp({ config, feed, logger }: BuildOptions): Promise<
   await app.register(context, { config, feed });
   await app.register(connectionLimit, { maxPerIp: config.maxConnectionsPerIp });
   await app.register(origin);
-  await app.register(session, { secret: config.sessionSecret, ttlS: config.sessionTtlS, perMinutePerIp: config.sessionsPerMinutePerIp });
+  await app.register(session, {
+    secret: config.sessionSecret,
+    ttlS: config.sessionTtlS,
+    perMinutePerIp: config.sessionsPerMinutePerIp,
+    secure: config.tls,
+  });
   await app.register(voteLimiter, { votesPerSecond: config.votesPerSecond });
   await app.register(votesRoutes);
   await app.register(captureRoutes);

@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
 import { DEFAULT_CANDIDATES, validateCandidates } from './feed/ballot.ts';
 import { DEFAULT_VOTE_ID_WINDOW_MS } from './feed/feed.ts';
 import type { CandidateInfo } from './feed/types.ts';
@@ -80,6 +81,14 @@ export interface Config {
   maxConnectionsPerIp: number;
   /** CAPTURE_IDLE_MS: a session's wire capture (the demo's Anatomy tab) not read for this long is dropped and capturing stops @default 30000 */
   captureIdleMs: number;
+  /** TLS (`--tls`): "on" serves HTTPS with HTTP/2 and HTTP/1.1 on the same port (ALPN) @default "off" (plain HTTP/1.1) */
+  tls: boolean;
+  /** TLS_CERT: PEM certificate file (with TLS_KEY) @default a self-signed certificate for localhost and 127.0.0.1 in TLS_DIR */
+  tlsCert?: string;
+  /** TLS_KEY: PEM private key file of TLS_CERT */
+  tlsKey?: string;
+  /** TLS_DIR: where the self-signed certificate is made at first start and kept (git-ignored) @default the project's .certs/ */
+  tlsDir: string;
 }
 
 /** Settings whose default is not a fixed value: what `--help` says instead. */
@@ -88,6 +97,8 @@ const DERIVED_DEFAULTS = {
   sessionSecret: 'random per process',
   publicOrigin: 'http://HOST:PORT',
   metricsToken: 'none (metrics are public)',
+  tlsCert: 'a self-signed certificate in TLS_DIR',
+  tlsKey: "the self-signed certificate's key",
 } as const satisfies Partial<Record<keyof Config, string>>;
 
 export const DEFAULTS: Omit<Config, keyof typeof DERIVED_DEFAULTS> = Object.freeze({
@@ -119,6 +130,8 @@ export const DEFAULTS: Omit<Config, keyof typeof DERIVED_DEFAULTS> = Object.free
   requestTimeoutMs: 30_000,
   maxConnectionsPerIp: 256,
   captureIdleMs: 30_000,
+  tls: false,
+  tlsDir: fileURLToPath(new URL('../.certs/', import.meta.url)),
 });
 
 /** A complete config from defaults and the given overrides (what tests and the bench use). */
@@ -131,7 +144,7 @@ export function makeConfig(overrides: Partial<Config> = {}): Config {
   };
 }
 
-type Kind = 'int' | 'string' | 'list' | 'origin' | 'origins' | 'candidates';
+type Kind = 'int' | 'string' | 'list' | 'origin' | 'origins' | 'candidates' | 'switch' | 'file';
 /** `formerEnv`: the variable's old name, read when the new one is not set (as an environment variable only). */
 const FIELDS: Record<Exclude<keyof Config, never>, { env: string; formerEnv?: string; kind: Kind; min?: number; max?: number }> = {
   port: { env: 'PORT', kind: 'int', min: 0, max: 65_535 },
@@ -166,7 +179,13 @@ const FIELDS: Record<Exclude<keyof Config, never>, { env: string; formerEnv?: st
   requestTimeoutMs: { env: 'REQUEST_TIMEOUT_MS', kind: 'int', min: 1 },
   maxConnectionsPerIp: { env: 'MAX_CONNECTIONS_PER_IP', kind: 'int', min: 0 },
   captureIdleMs: { env: 'CAPTURE_IDLE_MS', kind: 'int', min: 1 },
+  tls: { env: 'TLS', kind: 'switch' },
+  tlsCert: { env: 'TLS_CERT', kind: 'file' },
+  tlsKey: { env: 'TLS_KEY', kind: 'file' },
+  tlsDir: { env: 'TLS_DIR', kind: 'string' },
 };
+
+const SWITCH_VALUES: Readonly<Record<string, boolean>> = { on: true, off: false, true: true, false: false, '1': true, '0': false, yes: true, no: false };
 
 /** "LONG_POLL_TIMEOUT_MS" -> "long-poll-timeout-ms": the flag spelling of an environment variable. */
 export function flagName(envName: string): string {
@@ -194,6 +213,14 @@ function parseValue(key: keyof Config, raw: string, name: string): Config[keyof 
       return splitList(raw).map((item) => parseOrigin(item, name));
     case 'candidates':
       return readCandidates(raw);
+    case 'switch': {
+      const value = SWITCH_VALUES[raw.toLowerCase()];
+      if (value === undefined) throw new Error(`${name} must be "on" or "off", got "${raw}"`);
+      return value;
+    }
+    case 'file':
+      if (!isFile(raw)) throw new Error(`${name} must be the path of a readable file, got "${raw}" (no such file)`);
+      return raw;
     case 'string':
       if (raw.length === 0) throw new Error(`${name} must not be empty`);
       return raw;
@@ -261,7 +288,10 @@ function parseJson(text: string, what: string): unknown {
  * (`--long-poll-timeout-ms 5000` or `--long-poll-timeout-ms=5000`); flags win.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] = process.argv.slice(2)): Config {
-  const options = Object.fromEntries(Object.values(FIELDS).map((f) => [flagName(f.env), { type: 'string' as const }]));
+  // A switch is a bare flag (`--tls`); every other setting takes a value.
+  const options = Object.fromEntries(
+    Object.values(FIELDS).map((f) => [flagName(f.env), { type: f.kind === 'switch' ? ('boolean' as const) : ('string' as const) }]),
+  );
   const { values } = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean' } }, strict: true });
   if (values.help === true) {
     throw new HelpRequested(usage());
@@ -271,7 +301,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     const flag = (values as Record<string, string | boolean | undefined>)[flagName(field.env)];
     // The former name counts only when the current one is not set, and its errors name it.
     const name = field.formerEnv !== undefined && !env[field.env] && env[field.formerEnv] ? field.formerEnv : field.env;
-    const raw = typeof flag === 'string' ? flag : env[name];
+    const raw = typeof flag === 'string' ? flag : flag === true ? 'on' : env[name];
     if (raw !== undefined && raw !== '') overrides[key] = parseValue(key, raw, name);
   }
   const config = makeConfig(overrides as Partial<Config>);
@@ -282,6 +312,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     throw new Error(
       `HEADERS_TIMEOUT_MS (${config.headersTimeoutMs}) must not exceed REQUEST_TIMEOUT_MS (${config.requestTimeoutMs}): the headers are part of the request`,
     );
+  }
+  if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
+    throw new Error('TLS_CERT and TLS_KEY go together: give both files (certificate and its private key), or neither for a self-signed certificate');
+  }
+  if (config.tlsCert !== undefined && !config.tls) {
+    throw new Error('TLS_CERT and TLS_KEY are used with TLS only: add --tls (or TLS=on)');
   }
   if (config.workers > 1 && config.feed === 'memory') {
     throw new Error(

@@ -8,6 +8,7 @@ import { runPrimary, shouldRunPrimary } from './cluster.ts';
 import { HelpRequested, loadConfig, type Config } from './config.ts';
 import { createFeed } from './create-feed.ts';
 import { explainListenError } from './listen-error.ts';
+import { TlsSetupError } from './tls/certificate.ts';
 
 async function main(config: Config): Promise<void> {
   const feed = await createFeed(config);
@@ -42,7 +43,8 @@ async function main(config: Config): Promise<void> {
   await app.listen({
     port: config.port,
     host: config.host,
-    listenTextResolver: (address) => `Votewire listening on ${address} with the ${feed.kind} feed (${config.candidates.length} candidates)`,
+    listenTextResolver: (address) =>
+      `Votewire listening on ${address}${config.tls ? ' (HTTP/2 and HTTP/1.1 over TLS)' : ''} with the ${feed.kind} feed (${config.candidates.length} candidates)`,
   });
 }
 
@@ -65,7 +67,8 @@ if (shouldRunPrimary(config)) {
   runPrimary(config);
 } else {
   main(config).catch((error: unknown) => {
-    const explained = explainListenError(error, config);
+    // A certificate or key that cannot be used is a bad setting like any other.
+    const explained = error instanceof TlsSetupError ? error.message : explainListenError(error, config);
     console.error(`votewire: ${explained ?? (error as Error).message}`);
     process.exit(explained === undefined ? 1 : 2);
   });

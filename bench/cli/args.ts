@@ -2,7 +2,8 @@ import { parseArgs } from 'node:util';
 import { VARIANT_NAMES, VARIANTS, isVariantName } from '../plan/variants.ts';
 import { NETWORK_PROFILE_NAMES, isNetworkProfileName, type NetworkProfileName } from '../network/profiles.ts';
 import { pickHeadline, type PlanSettings } from '../plan/plan.ts';
-import type { VariantName } from '../results/types.ts';
+import { isProtocolName, PROTOCOL_NAMES } from '../plan/protocols.ts';
+import type { ProtocolName, VariantName } from '../results/types.ts';
 
 export interface BenchOptions extends PlanSettings {
   quick: boolean;
@@ -21,6 +22,8 @@ export interface BenchOptions extends PlanSettings {
   capacityOnly: boolean;
   /** --full: every network, every fault, the Redis and the capacity scenario. */
   full: boolean;
+  /** Protocols of the run; h1 (cleartext HTTP/1.1) is always the main run, h1-tls and h2 add the headline scenarios over TLS. */
+  protocols: ProtocolName[];
   /** Unmeasured traffic (subscribers connected, votes at the scenario's rate) before each measured window. */
   warmupMs: number;
   /** --server-cpu-prof DIR: every server process the scenarios start writes a V8 CPU profile there. */
@@ -54,6 +57,10 @@ process) and writes reports/<timestamp>/{index.html,report.md,results.json} and 
                        loopback; each other network adds the headline scenario of every transport,
                        its clients connecting through a relay process that adds the network's delay
                        (see docs/bench.md, "Networks")
+  --protocol LIST      comma-separated: ${PROTOCOL_NAMES.join(', ')} (default h1; --full all). Every scenario
+                       runs over h1 (cleartext HTTP/1.1); h1-tls (HTTP/1.1 over TLS) and h2 (HTTP/2
+                       over TLS, one session per subscriber) add the headline scenario of polling,
+                       long polling and SSE, and WebSocket over TLS (see docs/bench.md, "Protocols")
   --faults             also the fault scenarios: a connection cut, kill -9 restarts (memory and Redis
                        feed), one of two processes dying, a reconnect storm of 1,000 subscribers with
                        and without jitter (see docs/bench.md, "Faults"); not in the default run.
@@ -64,7 +71,7 @@ process) and writes reports/<timestamp>/{index.html,report.md,results.json} and 
                        (connect time, memory and CPU per subscriber, last-subscriber latency, the
                        server's event-loop delay; see docs/bench.md, "Capacity"); not in the default
                        run. --transports narrows it to the variants named
-  --full               everything: every network, every fault scenario, the Redis and the capacity scenario
+  --full               everything: every network and protocol, every fault scenario, the Redis and the capacity scenario
   --out DIR            where report folders go (default reports)
   --server-cpu-prof DIR
                        every server process the scenarios start writes a V8 CPU profile into DIR
@@ -93,6 +100,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       redis: { type: 'boolean' },
       'no-redis': { type: 'boolean' },
       network: { type: 'string' },
+      protocol: { type: 'string' },
       faults: { type: 'boolean', default: false },
       full: { type: 'boolean', default: false },
       capacity: { type: 'boolean', default: false },
@@ -122,6 +130,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
           : values.quick
             ? ['loopback']
             : ['loopback', 'broadband'],
+    protocols: values.protocol !== undefined ? parseProtocols(values.protocol) : values.full ? [...PROTOCOL_NAMES] : ['h1'],
     faults: values.faults || values.full,
     capacity: values.capacity || values.full,
     capacityOnly: values.capacity && !values.full,
@@ -152,6 +161,16 @@ function parseNetworks(text: string): NetworkProfileName[] {
     chosen.add(word);
   }
   return NETWORK_PROFILE_NAMES.filter((name) => chosen.has(name));
+}
+
+function parseProtocols(text: string): ProtocolName[] {
+  const chosen = new Set<ProtocolName>(['h1']);
+  for (const word of text.split(',').map((w) => w.trim())) {
+    if (word === '') continue;
+    if (!isProtocolName(word)) throw new Error(`--protocol: unknown "${word}"; choose from ${PROTOCOL_NAMES.join(', ')}`);
+    chosen.add(word);
+  }
+  return PROTOCOL_NAMES.filter((name) => chosen.has(name));
 }
 
 function parseVariants(text: string): VariantName[] {

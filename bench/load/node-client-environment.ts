@@ -1,4 +1,5 @@
 import { createConnection, type NetConnectOpts } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { EventSource as NodeEventSource } from 'eventsource';
 import { Agent, buildConnector, fetch as undiciFetch } from 'undici';
@@ -13,6 +14,14 @@ export interface NodeEnvironmentOptions {
   cookie: string;
   /** The server's long-poll timeout: response headers may take this long to come. */
   longPollTimeoutMs: number;
+  /** Over TLS (an https:// baseUrl): HTTP/2 or HTTP/1.1, and the certificate to trust. @default cleartext HTTP/1.1 */
+  tls?: ClientTls;
+}
+
+/** A subscriber's TLS: which HTTP it offers by ALPN, and the server certificate it trusts (the bench's own, self-signed). */
+export interface ClientTls {
+  protocol: 'h1-tls' | 'h2';
+  ca: string;
 }
 
 /** HTTP exchanges one subscriber made, as counted by its own fetch. */
@@ -40,22 +49,28 @@ export function nodeClientEnvironment(options: NodeEnvironmentOptions): CountedE
   const { baseUrl, cookie } = options;
   const sockets = new SocketCounter();
   const requests: RequestCounts = { requests: 0, emptyStatus: 0 };
-  const connect = buildConnector({});
+  const tls = options.tls;
+  const allowH2 = tls?.protocol === 'h2';
+  const connect = buildConnector(tls === undefined ? {} : { ca: tls.ca, allowH2 });
   const agent = new Agent({
     connections: 1,
     pipelining: 1,
+    // Over h2 the one connection is one HTTP/2 session, as a browser tab's to one host.
+    allowH2,
     // A parked long poll sends its headers only when it answers; SSE bodies go quiet between events.
     headersTimeout: options.longPollTimeoutMs + 30_000,
     bodyTimeout: 0,
     connect(connectOptions, callback) {
-      connect(connectOptions, (...result) => {
+      // Over TLS the counted socket is the TCP one under it: its bytes include the TLS records, as the server's do.
+      const httpSocket = tls === undefined ? undefined : sockets.track(createConnection({ host: connectOptions.hostname, port: Number(connectOptions.port) }));
+      connect({ ...connectOptions, ...(httpSocket === undefined ? {} : { httpSocket }) }, (...result) => {
         // A failed connect (the server down) comes without a socket: undici passes undefined, not null.
         const [error, socket] = result;
         if (error !== null) {
           callback(error, null);
           return;
         }
-        sockets.track(socket);
+        if (httpSocket === undefined) sockets.track(socket);
         callback(null, socket);
       });
     },
@@ -120,9 +135,9 @@ export function nodeClientEnvironment(options: NodeEnvironmentOptions): CountedE
         headers: upgradeHeaders,
         origin: baseUrl,
         createConnection: ((connectOptions: NetConnectOpts) => {
-          const socket = createConnection(connectOptions);
-          sockets.track(socket);
-          return socket;
+          const socket = sockets.track(createConnection(connectOptions));
+          // wss:// is an HTTP/1.1 upgrade over TLS on the TCP socket counted above.
+          return tls === undefined ? socket : tlsConnect({ socket, ca: tls.ca, ALPNProtocols: ['http/1.1'] });
         }) as typeof createConnection,
       });
     }

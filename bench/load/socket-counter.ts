@@ -17,7 +17,8 @@ export class SocketCounter {
   #closed: ByteCount = { sent: 0, received: 0 };
   #connections = 0;
 
-  track(socket: Socket): void {
+  /** Counts the socket's bytes from now on; returns it, for use in place. */
+  track<S extends Socket>(socket: S): S {
     this.#open.add(socket);
     this.#connections++;
     // Read the counters at close: some Node versions stop reporting them once a socket is destroyed.
@@ -28,6 +29,7 @@ export class SocketCounter {
       };
       this.#open.delete(socket);
     });
+    return socket;
   }
 
   /** TCP connections opened so far. */

@@ -6,6 +6,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Agent, setGlobalDispatcher } from 'undici';
 import { mapLimited } from './concurrency.ts';
 import { GeneratorMonitor } from './generator-monitor.ts';
 import { openSession } from './session.ts';
@@ -60,6 +61,8 @@ async function open(request: Extract<WorkerRequest, { kind: 'open' }>): Promise<
     if (/EMFILE|ENFILE/.test(message) || /EMFILE|ENFILE/.test(String((error as { code?: unknown }).code))) fileLimitHit = true;
     if (errors.length < 5) errors.push(message);
   };
+  // Over TLS the sessions' plain requests trust the bench's certificate too (and only it), as the parent's do.
+  if (request.tls !== undefined) setGlobalDispatcher(new Agent({ connect: { ca: request.tls.ca } }));
   const cookies = await mapLimited(request.count, SESSION_CONCURRENCY, async (i) => {
     try {
       return await openSession(urlOf(i), `bench-${request.firstIndex + i}`);
@@ -74,7 +77,13 @@ async function open(request: Extract<WorkerRequest, { kind: 'open' }>): Promise<
     subscribers.push(
       spec.client === 'socketio'
         ? new SocketIoSubscriber({ baseUrl: urlOf(i), cookie })
-        : new Subscriber({ spec, baseUrl: urlOf(i), cookie, longPollTimeoutMs: request.longPollTimeoutMs }),
+        : new Subscriber({
+            spec,
+            baseUrl: urlOf(i),
+            cookie,
+            longPollTimeoutMs: request.longPollTimeoutMs,
+            ...(request.tls === undefined ? {} : { tls: request.tls }),
+          }),
     );
   }
   await startAll(spec);

@@ -3,7 +3,7 @@ import { createClient } from '../../src/client/registry.ts';
 import type { BackoffOptions, FeedClient, FeedClientHandlers, WireRecord } from '../../src/client/types.ts';
 import { SubscriberLedger } from '../measure/coherence.ts';
 import { isSnapshotVariant, type VariantSpec } from '../plan/variants.ts';
-import { nodeClientEnvironment, type CountedEnvironment } from './node-client-environment.ts';
+import { nodeClientEnvironment, type ClientTls, type CountedEnvironment } from './node-client-environment.ts';
 
 /** The counters of one subscriber that the bench reads at the start and end of the measured window. */
 export interface SubscriberCounters {
@@ -21,6 +21,8 @@ export interface SubscriberOptions {
   baseUrl: string;
   cookie: string;
   longPollTimeoutMs: number;
+  /** Over TLS: HTTP/2 or HTTP/1.1 (bench/load/node-client-environment.ts). @default cleartext HTTP/1.1 */
+  tls?: ClientTls;
   /** The client layer's reconnect backoff; default its own (the fault scenarios switch the jitter off). */
   backoff?: BackoffOptions;
   /** Also told of everything the client layer hands over, after the ledger (the fault scenarios' timings). */

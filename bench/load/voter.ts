@@ -18,6 +18,8 @@ export interface VoterOptions {
   candidateIds: readonly string[];
   /** Makes the voteIds of one scenario unique, e.g. "s12". */
   idPrefix: string;
+  /** An https:// server: the certificate to trust (the bench's own, self-signed). */
+  ca?: string;
   /** Retries of one vote after a network error or a 503 (fault scenarios ride out a restart). @default 4 */
   maxRetries?: number;
 }
@@ -63,7 +65,9 @@ export class OpenLoopVoter {
   constructor(options: VoterOptions) {
     this.#options = options;
     this.#urls = options.baseUrls ?? [options.baseUrl];
-    this.#pools = this.#urls.map((url) => new Pool(url, { connections: 16, pipelining: 1 }));
+    this.#pools = this.#urls.map(
+      (url) => new Pool(url, { connections: 16, pipelining: 1, ...(options.ca === undefined ? {} : { connect: { ca: options.ca } }) }),
+    );
   }
 
   /** Starts the schedule now; resolves when every vote is sent and answered. */

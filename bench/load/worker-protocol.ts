@@ -1,5 +1,6 @@
 import type { CoherenceSummary, VariantName } from '../results/types.ts';
 import type { GeneratorFigures } from './generator-monitor.ts';
+import type { ClientTls } from './node-client-environment.ts';
 import type { SubscriberCounters } from './subscriber.ts';
 
 /** What a subscriber worker process is asked to do (each request carries an id its answer repeats). */
@@ -15,6 +16,8 @@ export type WorkerRequest =
       longPollTimeoutMs: number;
       /** How long to wait for every subscriber's first snapshot. */
       connectTimeoutMs: number;
+      /** Over TLS: HTTP/2 or HTTP/1.1, and the bench's certificate to trust. @default cleartext HTTP/1.1 */
+      tls?: ClientTls;
     }
   | { kind: 'counters' }
   | { kind: 'monitor-start' }

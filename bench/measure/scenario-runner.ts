@@ -1,3 +1,4 @@
+import type { ClientTls } from '../load/node-client-environment.ts';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GeneratorMonitor, judgeGeneratorProcesses } from '../load/generator-monitor.ts';
@@ -34,6 +35,8 @@ export interface ScenarioInput {
    * connect through it (it spreads them over the servers); the server's metrics are still read directly.
    */
   relay?: Relay;
+  /** Subscribers over TLS (an https:// server): HTTP/2 or HTTP/1.1, one connection each. @default cleartext HTTP/1.1 */
+  tls?: ClientTls;
   /** Called with a short phase name, for the progress bar. */
   onPhase?: (phase: string) => void;
   /** Subscriber worker processes (default: one per core left after the server's, see subscriberWorkerCount). */
@@ -76,6 +79,7 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
       urls: input.relay === undefined ? urls : [input.relay.url],
       longPollTimeoutMs: input.longPollTimeoutMs,
       connectTimeoutMs,
+      ...(input.tls === undefined ? {} : { tls: input.tls }),
     },
   });
   const opened = subscribers.opened;
@@ -104,6 +108,7 @@ export async function runScenario(input: ScenarioInput): Promise<ScenarioResult>
       count: Math.max(1, Math.round((windowMs * rate) / 1000)),
       candidateIds: input.candidateIds,
       idPrefix: input.id,
+      ...(input.tls === undefined ? {} : { ca: input.tls.ca }),
     });
     const monitor = new GeneratorMonitor();
     const relayMonitor = input.relay === undefined ? undefined : new RelayMonitor(input.relay);
@@ -225,6 +230,7 @@ async function warmUp(input: ScenarioInput, voterUrls: readonly string[]): Promi
     count: Math.max(1, Math.round((input.warmupMs * input.rate) / 1000)),
     candidateIds: input.candidateIds,
     idPrefix: `${input.id}-warmup`,
+    ...(input.tls === undefined ? {} : { ca: input.tls.ca }),
   });
   try {
     await voter.run();

@@ -71,9 +71,10 @@ export class ServerProcess {
 
   private constructor(options: SpawnOptions) {
     this.port = options.port;
-    this.url = `http://127.0.0.1:${options.port}`;
     this.script = options.script;
     this.#env = { ...options.env, PORT: String(options.port), HOST: '127.0.0.1' };
+    // TLS=on: the server speaks HTTPS (HTTP/2 and HTTP/1.1) on its port.
+    this.url = `${this.#env.TLS === 'on' ? 'https' : 'http'}://127.0.0.1:${options.port}`;
     this.#ownProcessGroup = options.ownProcessGroup ?? false;
     const [command, ...args] = [...(options.commandPrefix ?? []), process.execPath, ...(options.nodeArgs ?? []), options.script, ...(options.args ?? [])] as [
       string,

@@ -24,11 +24,23 @@ import {
   type Table,
 } from './tables.ts';
 import { verdict } from './verdict.ts';
+import { browserRows, protocolTable } from './protocol-tables.ts';
+import { VARIANTS } from '../plan/variants.ts';
+import type { VariantName } from '../results/types.ts';
+
+/** Says which of the verdict's figures are over HTTP/2 (or wss://): those a browser on an HTTPS site would see. */
+function withProtocolNote(sentences: string[], replaced: readonly VariantName[]): string[] {
+  if (replaced.length === 0) return sentences;
+  const names = replaced.map((v) => VARIANTS[v].label).join(', ');
+  return [...sentences, `Figures of ${names} are over TLS as a browser on an HTTPS site uses them (HTTP/2; WebSocket over wss://).`];
+}
 
 /** Everything the report says, computed from results.json alone. */
 export async function buildDocument(results: BenchResults): Promise<ReportDocument> {
   const rows = scenarioRows(results);
-  const calculator = calculatorData(results, rows);
+  // The verdict and the calculator answer for a browser on an HTTPS site: HTTP/2 figures where they were run.
+  const browser = browserRows(results, rows);
+  const calculator = calculatorData(results, browser.rows);
   const presets = presetsTable(calculator);
   const failures = failuresTable(results);
   const problems = problemsTable(results);
@@ -46,6 +58,7 @@ export async function buildDocument(results: BenchResults): Promise<ReportDocume
     ...(feeds === undefined ? [] : [feeds]),
     ...[capacityTable(results), capacityTargetsTable(results), generatorCapacityTable(results)].filter((t): t is Table => t !== undefined),
     networkTable(results, rows),
+    protocolTable(results, rows),
     ...[faultsTable(results), faultVotesTable(results), stormTable(results), notRunTable(results)].filter((t): t is Table => t !== undefined),
     overheadTable(results),
     modelTable(results, rows),
@@ -56,7 +69,7 @@ export async function buildDocument(results: BenchResults): Promise<ReportDocume
   return {
     title: 'Votewire transport bench',
     subtitle: `${results.startedAt.slice(0, 19).replace('T', ' ')} UTC · ${e.cpuModel}, ${e.cores} cores · Node ${e.node} · commit ${e.gitCommit?.slice(0, 10) ?? 'unknown'}${results.config.quick ? ' · --quick' : ''}`,
-    verdict: verdict(results, rows),
+    verdict: withProtocolNote(verdict(results, browser.rows), browser.replaced),
     conclusions: [...conclusions(results, rows), ...networkConclusions(results, rows)],
     tables: { before, after },
     charts: await renderCharts(results, rows),

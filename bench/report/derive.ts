@@ -75,34 +75,37 @@ export interface ScenarioRow {
 
 export function scenarioRows(results: BenchResults): ScenarioRow[] {
   const rows: ScenarioRow[] = [];
-  for (const runs of groupRepetitions(results.scenarios).values()) {
-    const first = runs[0]!;
-    const derived = runs.map(derive);
-    const figures = Object.fromEntries(
-      (Object.keys(derived[0]!) as (keyof DerivedFigures)[]).map((key) => [
-        key,
-        medianRange(derived.map((d) => d[key]).filter((v): v is number => v !== null && Number.isFinite(v))),
-      ]),
-    ) as ScenarioRow['figures'];
-    rows.push({
-      variant: first.variant,
-      clients: first.clients,
-      rate: first.rate,
-      runs,
-      figures,
-      coherence: {
-        lost: sum(runs, (r) => r.coherence.lost),
-        duplicated: sum(runs, (r) => r.coherence.duplicated),
-        outOfOrder: sum(runs, (r) => r.coherence.outOfOrder),
-        resyncs: sum(runs, (r) => r.coherence.resyncs),
-      },
-      generatorSaturated: runs.some((r) => r.generator.saturated),
-      generatorReasons: generatorReasons(runs),
-      serverCpuUtilization: medianRange(runs.map((r) => r.cost.serverCpuUtilization)).median,
-    });
-  }
+  for (const runs of groupRepetitions(results.scenarios).values()) rows.push(rowOf(runs));
   const order = results.config.variants;
   return rows.sort((a, b) => order.indexOf(a.variant) - order.indexOf(b.variant) || a.clients - b.clients || a.rate - b.rate);
+}
+
+/** One row from the repetitions of one variant at one scenario point. */
+export function rowOf(runs: readonly ScenarioResult[]): ScenarioRow {
+  const first = runs[0]!;
+  const derived = runs.map(derive);
+  const figures = Object.fromEntries(
+    (Object.keys(derived[0]!) as (keyof DerivedFigures)[]).map((key) => [
+      key,
+      medianRange(derived.map((d) => d[key]).filter((v): v is number => v !== null && Number.isFinite(v))),
+    ]),
+  ) as ScenarioRow['figures'];
+  return {
+    variant: first.variant,
+    clients: first.clients,
+    rate: first.rate,
+    runs: [...runs],
+    figures,
+    coherence: {
+      lost: sum(runs, (r) => r.coherence.lost),
+      duplicated: sum(runs, (r) => r.coherence.duplicated),
+      outOfOrder: sum(runs, (r) => r.coherence.outOfOrder),
+      resyncs: sum(runs, (r) => r.coherence.resyncs),
+    },
+    generatorSaturated: runs.some((r) => r.generator.saturated),
+    generatorReasons: generatorReasons(runs),
+    serverCpuUtilization: medianRange(runs.map((r) => r.cost.serverCpuUtilization)).median,
+  };
 }
 
 /** Why the load generator was flagged: the first flagged run's reasons, and in how many runs it was. */

@@ -181,6 +181,18 @@ export interface NetworkProfileResult {
   bandwidthBytesPerSec?: number;
 }
 
+/** How the subscribers reached the server (bench/plan/protocols.ts). */
+export type ProtocolName = 'h1' | 'h1-tls' | 'h2';
+
+/** The headline scenario of the real server's transports over TLS: HTTP/1.1 and HTTP/2 (h1 is the main run). */
+export interface ProtocolResults {
+  /** Every protocol asked for, h1 included (its figures are the main run's headline scenarios). */
+  protocols: ProtocolName[];
+  clients: number;
+  rate: number;
+  runs: { protocol: Exclude<ProtocolName, 'h1'>; scenario: ScenarioResult }[];
+}
+
 /** The headline scenario of every transport over each emulated network other than loopback. */
 export interface NetworkResults {
   /** Every profile asked for, loopback included (its figures are the loopback headline scenarios). */
@@ -318,6 +330,8 @@ export interface BenchResults {
   feeds?: FeedComparison;
   /** The headline scenario over emulated networks; absent when only loopback was asked for. */
   networks?: NetworkResults;
+  /** The headline scenario over TLS (HTTP/1.1 and HTTP/2); absent when only h1 was asked for. */
+  protocols?: ProtocolResults;
   /** The fault scenarios; absent when they were not asked for (--faults or --full). */
   faults?: FaultsResults;
   /** The capacity scenario; absent when it was not asked for (--capacity or --full). */

@@ -2,12 +2,14 @@ import fp from 'fastify-plugin';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Socket } from 'node:net';
 import { sendErrorAndClose } from './errors.ts';
+import { transportSocketOf } from './transport-socket.ts';
 
 /**
  * MAX_CONNECTIONS_PER_IP: one client address may hold at most this many open connections (HTTP,
  * SSE and WebSocket alike). A connection over the cap is not cut blindly: its first request is answered
  * 429 `too_many_connections` with `Connection: close`, so the client learns why, and the connection goes.
  * Connections are counted as they open and close, not per request: the polling path pays one Set lookup.
+ * With TLS they are the TCP connections under it; an HTTP/2 connection counts once, however many streams it carries.
  */
 const connectionLimit: FastifyPluginAsync<{ maxPerIp: number }> = async (app, { maxPerIp }) => {
   if (maxPerIp === 0) return;
@@ -27,7 +29,7 @@ const connectionLimit: FastifyPluginAsync<{ maxPerIp: number }> = async (app, { 
   });
 
   app.addHook('onRequest', function refuseOverTheCap(request, reply, done) {
-    if (!overTheCap.has(request.raw.socket)) {
+    if (!overTheCap.has(transportSocketOf(request.raw))) {
       done();
       return;
     }

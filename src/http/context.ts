@@ -6,6 +6,10 @@ import { TransportMetrics, type TransportLabel } from '../metrics/transport-metr
 import { ClientFaultLog } from './client-fault-log.ts';
 import { Lifecycle } from './lifecycle.ts';
 import { sendErrorAndClose } from './errors.ts';
+import { TlsConnections } from './tls-connections.ts';
+import { transportSocketOf } from './transport-socket.ts';
+import type { Http2SecureServer } from 'node:http2';
+import type { Socket } from 'node:net';
 
 /** The answer to a request that arrives while the server shuts down (it also ends the connection). */
 export function sendShuttingDown(reply: FastifyReply): FastifyReply {
@@ -20,6 +24,13 @@ declare module 'fastify' {
     lifecycle: Lifecycle;
     /** Where faults of clients (bad HTTP, WebSocket protocol errors) are logged, without stacks and rate-limited. */
     clientFaults: ClientFaultLog;
+  }
+  interface FastifyRequest {
+    /**
+     * The TCP socket the request came on (src/http/transport-socket.ts), taken when it arrived: an HTTP/2
+     * stream that has ended no longer leads to its connection.
+     */
+    transportSocket: Socket | null;
   }
   interface FastifyContextConfig {
     /** Which metrics label a route's bytes and requests count under. @default "other" */
@@ -40,17 +51,22 @@ const contextPlugin: FastifyPluginAsync<{ config: Config; feed: Feed }> = async 
     'lifecycle',
     new Lifecycle({
       server: app.server,
+      // With TLS, app.server is the HTTP/2 server (src/app.ts) whatever Fastify's types say.
+      tlsConnections: config.tls ? new TlsConnections(app.server as unknown as Http2SecureServer) : undefined,
       graceMs: config.shutdownGraceMs,
       onGraceOver: (open) => app.log.warn(`shutdown: ${open} connections still open after ${config.shutdownGraceMs} ms; cutting them`),
     }),
   );
   app.decorate('clientFaults', new ClientFaultLog(app.log));
+  app.decorateRequest('transportSocket', null);
 
   app.addHook('onRequest', function countRequest(request, reply, done) {
     const label = request.routeOptions.config.transport ?? 'other';
     const counters = metrics.counters[label];
     counters.requests++;
-    metrics.label(request.raw.socket, label);
+    const socket = transportSocketOf(request.raw);
+    request.transportSocket = socket;
+    metrics.label(socket, label);
     if (app.lifecycle.closing) {
       sendShuttingDown(reply);
       return;
@@ -68,7 +84,7 @@ const contextPlugin: FastifyPluginAsync<{ config: Config; feed: Feed }> = async 
     done();
   });
   app.addHook('onResponse', function countBytes(request, _reply, done) {
-    metrics.flush(request.raw.socket);
+    metrics.flush(request.transportSocket ?? transportSocketOf(request.raw));
     done();
   });
   // Runs when app.close() starts, before the listener closes: answer and close every subscriber.

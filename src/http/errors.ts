@@ -1,7 +1,9 @@
-import { STATUS_CODES, type ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Http2ServerRequest } from 'node:http2';
 import type { Socket } from 'node:net';
 import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorBody, ErrorCode } from '../contract.ts';
+import { isHttp2 } from './transport-socket.ts';
 
 /** An error the routes throw on purpose: it carries its status and stable code. */
 export class HttpError extends Error {
@@ -32,6 +34,13 @@ const FASTIFY_CODES: Record<string, [number, ErrorCode]> = {
  * closed here once the answer is out.
  */
 export function sendErrorAndClose(reply: FastifyReply, statusCode: number, code: ErrorCode, message: string): FastifyReply {
+  const raw = reply.request.raw as IncomingMessage | Http2ServerRequest;
+  if (isHttp2(raw)) {
+    // HTTP/2 has no `Connection` header: the answer goes out, then GOAWAY ends the connection once its streams are done.
+    const session = raw.stream.session;
+    reply.raw.once('finish', () => session?.close());
+    return sendError(reply, statusCode, code, message);
+  }
   reply.header('connection', 'close');
   if (reply.request.headers.upgrade !== undefined) {
     const socket = reply.request.raw.socket;

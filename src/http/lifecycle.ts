@@ -1,4 +1,6 @@
 import type { Server, ServerResponse } from 'node:http';
+import type { Http2SecureServer, Http2ServerResponse } from 'node:http2';
+import type { TlsConnections } from './tls-connections.ts';
 import { setTimeout as delay } from 'node:timers/promises';
 
 /** While shutting down, how often connections that have fallen idle since are closed. */
@@ -7,7 +9,9 @@ const IDLE_SWEEP_MS = 100;
 const SETTLE_QUIET_MS = 100;
 
 export interface LifecycleOptions {
-  server: Server;
+  server: Server | Http2SecureServer;
+  /** With TLS: the HTTP/2 sessions (GOAWAY at the start of the shutdown) and every connection, to cut at the end. */
+  tlsConnections?: TlsConnections;
   /** How long connections may take to finish once the shutdown began; then they are cut. */
   graceMs: number;
   /** Told how many connections were still open when the grace period ran out. */
@@ -18,6 +22,7 @@ export interface LifecycleOptions {
  * The shutdown, in order (docs/protocol.md describes what clients see):
  * 1. refuse new requests (503, `Connection: close`) and mark every answer still to come `Connection: close`,
  *    so a client with a request in flight gets its answer and knows not to send another on that connection;
+ *    on HTTP/2, which has no such header, every session gets GOAWAY instead: its open streams finish;
  * 2. let every transport drain: parked polls answered, WebSockets closed with 1001, SSE streams ended;
  * 3. wait until requests stop arriving (each was answered 503 with `Connection: close`), then close the
  *    idle keep-alive connections, and the others as they fall idle;
@@ -30,7 +35,7 @@ export class Lifecycle {
   readonly #drains: (() => void | Promise<void>)[] = [];
   readonly #terminations: (() => void)[] = [];
   /** Responses whose requests arrived and that are not finished yet. */
-  readonly #inFlight = new Set<ServerResponse>();
+  readonly #inFlight = new Set<ServerResponse | Http2ServerResponse>();
   #shutdown: Promise<void> | undefined;
 
   constructor(options: LifecycleOptions) {
@@ -52,11 +57,11 @@ export class Lifecycle {
   }
 
   /** A request arrived: its answer is in flight until `responseClosed`. */
-  responseStarted(response: ServerResponse): void {
+  responseStarted(response: ServerResponse | Http2ServerResponse): void {
     this.#inFlight.add(response);
   }
 
-  responseClosed(response: ServerResponse): void {
+  responseClosed(response: ServerResponse | Http2ServerResponse): void {
     this.#inFlight.delete(response);
   }
 
@@ -69,9 +74,11 @@ export class Lifecycle {
   async #run(): Promise<void> {
     this.#closing = true;
     for (const response of this.#inFlight) {
-      if (!response.headersSent) response.setHeader('connection', 'close');
+      // An HTTP/2 answer may not carry `Connection` (GOAWAY below says it).
+      if (!response.headersSent && !('stream' in response)) response.setHeader('connection', 'close');
     }
-    const { server, graceMs } = this.#options;
+    const { server, graceMs, tlsConnections } = this.#options;
+    tlsConnections?.goAway();
     const listening = server.listening;
     if (listening) {
       const grace = setTimeout(() => this.#terminate(), graceMs);
@@ -82,7 +89,8 @@ export class Lifecycle {
     if (listening) {
       await this.#settle(Date.now() + graceMs);
       // An answer that was already on its way when the shutdown began still said keep-alive.
-      const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
+      // The HTTP/2 server has it too, for its HTTP/1.1 connections (Node's types leave it out).
+      const sweep = setInterval(() => (server as Server).closeIdleConnections(), IDLE_SWEEP_MS);
       sweep.unref();
       server.once('close', () => clearInterval(sweep));
     }
@@ -123,7 +131,9 @@ export class Lifecycle {
     server.getConnections((_error, count) => {
       onGraceOver(count);
       for (const terminate of this.#terminations) terminate();
-      server.closeAllConnections();
+      // The HTTP/2 server has no closeAllConnections: its connections are cut one by one.
+      if ('closeAllConnections' in server) server.closeAllConnections();
+      this.#options.tlsConnections?.destroyAll();
     });
   }
 }

@@ -19,16 +19,17 @@ function urlHost(host: string): string {
 
 /**
  * The page origins that may open the WebSocket and SSE feeds: the server's own and ALLOWED_ORIGINS.
- * The server's own is PUBLIC_ORIGIN, or `http://HOST:PORT` without it; when the server listens on a
+ * The server's own is PUBLIC_ORIGIN, or `http://HOST:PORT` (`https://` with TLS) without it; when the server listens on a
  * loopback address (or on every address, 0.0.0.0), `http://localhost:PORT`, `http://127.0.0.1:PORT` and
  * `http://[::1]:PORT` are its own too, since no other server can answer there. The `Host` header plays no
  * part: a foreign site's page can be loaded under any Host name it likes (DNS rebinding).
  */
 export class OriginPolicy {
   #allowed: ReadonlySet<string>;
-  readonly #config: Pick<Config, 'host' | 'publicOrigin' | 'allowedOrigins'>;
+  readonly #config: Pick<Config, 'host' | 'publicOrigin' | 'allowedOrigins'> & { tls?: boolean };
 
-  constructor(config: Pick<Config, 'host' | 'port' | 'publicOrigin' | 'allowedOrigins'>) {
+  /** `tls`: the server speaks HTTPS, so its own origins are https:// ones. */
+  constructor(config: Pick<Config, 'host' | 'port' | 'publicOrigin' | 'allowedOrigins'> & { tls?: boolean }) {
     this.#config = config;
     this.#allowed = this.#originsAt(config.port);
   }
@@ -53,12 +54,13 @@ export class OriginPolicy {
   }
 
   #originsAt(port: number): ReadonlySet<string> {
-    const { host, publicOrigin, allowedOrigins } = this.#config;
+    const { host, publicOrigin, allowedOrigins, tls } = this.#config;
+    const scheme = tls === true ? 'https' : 'http';
     const own: string[] = [];
     if (publicOrigin !== undefined) own.push(publicOrigin);
-    else if (!ANY_ADDRESS_HOSTS.has(host)) own.push(new URL(`http://${urlHost(host)}:${port}`).origin);
+    else if (!ANY_ADDRESS_HOSTS.has(host)) own.push(new URL(`${scheme}://${urlHost(host)}:${port}`).origin);
     if (LOOPBACK_HOSTS.has(host) || ANY_ADDRESS_HOSTS.has(host)) {
-      for (const name of ['localhost', '127.0.0.1', '[::1]']) own.push(new URL(`http://${name}:${port}`).origin);
+      for (const name of ['localhost', '127.0.0.1', '[::1]']) own.push(new URL(`${scheme}://${name}:${port}`).origin);
     }
     return new Set([...own, ...allowedOrigins]);
   }
@@ -74,7 +76,7 @@ const originPlugin: FastifyPluginAsync = async (app) => {
     if (policy.guessesPublicOrigin) {
       app.log.warn(
         `HOST=${app.config.host} without PUBLIC_ORIGIN: WebSocket and SSE accept pages from ${policy.origins.join(', ')} only. ` +
-          'Set PUBLIC_ORIGIN to the address people open the demo by (e.g. http://192.168.1.20:3000).',
+          `Set PUBLIC_ORIGIN to the address people open the demo by (e.g. ${app.config.tls ? 'https' : 'http'}://192.168.1.20:3000).`,
       );
     }
     done();

@@ -32,6 +32,8 @@ export interface SessionOptions {
   ttlS: number;
   /** New sessions per IP address per minute; 0 = no limit. */
   perMinutePerIp: number;
+  /** Served over TLS: the cookie is `Secure`, so a browser never sends it over plain HTTP. */
+  secure: boolean;
 }
 
 /**
@@ -143,7 +145,7 @@ const sessionPlugin: FastifyPluginAsyncTypebox<SessionOptions> = async (app, opt
         const userId = `u_${randomBytes(9).toString('base64url')}`;
         const name = request.body.name ?? guestName();
         const value = sessionValue(userId, Math.floor(Date.now() / 1000));
-        reply.setCookie(SESSION_COOKIE, value, { signed: true, httpOnly: true, sameSite: 'lax', path: '/', maxAge: options.ttlS });
+        reply.setCookie(SESSION_COOKIE, value, { signed: true, httpOnly: true, secure: options.secure, sameSite: 'lax', path: '/', maxAge: options.ttlS });
         reply.header('cache-control', 'no-store');
         return { userId, name };
       },

@@ -13,6 +13,8 @@ function emptyCounters(): TransportCounters {
 
 interface SocketAccount {
   label: TransportLabel;
+  /** Long-lived streams open on the connection that hold its label (only HTTP/2 carries others beside them). */
+  holds: number;
   read: number;
   written: number;
 }
@@ -24,6 +26,11 @@ interface SocketAccount {
  * difference: whatever the socket read and wrote since the last flush belongs to the label it carries now.
  * Short exchanges flush when their response ends; long-lived ones (WebSocket, SSE) are flushed whenever
  * the metrics are read, so a scrape always sees up-to-date totals.
+ *
+ * The socket is the TCP one (src/http/transport-socket.ts), so with TLS the bytes include its records and
+ * handshake, and over HTTP/2 its framing and HPACK-compressed headers. One HTTP/2 connection multiplexes
+ * streams: bytes go to the label of the request that started last, except that while an SSE stream is open
+ * on the connection (`hold`) everything on it counts as SSE. README.md ("Byte metrics over HTTP/2") says so.
  */
 export class TransportMetrics {
   readonly counters: Record<TransportLabel, TransportCounters>;
@@ -40,11 +47,31 @@ export class TransportMetrics {
   label(socket: Socket, label: TransportLabel): void {
     const account = this.#accounts.get(socket);
     if (account === undefined) {
-      this.#accounts.set(socket, { label, read: 0, written: 0 });
+      this.#accounts.set(socket, { label, holds: 0, read: 0, written: 0 });
       socket.once('close', () => this.#onSocketClose(socket));
-    } else {
+    } else if (account.holds === 0) {
       account.label = label;
     }
+  }
+
+  /** A long-lived stream opened on the socket: until `release`, its bytes all count as `label`. */
+  hold(socket: Socket, label: TransportLabel): void {
+    const account = this.#accounts.get(socket);
+    if (account === undefined) return;
+    if (account.holds === 0) {
+      // What came before the stream belongs to the label it had then.
+      this.flush(socket);
+      account.label = label;
+    }
+    account.holds++;
+  }
+
+  /** The long-lived stream ended: the bytes so far are its own; later requests label the socket again. */
+  release(socket: Socket): void {
+    const account = this.#accounts.get(socket);
+    if (account === undefined || account.holds === 0) return;
+    this.flush(socket);
+    account.holds--;
   }
 
   /** Adds what the socket read and wrote since the last flush to its current label. */

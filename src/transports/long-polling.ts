@@ -4,6 +4,7 @@ import type { FastifyReply } from 'fastify';
 import type { Resume } from '../feed/feed.ts';
 import type { FeedEntry, Snapshot } from '../feed/types.ts';
 import { sendError } from '../http/errors.ts';
+import { transportSocketOf } from '../http/transport-socket.ts';
 import { requireUser } from '../http/session.ts';
 import { CursorParam, parseCursor } from './cursor.ts';
 import { PollQueues, type ParkedPoll, type PollQueue, type PreparedAnswer } from './long-poll-queues.ts';
@@ -123,7 +124,7 @@ const longPollingTransport: FastifyPluginAsyncTypebox = async (app) => {
       response.end(answer.body);
     }
     // end() handed everything to the socket synchronously: count it now (onResponse won't run).
-    metrics.flush(response.socket ?? reply.request.raw.socket);
+    metrics.flush(transportSocketOf(reply.request.raw));
   }
 
   const unsubscribe = feed.subscribe(function wakeParkedPolls() {

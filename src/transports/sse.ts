@@ -4,6 +4,7 @@ import type { ServerResponse } from 'node:http';
 import type { Snapshot } from '../feed/types.ts';
 import { sendShuttingDown } from '../http/context.ts';
 import { refuseForeignOrigin } from '../http/origin.ts';
+import { transportSocketOf } from '../http/transport-socket.ts';
 import { CursorParam, parseCursor, parseLastEventId } from './cursor.ts';
 import { PushFanOut, type CloseReason, type PushConnection, type PushFormat } from './push.ts';
 import { catchUpTo } from './resume.ts';
@@ -117,12 +118,16 @@ const sseTransport: FastifyPluginAsyncTypebox = async (app) => {
       // Node then sends `Connection: close`, which is true: this connection carries nothing else.
       response.useChunkedEncodingByDefault = false;
       response.writeHead(200, STREAM_HEADERS);
-      metrics.trackLongLived(request.raw.socket);
+      const socket = transportSocketOf(request.raw);
+      metrics.trackLongLived(socket);
+      // On HTTP/2 the connection may carry other requests meanwhile: its bytes count as SSE while the stream is open.
+      metrics.hold(socket, 'sse');
 
       const stream = new SseStream(response);
       fanOut.open(stream, since);
       response.once('close', function onStreamClosed() {
         fanOut.remove(stream);
+        metrics.release(socket);
       });
       return reply;
     },

@@ -6,6 +6,7 @@ import type { RawData, WebSocket } from 'ws';
 import type { ErrorCode } from '../contract.ts';
 import { sendError } from '../http/errors.ts';
 import { refuseForeignOrigin } from '../http/origin.ts';
+import { transportSocketOf } from '../http/transport-socket.ts';
 import { castVote } from '../http/vote-intake.ts';
 import { CursorParam, parseCursor } from './cursor.ts';
 import { PushFanOut, type CloseReason, type PushConnection, type PushFormat } from './push.ts';
@@ -160,7 +161,7 @@ const websocketTransport: FastifyPluginAsyncTypebox = async (app) => {
         peer.close('shutting_down');
         return;
       }
-      metrics.trackLongLived(request.raw.socket);
+      metrics.trackLongLived(transportSocketOf(request.raw));
       counters.open++;
       fanOut.open(peer, parseCursor(request.query.since));
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseBenchArgs } from '../../bench/cli/args.ts';
 import { estimateScenarioMs, isHeadline, planScenarios } from '../../bench/plan/plan.ts';
 import { VARIANT_NAMES } from '../../bench/plan/variants.ts';
+import { protocolVariants } from '../../bench/plan/protocols.ts';
 
 describe('bench flags', () => {
   it('defaults to every transport at 10, 100 and 1,000 subscribers, 1 and 20 votes/s, headline repeated', () => {
@@ -64,6 +65,16 @@ describe('bench flags', () => {
     const repeated = plan.filter((s) => s.repetition > 1);
     expect(repeated.every((s) => s.clients === 10 && s.rate === 20)).toBe(true);
     expect(new Set(plan.map((s) => s.id)).size).toBe(plan.length);
+  });
+
+  it('runs cleartext HTTP/1.1 alone by default, adds TLS protocols with --protocol (always h1 too) or --full, and rejects unknown ones', () => {
+    expect(parseBenchArgs([]).protocols).toEqual(['h1']);
+    expect(parseBenchArgs(['--protocol', 'h2']).protocols).toEqual(['h1', 'h2']);
+    expect(parseBenchArgs(['--protocol', 'h2,h1-tls']).protocols).toEqual(['h1', 'h1-tls', 'h2']);
+    expect(parseBenchArgs(['--full']).protocols).toEqual(['h1', 'h1-tls', 'h2']);
+    expect(() => parseBenchArgs(['--protocol', 'h3'])).toThrow('--protocol: unknown "h3"; choose from h1, h1-tls, h2');
+    expect(protocolVariants('h2', VARIANT_NAMES)).toEqual(['polling-1s', 'polling-250ms', 'polling-conditional-1s', 'long-polling', 'sse']);
+    expect(protocolVariants('h1-tls', ['long-polling', 'websocket', 'ws-reference'])).toEqual(['long-polling', 'websocket']);
   });
 
   it('runs loopback and broadband by default, loopback alone with --quick, and always loopback with --network', () => {

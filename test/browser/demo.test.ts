@@ -13,6 +13,7 @@ import { chromiumAvailable, explainMissingBrowser, launchChromium } from './chro
 import { integrity, join, numberOf, openDemo, switchTransport, textOf, waitForConnection, waitForSeq, waitForText } from './page-helpers.ts';
 import { RestartableServer } from './restartable-server.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { describeDemoOverHttp2 } from './demo-over-h2.ts';
 
 const TRANSPORTS = ['polling', 'long-polling', 'websocket', 'sse'] as const;
 const haveBrowser = chromiumAvailable();
@@ -431,3 +432,5 @@ describe.skipIf(!haveBrowser)('browser demo across a server restart', () => {
     }
   }, 90_000);
 });
+
+describe.skipIf(!haveBrowser)('browser demo (Chromium)', () => describeDemoOverHttp2(() => browser));

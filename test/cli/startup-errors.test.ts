@@ -12,6 +12,12 @@ describe('the entry point refuses unusable settings', { timeout: 30_000 }, () =>
     [{ CANDIDATES: '{"id":"a"}' }, `votewire: CANDIDATES must be a JSON array of {"id","name"} objects, or the path of a file holding one; got '{"id":"a"}'`],
     [{ CANDIDATES: 'not json' }, `votewire: CANDIDATES must be a JSON array of {"id","name"} objects, or the path of a file holding one; got 'not json'`],
     [{ PORT: '0', HOST: '192.0.2.1' }, 'votewire: cannot listen on HOST "192.0.2.1": it is not an address of this machine'],
+    [{ TLS: 'maybe' }, 'votewire: TLS must be "on" or "off", got "maybe"'],
+    [{ TLS: 'on', TLS_CERT: 'package.json' }, 'votewire: TLS_CERT and TLS_KEY go together'],
+    [
+      { PORT: '0', TLS: 'on', TLS_CERT: 'package.json', TLS_KEY: 'package.json' },
+      'votewire: TLS_CERT "package.json" and TLS_KEY "package.json": the certificate is not a PEM X.509 certificate',
+    ],
   ])('exits 2 with a clear message for %o', async (env, message) => {
     const run = await runEntryPoint(env);
     expect(run.code, run.stderr).toBe(2);

@@ -7,7 +7,7 @@ import type { Feed } from '../../src/feed/feed.ts';
 import type { Snapshot } from '../../src/feed/types.ts';
 
 export interface RunningServer {
-  /** e.g. http://127.0.0.1:41234 */
+  /** e.g. http://127.0.0.1:41234 (https:// with `tls: true`) */
   url: string;
   app: FastifyInstance;
   feed: Feed;
@@ -28,7 +28,7 @@ export async function startServer(overrides: Partial<Config> = {}, feed?: Feed, 
   if (address === null || typeof address === 'string') throw new Error('server has no port');
   let closed = false;
   return {
-    url: `http://127.0.0.1:${address.port}`,
+    url: `${config.tls ? 'https' : 'http'}://127.0.0.1:${address.port}`,
     app,
     feed: theFeed,
     config,

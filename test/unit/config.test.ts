@@ -50,6 +50,16 @@ describe('loadConfig', () => {
     expect(() => loadConfig(env, [])).toThrow(message);
   });
 
+  it('serves plain HTTP/1.1 unless --tls or TLS=on asks for HTTPS, and needs TLS for TLS_CERT and TLS_KEY', () => {
+    expect(loadConfig({}, []).tls).toBe(false);
+    expect(loadConfig({}, ['--tls']).tls).toBe(true);
+    expect(loadConfig({ TLS: 'on' }, []).tls).toBe(true);
+    expect(loadConfig({ TLS: 'off' }, []).tls).toBe(false);
+    expect(loadConfig({ TLS: 'on', TLS_CERT: 'package.json', TLS_KEY: 'package.json' }, [])).toMatchObject({ tlsCert: 'package.json', tlsKey: 'package.json' });
+    expect(() => loadConfig({ TLS_CERT: 'package.json', TLS_KEY: 'package.json' }, [])).toThrow(/TLS_CERT and TLS_KEY are used with TLS only: add --tls/);
+    expect(() => loadConfig({ TLS: 'on', TLS_CERT: 'no-such.pem', TLS_KEY: 'package.json' }, [])).toThrow(/TLS_CERT must be the path of a readable file/);
+  });
+
   it('reads the abuse limits, 0 turning the session and queue limits off', () => {
     expect(loadConfig({}, [])).toMatchObject({ sessionsPerMinutePerIp: 60, longPollQueuesMax: 50_000, sessionTtlS: 86_400 });
     expect(loadConfig({}, []).metricsToken).toBeUndefined();
