@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
 import { redactUrl } from '../src/feed/redis-connection.ts';
 import type { BenchOptions } from './cli/args.ts';
 import { Progress } from './cli/progress.ts';
@@ -45,7 +46,7 @@ export async function runBench(options: BenchOptions, cwd: string): Promise<Benc
     results,
     progress: new Progress(estimateRunMs(options, plan)),
     // Every socket is a file descriptor: servers run with the open-file limit raised as far as it goes.
-    servers: new FreshServers(cwd, [...serverCommandPrefix, ...RAISED_OPEN_FILE_LIMIT], results.retries),
+    servers: new FreshServers(cwd, [...serverCommandPrefix, ...RAISED_OPEN_FILE_LIMIT], results.retries, cpuProfileArgs(options.serverCpuProfDir)),
   };
   try {
     if (!options.capacityOnly) await measureRequestOverhead(run);
@@ -59,6 +60,11 @@ export async function runBench(options: BenchOptions, cwd: string): Promise<Benc
   }
   results.finishedAt = new Date().toISOString();
   return results;
+}
+
+/** Node flags that make each server process write a CPU profile into `dir` when it exits (none without a dir). */
+function cpuProfileArgs(dir: string | undefined): string[] {
+  return dir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', resolve(dir)];
 }
 
 /** The progress bar's estimate of the whole run. */

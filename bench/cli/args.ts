@@ -23,6 +23,8 @@ export interface BenchOptions extends PlanSettings {
   full: boolean;
   /** Unmeasured traffic (subscribers connected, votes at the scenario's rate) before each measured window. */
   warmupMs: number;
+  /** --server-cpu-prof DIR: every server process the scenarios start writes a V8 CPU profile there. */
+  serverCpuProfDir?: string;
   help: boolean;
 }
 
@@ -64,6 +66,10 @@ process) and writes reports/<timestamp>/{index.html,report.md,results.json} and 
                        run. --transports narrows it to the variants named
   --full               everything: every network, every fault scenario, the Redis and the capacity scenario
   --out DIR            where report folders go (default reports)
+  --server-cpu-prof DIR
+                       every server process the scenarios start writes a V8 CPU profile into DIR
+                       when it stops (node --cpu-prof; one .cpuprofile per process, named by time
+                       and pid; open it in Chrome DevTools). Profiling costs CPU: not for figures
   --help               this text
 `;
 
@@ -83,6 +89,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       warmup: { type: 'string' },
       repeat: { type: 'string' },
       out: { type: 'string' },
+      'server-cpu-prof': { type: 'string' },
       redis: { type: 'boolean' },
       'no-redis': { type: 'boolean' },
       network: { type: 'string' },
@@ -121,6 +128,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     full: values.full,
     overheadDurationMs: base.overheadDurationMs,
     overheadConnections: 50,
+    ...(values['server-cpu-prof'] === undefined ? {} : { serverCpuProfDir: values['server-cpu-prof'] }),
   };
 }
 

@@ -36,12 +36,17 @@ export class FreshServers {
   readonly #cwd: string;
   readonly #commandPrefix: readonly string[];
   readonly #retries: Retries;
+  readonly #nodeArgs: readonly string[];
 
-  /** `retries` collects the steps that ran again because a server died under them. */
-  constructor(cwd: string, commandPrefix: readonly string[], retries: Retries) {
+  /**
+   * `retries` collects the steps that ran again because a server died under them; `nodeArgs` are Node
+   * flags every server process gets (--server-cpu-prof: a CPU profile of each).
+   */
+  constructor(cwd: string, commandPrefix: readonly string[], retries: Retries, nodeArgs: readonly string[] = []) {
     this.#cwd = cwd;
     this.#commandPrefix = commandPrefix;
     this.#retries = retries;
+    this.#nodeArgs = nodeArgs;
   }
 
   /**
@@ -90,6 +95,7 @@ export class FreshServers {
       port: await freePort(),
       env: { ...process.env, ...SERVER_ENV, ...env },
       commandPrefix: this.#commandPrefix,
+      nodeArgs: this.#nodeArgs,
       cwd: this.#cwd,
     });
   }

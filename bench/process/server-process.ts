@@ -17,6 +17,8 @@ export interface SpawnOptions {
   script: string;
   /** Command line flags after the script, e.g. ["--workers", "2"]. */
   args?: readonly string[];
+  /** Node's own flags, before the script, e.g. ["--cpu-prof", "--cpu-prof-dir", "prof"]. */
+  nodeArgs?: readonly string[];
   port: number;
   /** The whole environment of the process; PORT and HOST=127.0.0.1 are set on top of it. */
   env: NodeJS.ProcessEnv;
@@ -73,7 +75,10 @@ export class ServerProcess {
     this.script = options.script;
     this.#env = { ...options.env, PORT: String(options.port), HOST: '127.0.0.1' };
     this.#ownProcessGroup = options.ownProcessGroup ?? false;
-    const [command, ...args] = [...(options.commandPrefix ?? []), process.execPath, options.script, ...(options.args ?? [])] as [string, ...string[]];
+    const [command, ...args] = [...(options.commandPrefix ?? []), process.execPath, ...(options.nodeArgs ?? []), options.script, ...(options.args ?? [])] as [
+      string,
+      ...string[],
+    ];
     this.#child = spawn(command, args, { cwd: options.cwd, env: this.#env, stdio: ['ignore', 'pipe', 'pipe'], detached: this.#ownProcessGroup });
     // pino logs to stdout: a fatal start-up error (a port already taken) lands there, not on stderr.
     const keep = (chunk: string): void => {

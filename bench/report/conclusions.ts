@@ -64,8 +64,16 @@ export function conclusions(results: BenchResults, rows: readonly ScenarioRow[])
     );
   }
 
-  const socketIo = headline.find((r) => r.variant === 'socketio-polling');
   const longPolling = headline.find((r) => r.variant === 'long-polling');
+  const bareLongPoll = headline.find((r) => r.variant === 'long-poll-reference');
+  if (bareLongPoll !== undefined && longPolling !== undefined) {
+    out.push(
+      `Against a bare \`node:http\` long-poll server ${at}, our long polling: CPU per 1,000 deliveries ${versus(longPolling.figures.cpuMsPer1000Deliveries, bareLongPoll.figures.cpuMsPer1000Deliveries, ms, ' ms')}; ` +
+        `bytes the server writes per delivered event ${versus(longPolling.figures.bytesDownPerEvent, bareLongPoll.figures.bytesDownPerEvent, bytes, '')}; p50 ${versus(longPolling.figures.p50Ms, bareLongPoll.figures.p50Ms, ms, ' ms')}.`,
+    );
+  }
+
+  const socketIo = headline.find((r) => r.variant === 'socketio-polling');
   if (socketIo !== undefined && longPolling !== undefined) {
     out.push(
       `Against Socket.IO's polling transport ${at}, our long polling: p50 ${versus(longPolling.figures.p50Ms, socketIo.figures.p50Ms, ms, ' ms')}; p99 ${versus(longPolling.figures.p99Ms, socketIo.figures.p99Ms, ms, ' ms')}; ` +

@@ -5,18 +5,28 @@ import { byHowMuch, compareRanges } from './compare.ts';
 import type { ScenarioRow } from './derive.ts';
 import { bytes, ms, withRange } from './format.ts';
 
-type ReferenceFigure = 'cpu' | 'p50' | 'p99' | 'bytes';
+type ReferenceFigure = 'cpu' | 'p50' | 'p99' | 'bytes' | 'bytesDown';
 
 /** One comparison of a Votewire transport with a reference implementation (or another transport) on one figure. */
 export interface ReferencePair {
   ours: VariantName;
   reference: VariantName;
   figure: ReferenceFigure;
+  /** Compared at every subscriber count measured at the headline rate, not only at the headline. */
+  atEveryCount?: boolean;
 }
 
 /** The comparisons the report makes: each transport against the plainest server doing the same job. */
 export const REFERENCE_PAIRS: readonly ReferencePair[] = [
   ...(['p50', 'p99', 'bytes', 'cpu'] as const).map((figure) => ({ ours: 'websocket' as const, reference: 'ws-reference' as const, figure })),
+  // Long polling beside the floor of long polling in Node: the figures a framework, sessions and validation add to.
+  ...(['p50', 'p99', 'bytes'] as const).map((figure) => ({ ours: 'long-polling' as const, reference: 'long-poll-reference' as const, figure })),
+  ...(['bytesDown', 'cpu'] as const).map((figure) => ({
+    ours: 'long-polling' as const,
+    reference: 'long-poll-reference' as const,
+    figure,
+    atEveryCount: true,
+  })),
   ...(['p50', 'p99', 'bytes', 'cpu'] as const).map((figure) => ({ ours: 'long-polling' as const, reference: 'socketio-polling' as const, figure })),
   { ours: 'sse', reference: 'websocket', figure: 'cpu' },
 ];
@@ -25,6 +35,7 @@ export const FIGURE_NAMES: Record<ReferenceFigure, string> = {
   p50: 'p50 latency',
   p99: 'p99 latency',
   bytes: 'bytes per delivered event (↓ + ↑)',
+  bytesDown: 'bytes the server writes per delivered event (↓)',
   cpu: 'server CPU per 1,000 deliveries',
 };
 
@@ -37,6 +48,8 @@ export function rangeOf(row: ScenarioRow, figure: ReferenceFigure): MedianRange 
       return row.figures.p50Ms;
     case 'p99':
       return row.figures.p99Ms;
+    case 'bytesDown':
+      return row.figures.bytesDownPerEvent;
     case 'bytes': {
       const down = row.figures.bytesDownPerEvent;
       const up = row.figures.bytesUpPerEvent;
@@ -46,7 +59,7 @@ export function rangeOf(row: ScenarioRow, figure: ReferenceFigure): MedianRange 
 }
 
 export function formatReferenceFigure(figure: ReferenceFigure, value: number): string {
-  return figure === 'bytes' ? bytes(value) : `${ms(value)} ms`;
+  return figure === 'bytes' || figure === 'bytesDown' ? bytes(value) : `${ms(value)} ms`;
 }
 
 export interface ReferenceComparison {
@@ -63,14 +76,23 @@ export interface ReferenceComparison {
   flagged: boolean;
 }
 
-/** Every comparison at the headline scenario whose two rows were measured. */
+/**
+ * Every comparison whose two rows were measured: at the headline scenario, and for pairs compared at every
+ * count also at the other subscriber counts of the headline rate (headline first, then by count).
+ */
 export function compareWithReferences(results: BenchResults, rows: readonly ScenarioRow[]): ReferenceComparison[] {
-  const { clients, rate } = results.config.headline;
-  const find = (variant: VariantName): ScenarioRow | undefined => rows.find((r) => r.variant === variant && r.clients === clients && r.rate === rate);
+  const { clients: headlineClients, rate } = results.config.headline;
+  const otherCounts = [...results.config.clients].sort((a, b) => a - b).filter((c) => c !== headlineClients);
+  const find = (variant: VariantName, clients: number): ScenarioRow | undefined =>
+    rows.find((r) => r.variant === variant && r.clients === clients && r.rate === rate);
   const out: ReferenceComparison[] = [];
-  for (const pair of REFERENCE_PAIRS) {
-    const oursRow = find(pair.ours);
-    const referenceRow = find(pair.reference);
+  const wanted = [
+    ...REFERENCE_PAIRS.map((pair) => ({ pair, clients: headlineClients })),
+    ...otherCounts.flatMap((clients) => REFERENCE_PAIRS.filter((p) => p.atEveryCount === true).map((pair) => ({ pair, clients }))),
+  ];
+  for (const { pair, clients } of wanted) {
+    const oursRow = find(pair.ours, clients);
+    const referenceRow = find(pair.reference, clients);
     if (oursRow === undefined || referenceRow === undefined) continue;
     const ours = rangeOf(oursRow, pair.figure);
     const reference = rangeOf(referenceRow, pair.figure);

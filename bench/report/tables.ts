@@ -89,10 +89,10 @@ export function referencesTable(results: BenchResults, rows: readonly ScenarioRo
   return {
     id: 'references',
     title: 'Against the references',
-    intro: `Each transport beside the plainest server that does the same job, at ${clients} subscribers and ${rateText(rate)} (median, range over repetitions in brackets). Where the ranges overlap the verdict is "no measurable difference"; lower is better for every figure.`,
+    intro: `Each transport beside the plainest server that does the same job, at ${clients} subscribers and ${rateText(rate)} (median, range over repetitions in brackets); long polling's server CPU and bytes written beside the bare long-poll server also at the other subscriber counts of that rate. Where the ranges overlap the verdict is "no measurable difference"; lower is better for every figure.`,
     columns: ['figure', 'transport', 'reference', 'ratio', 'verdict'],
     rows: compareWithReferences(results, rows).map((c) => [
-      cell(FIGURE_NAMES[c.pair.figure]),
+      cell(c.clients === clients ? FIGURE_NAMES[c.pair.figure] : `${FIGURE_NAMES[c.pair.figure]}, ${c.clients} subscribers`),
       cell(`${VARIANTS[c.pair.ours].label}: ${rangeText(c.pair.figure, c.ours)}`),
       cell(`${VARIANTS[c.pair.reference].label}: ${rangeText(c.pair.figure, c.reference)}`),
       cell(`${c.ratio.toFixed(2)}×`),

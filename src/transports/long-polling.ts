@@ -41,6 +41,15 @@ function snapshotAnswer(snapshot: Snapshot): PreparedAnswer {
 }
 
 /**
+ * How many parked polls one turn of the event loop answers when an event wakes them: between slices the
+ * loop runs everything else (votes, heartbeats, new polls), so waking ten thousand polls does not stall it.
+ */
+export const WAKE_SLICE = 128;
+
+/** Distinct cursors whose answers are kept for the current head; beyond it answers are made per poll. */
+const PREPARED_CURSORS_MAX = 1024;
+
+/**
  * The answer to a resume, or null to wait when it holds no events yet: the events (the first `maxEvents`
  * of them; the client's next poll gets the rest), or the snapshot.
  */
@@ -66,6 +75,30 @@ const longPollingTransport: FastifyPluginAsyncTypebox = async (app) => {
     maxPerUser: config.longPollQueuesPerUser,
     maxQueues: config.longPollQueuesMax,
   });
+
+  /**
+   * Answers prepared for the current head, by the `since` they answer: polls that arrive behind at the same
+   * cursor (every client that had the same last answer) and parked polls woken by an event all get the
+   * same bytes, made once. A new head or a feed that started over makes them stale.
+   */
+  let preparedHead = Number.NaN;
+  let prepared = new Map<number, { answer: PreparedAnswer | null; snapshot: boolean }>();
+  function preparedFor(since: number | undefined): { answer: PreparedAnswer | null; snapshot: boolean } {
+    const head = feed.head();
+    if (head !== preparedHead) {
+      preparedHead = head;
+      prepared = new Map();
+    }
+    const key = since ?? -1;
+    let ready = prepared.get(key);
+    if (ready === undefined) {
+      const resume = resumeFrom(feed, since);
+      ready = { answer: answerTo(resume, queues.maxEventsPerAnswer), snapshot: resume.kind === 'snapshot' };
+      // Bounded: a client may send any `since`, and each distinct one would otherwise stay until the next event.
+      if (prepared.size < PREPARED_CURSORS_MAX) prepared.set(key, ready);
+    }
+    return ready;
+  }
 
   metrics.addGaugeSource(function refreshQueueGauges() {
     counters.queues = queues.size;
@@ -96,27 +129,35 @@ const longPollingTransport: FastifyPluginAsyncTypebox = async (app) => {
   const unsubscribe = feed.subscribe(function wakeParkedPolls() {
     const parked = queues.takeParked();
     if (parked.length === 0) return;
-    const answers = new Map<number, PreparedAnswer | null>();
-    for (const [queue, poll] of parked) {
-      let answer = answers.get(queue.cursor);
-      if (answer === undefined) {
-        answer = answerTo(feed.resume(queue.cursor), queues.maxEventsPerAnswer);
-        answers.set(queue.cursor, answer);
-      }
-      if (answer === null) {
-        // Cannot happen for a queue parked at or behind the head; keep it parked rather than lose it.
-        queues.park(queue, poll);
-        continue;
-      }
-      queues.answered(queue, answer.cursor);
+    // The cursors they waited at, taken now: a queue's cursor may move while later slices wait their turn.
+    const cursors = parked.map(([queue]) => queue.cursor);
+    answerSlice(parked, cursors, 0);
+  });
+
+  /**
+   * Answers the woken polls from `start`, WAKE_SLICE of them, and leaves the rest to the next turn of the
+   * event loop. Each gets the answer for its cursor at the moment it is written (so a later slice may carry
+   * events that arrived in between), prepared once per cursor. A poll whose client hung up, or timed out,
+   * meanwhile is not parked any more and is skipped by its own answer(); a feed that started over meanwhile
+   * gets the snapshot, as every parked poll did then.
+   */
+  function answerSlice(parked: [PollQueue, ParkedPoll][], cursors: number[], start: number): void {
+    const end = Math.min(start + WAKE_SLICE, parked.length);
+    for (let i = start; i < end; i++) {
+      const [queue, poll] = parked[i]!;
+      const answer = queues.isStale(queue) ? snapshotAnswer(feed.snapshot()) : preparedFor(cursors[i]).answer;
+      if (answer !== null) queues.answered(queue, answer.cursor);
+      // null cannot happen for a cursor behind the head; a 204 then loses nothing (the client polls again).
       poll.answer(answer);
     }
-  });
+    if (end < parked.length) setImmediate(answerSlice, parked, cursors, end);
+  }
 
   // The feed started over: the seqs clients hold name events that are gone. Parked polls get the new
   // snapshot now; every other queue's next poll gets it too, whatever its `since` (see isStale).
   const stopResetListener = feed.onReset(function answerParkedWithSnapshot(snapshot) {
     queues.startOver();
+    preparedHead = Number.NaN;
     const answer = snapshotAnswer(snapshot);
     for (const [queue, poll] of queues.takeParked()) {
       queues.answered(queue, answer.cursor);
@@ -154,8 +195,7 @@ const longPollingTransport: FastifyPluginAsyncTypebox = async (app) => {
       if (queues.isStale(queue)) return answerNow(queue, reply, snapshotAnswer(feed.snapshot()));
       // `since` is the client's truth, not the queue's cursor: whatever this process remembers of the
       // queue, a `since` still in the log gets exactly the events after it.
-      const resume = resumeFrom(feed, since);
-      const answer = answerTo(resume, queues.maxEventsPerAnswer);
+      const { answer, snapshot } = preparedFor(since);
       if (answer === null) {
         // Nothing after `since` yet, so `since` is the head: wait there for the next event.
         queue.cursor = feed.head();
@@ -164,7 +204,7 @@ const longPollingTransport: FastifyPluginAsyncTypebox = async (app) => {
       }
       // A snapshot for a `since` behind the head: the client fell out of the log (one ahead of the head
       // is from before the feed started over, and not this queue's fault; none at all is a first poll).
-      if (resume.kind === 'snapshot' && since !== undefined && since < feed.head()) queues.resets++;
+      if (snapshot && since !== undefined && since < feed.head()) queues.resets++;
       return answerNow(queue, reply, answer);
     },
   );
@@ -189,10 +229,15 @@ const longPollingTransport: FastifyPluginAsyncTypebox = async (app) => {
     reply.hijack();
     const response = reply.raw;
     let timer: NodeJS.Timeout | undefined;
+    let answered = false;
     const poll: ParkedPoll = {
       answer(answer) {
+        // Once only; and not to a client that hung up while its answer waited for its slice.
+        if (answered) return;
+        answered = true;
         if (timer !== undefined) clearTimeout(timer);
         response.off('close', onClientGone);
+        if (response.destroyed) return;
         writeAnswer(reply, answer);
       },
     };

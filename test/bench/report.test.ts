@@ -17,7 +17,8 @@ import { sanityChecks } from '../../bench/report/checks.ts';
 
 /**
  * The fixture is the results.json of real small runs (polling 1 s, SSE, WebSocket, bare ws, and in a
- * second run long polling and the Socket.IO polling reference, merged in; 2 and 4 subscribers at
+ * second run long polling and the Socket.IO polling reference, in a third the bare long-poll reference,
+ * merged in; 2 and 4 subscribers at
  * 5 votes/s; the headline repeated twice) with two faults written in by hand so the red marking can
  * be checked: 2 lost events for SSE at 4 subscribers, and a saturated load generator for the bare ws
  * reference at 4 subscribers. `feeds` is the Redis scenario of a third real run (4 subscribers, 20 votes/s).
@@ -185,17 +186,20 @@ describe('the verdict', () => {
 describe('the references table', () => {
   const referencesOf = (d: ReportDocument) => d.tables.before.find((t) => t.id === 'references')!;
   const OURS = 1;
+  const REFERENCE = 2;
   const RATIO = 3;
   const VERDICT = 4;
+  const longPollBesideSocketIo = (r: { text: string }[]) => r[OURS]!.text.startsWith('Long polling') && r[REFERENCE]!.text.startsWith('Socket.IO');
 
   it('comes right after the summary and gives both figures, the ratio of the medians and a verdict for each comparison', () => {
     expect(doc.tables.before.map((t) => t.id)).toEqual(['summary', 'references', 'choose', 'checks']);
     const table = referencesOf(doc);
-    expect(table.rows).toHaveLength(9);
+    // 4 WebSocket, 5 long polling beside the bare long-poll server at the headline and 2 at 4 subscribers, 4 beside Socket.IO, 1 SSE.
+    expect(table.rows).toHaveLength(16);
     const rows = scenarioRows(results);
     const at = (variant: string) => rows.find((r) => r.variant === variant && r.clients === 2 && r.rate === 5)!;
     const p50 = at('long-polling').figures.p50Ms.median / at('socketio-polling').figures.p50Ms.median;
-    const lpP50 = table.rows.find((r) => r[0]!.text === 'p50 latency' && r[OURS]!.text.startsWith('Long polling'))!;
+    const lpP50 = table.rows.find((r) => r[0]!.text === 'p50 latency' && longPollBesideSocketIo(r))!;
     expect(lpP50[RATIO]!.text).toBe(`${p50.toFixed(2)}×`);
     const verdict = compareRanges(at('long-polling').figures.p50Ms, at('socketio-polling').figures.p50Ms);
     expect(lpP50[VERDICT]!.text).toBe(
@@ -216,13 +220,13 @@ describe('the references table', () => {
     const sio = close.scenarios.filter((s) => s.variant === 'socketio-polling' && s.clients === 2);
     lp.forEach((s, i) => (s.latency.p50Us = [10_000, 14_000][i] ?? 12_000));
     sio.forEach((s, i) => (s.latency.p50Us = [13_000, 20_000][i] ?? 15_000));
-    const overlapping = referencesOf(await buildDocument(close)).rows.find((r) => r[0]!.text === 'p50 latency' && r[OURS]!.text.startsWith('Long polling'))!;
+    const overlapping = referencesOf(await buildDocument(close)).rows.find((r) => r[0]!.text === 'p50 latency' && longPollBesideSocketIo(r))!;
     expect(overlapping[VERDICT]!.text).toBe('no measurable difference');
 
     const apart = structuredClone(results);
     for (const s of apart.scenarios) if (s.variant === 'long-polling') s.latency.p50Us = 10_000;
     for (const s of apart.scenarios) if (s.variant === 'socketio-polling') s.latency.p50Us = 40_000;
-    const separate = referencesOf(await buildDocument(apart)).rows.find((r) => r[0]!.text === 'p50 latency' && r[OURS]!.text.startsWith('Long polling'))!;
+    const separate = referencesOf(await buildDocument(apart)).rows.find((r) => r[0]!.text === 'p50 latency' && longPollBesideSocketIo(r))!;
     expect(separate[OURS]!.text).toBe('Long polling: 10.0 ms');
     expect(separate[RATIO]!.text).toBe('0.25×');
     expect(separate[VERDICT]).toEqual({ text: 'Long polling 4.0× lower' });
@@ -233,8 +237,35 @@ describe('the references table', () => {
     withoutSocketIo.config.variants = withoutSocketIo.config.variants.filter((v) => v !== 'socketio-polling');
     withoutSocketIo.scenarios = withoutSocketIo.scenarios.filter((s) => s.variant !== 'socketio-polling');
     const rows = referencesOf(await buildDocument(withoutSocketIo)).rows;
-    expect(rows).toHaveLength(5);
-    expect(rows.some((r) => r[OURS]!.text.startsWith('Long polling'))).toBe(false);
+    expect(rows).toHaveLength(12);
+    expect(rows.some(longPollBesideSocketIo)).toBe(false);
+
+    const withoutBareLongPoll = structuredClone(results);
+    withoutBareLongPoll.config.variants = withoutBareLongPoll.config.variants.filter((v) => v !== 'long-poll-reference');
+    withoutBareLongPoll.scenarios = withoutBareLongPoll.scenarios.filter((s) => s.variant !== 'long-poll-reference');
+    const remaining = referencesOf(await buildDocument(withoutBareLongPoll)).rows;
+    expect(remaining).toHaveLength(9);
+    expect(remaining.some((r) => r[REFERENCE]!.text.startsWith('Bare long polling'))).toBe(false);
+  });
+
+  it("puts long polling's server CPU and bytes written beside the bare long-poll server at every subscriber count of the headline rate", () => {
+    const rows = scenarioRows(results);
+    const at = (variant: string, clients: number) => rows.find((r) => r.variant === variant && r.clients === clients && r.rate === 5)!;
+    const bare = referencesOf(doc).rows.filter((r) => r[REFERENCE]!.text.startsWith('Bare long polling (reference)'));
+    expect(bare.map((r) => r[0]!.text)).toEqual([
+      'p50 latency',
+      'p99 latency',
+      'bytes per delivered event (↓ + ↑)',
+      'bytes the server writes per delivered event (↓)',
+      'server CPU per 1,000 deliveries',
+      'bytes the server writes per delivered event (↓), 4 subscribers',
+      'server CPU per 1,000 deliveries, 4 subscribers',
+    ]);
+    const cpuAt4 = at('long-polling', 4).figures.cpuMsPer1000Deliveries.median / at('long-poll-reference', 4).figures.cpuMsPer1000Deliveries.median;
+    expect(bare[6]![RATIO]!.text).toBe(`${cpuAt4.toFixed(2)}×`);
+    const bytesDown = at('long-polling', 2).figures.bytesDownPerEvent.median / at('long-poll-reference', 2).figures.bytesDownPerEvent.median;
+    expect(bare[3]![RATIO]!.text).toBe(`${bytesDown.toFixed(2)}×`);
+    expect(doc.conclusions.some((c) => c.startsWith('Against a bare `node:http` long-poll server at 2 subscribers'))).toBe(true);
   });
 });
 

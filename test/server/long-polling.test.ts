@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import type { Snapshot, VoteEvent } from '../../src/feed/types.ts';
+import { WAKE_SLICE } from '../../src/transports/long-polling.ts';
 import { castVote, createSession, startServerForTest, type RunningServer, type Session } from '../helpers/server.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -237,5 +238,27 @@ describe('long polling', () => {
     expect((await latePoll).body?.events?.map((e) => e.seq)).toEqual([1]);
     // The client answered 204 polls again from its own since and misses nothing.
     expect((await poll(url, early, { client: 'tab', since: '0' })).body?.events?.map((e) => e.seq)).toEqual([1]);
+  });
+  it('wakes more parked polls than one slice answers, and every one gets every event once and in order while more votes arrive', async () => {
+    const clients = 2 * WAKE_SLICE + 50;
+    const server = await startServerForTest({ votesPerSecond: 0, longPollQueuesPerUser: clients, maxConnectionsPerIp: 0 });
+    const { url } = server;
+    const session = await createSession(url);
+    const received: number[][] = Array.from({ length: clients }, () => []);
+    // Each client polls until it holds seq 3, from `since` 0, as the client layer would.
+    const followers = received.map(async (seqs, i) => {
+      let since = 0;
+      while (since < 3) {
+        const result = await poll(url, session, { client: `c${i}`, since: String(since), timeout: '20000' });
+        for (const event of result.body?.events ?? []) seqs.push(event.seq);
+        since = seqs.at(-1) ?? since;
+      }
+    });
+    await waitFor(`${clients} polls to park`, () => longPollMetrics(server).open === clients, { timeoutMs: 20_000 });
+    // Three votes back to back: the second and third arrive while the first one's wake is still answering.
+    await Promise.all([1, 2, 3].map((i) => castVote(url, session, { candidateId: 'push', voteId: `w${i}` })));
+    await Promise.all(followers);
+    for (const seqs of received) expect(seqs).toEqual([1, 2, 3]);
+    expect(longPollMetrics(server).deliveries).toBe(3 * clients);
   });
 });
