@@ -36,7 +36,7 @@ export interface MergedResults {
 /** One worker process and the requests it has not answered yet. */
 class WorkerProcess {
   readonly child: ChildProcess;
-  readonly count: number;
+  count: number;
   readonly exited: Promise<void>;
   readonly #pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   #nextId = 1;
@@ -81,6 +81,38 @@ class WorkerProcess {
   kill(): void {
     if (this.#gone === undefined) this.child.kill('SIGKILL');
   }
+
+  get alive(): boolean {
+    return this.#gone === undefined;
+  }
+
+  /** Whether this process waits for the worker: not while it idles in the pool (an idle worker must not keep a finished run alive). */
+  hold(held: boolean): void {
+    if (held) {
+      this.child.ref();
+      this.child.channel?.ref();
+    } else {
+      this.child.unref();
+      this.child.channel?.unref();
+    }
+  }
+}
+
+/**
+ * Workers between scenarios: starting one costs a Node start and the client layer's imports (a fraction
+ * of a second on a quiet machine, seconds on a loaded one), so a run reuses them; each scenario's
+ * subscribers are stopped and dropped before a worker goes back here.
+ */
+const idle: WorkerProcess[] = [];
+
+function takeWorker(count: number): WorkerProcess {
+  for (let worker = idle.pop(); worker !== undefined; worker = idle.pop()) {
+    if (!worker.alive) continue;
+    worker.hold(true);
+    worker.count = count;
+    return worker;
+  }
+  return new WorkerProcess(count);
 }
 
 /** Every worker still running, killed if this process exits first (a crash must not leave them behind). */
@@ -114,7 +146,7 @@ export class SubscriberWorkers {
   static async open(options: OpenOptions): Promise<SubscriberWorkers> {
     const workers: WorkerProcess[] = [];
     const share = Math.ceil(options.subscribers / Math.max(1, options.workers));
-    for (let first = 0; first < options.subscribers; first += share) workers.push(new WorkerProcess(Math.min(share, options.subscribers - first)));
+    for (let first = 0; first < options.subscribers; first += share) workers.push(takeWorker(Math.min(share, options.subscribers - first)));
     const all = new SubscriberWorkers(workers, { subscribers: 0, missing: 0, connectMs: 0, fileLimitHit: false, errors: [] });
     try {
       let first = 0;
@@ -173,7 +205,7 @@ export class SubscriberWorkers {
     return { coherence: mergeCoherence(answers.map((a) => a.coherence)), perDelivery, lastSubscriber, errors: answers.flatMap((a) => a.errors).slice(0, 10) };
   }
 
-  /** Stops every subscriber and ends the workers (killed if one does not answer in time). Idempotent. */
+  /** Stops every subscriber and returns the workers to the pool (a worker that does not answer in time is killed). Call once. */
   async stop(): Promise<void> {
     await Promise.all(
       this.#workers.map(async (worker) => {
@@ -182,8 +214,12 @@ export class SubscriberWorkers {
           () => false,
         );
         const inTime = await Promise.race([stopped, sleep(STOP_GRACE_MS).then(() => false)]);
-        if (inTime) worker.child.disconnect();
-        else worker.kill();
+        if (inTime && worker.alive) {
+          worker.hold(false);
+          idle.push(worker);
+          return;
+        }
+        worker.kill();
         await worker.exited;
       }),
     );

@@ -24,6 +24,13 @@ describe('bench flags', () => {
     expect(parseBenchArgs(['--quick', '--clients', '3,1', '--duration', '1.5'])).toMatchObject({ clients: [1, 3], windowMs: 1500, headline: { clients: 1 } });
   });
 
+  it('runs only the capacity scenario with --capacity, and it with everything else with --full', () => {
+    expect(parseBenchArgs([])).toMatchObject({ capacity: false, capacityOnly: false });
+    expect(parseBenchArgs(['--capacity'])).toMatchObject({ capacity: true, capacityOnly: true });
+    expect(parseBenchArgs(['--full'])).toMatchObject({ capacity: true, capacityOnly: false });
+    expect(parseBenchArgs(['--full', '--capacity'])).toMatchObject({ capacity: true, capacityOnly: false });
+  });
+
   it('runs the Redis scenario by default, not with --quick unless asked, never with --no-redis', () => {
     expect(parseBenchArgs(['--quick', '--redis']).redis).toBe(true);
     expect(parseBenchArgs(['--no-redis']).redis).toBe(false);
