@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ProtocolError } from '../../src/client/decode.ts';
 import { SseClient } from '../../src/client/sse-client.ts';
-import type { ClientEnvironment, ConnectionStatus, FeedClientHandlers, FeedClientOptions } from '../../src/client/types.ts';
+import type { ClientEnvironment, ConnectionStatus, FeedClientHandlers, FeedClientOptions, WireRecord } from '../../src/client/types.ts';
 import { WebSocketClient } from '../../src/client/websocket-client.ts';
 import { fakeEnvironment, ManualTimers } from './fake-env.ts';
 import { snapshot, vote } from './fixtures.ts';
@@ -76,18 +76,24 @@ class FakeEventSource {
 function recorder() {
   const got: string[] = [];
   const statuses: ConnectionStatus[] = [];
+  const details: (string | undefined)[] = [];
   const notes: string[] = [];
   const protocolErrors: ProtocolError[] = [];
+  const wire: Omit<WireRecord, 'at'>[] = [];
   const handlers: FeedClientHandlers = {
     onSnapshot: (s, _t, reason) => got.push(`snapshot ${s.seq} ${reason}`),
     onEvent: (e) => got.push(`vote ${e.seq}`),
-    onStatus: (s) => statuses.push(s),
-    onWire: (record) => {
+    onStatus: (s, detail) => {
+      statuses.push(s);
+      details.push(detail);
+    },
+    onWire: ({ at: _at, ...record }) => {
+      wire.push(record);
       if (record.note !== undefined) notes.push(record.note);
     },
     onProtocolError: (error) => protocolErrors.push(error),
   };
-  return { got, statuses, notes, protocolErrors, handlers };
+  return { got, statuses, details, notes, protocolErrors, wire, handlers };
 }
 
 /** A client over the fakes above, with manual timers and a backoff without jitter (125 ms, 250 ms, ...). */
@@ -243,6 +249,59 @@ describe('SseClient', () => {
     FakeEventSource.made[2]?.emit('vote', vote(11, 'b', 2));
     expect(got).toEqual(['vote 10', 'vote 11']);
     expect(client.protocolErrors).toBe(2);
+    client.stop();
+  });
+});
+
+/** The wire log the demo shows: one line per exchange, with what went each way. */
+describe('the wire log of the push clients', () => {
+  it('shows a WebSocket’s upgrade, each frame with its kind and size, a vote sent, a refusal and the close', () => {
+    const { client, wire } = webSocketClient();
+    client.start(4);
+    const socket = FakeSocket.made[0];
+    socket?.open();
+    const event = JSON.stringify(vote(5, 'a', 1));
+    socket?.raw(event);
+    const snap = JSON.stringify(snapshot(0));
+    socket?.raw(snap);
+    client.sendVote('a');
+    const refusal = JSON.stringify({ type: 'error', error: 'rate_limited', message: 'slow down' });
+    socket?.raw(refusal);
+    socket?.drop(4008, 'too slow');
+    expect(wire).toEqual([
+      { transport: 'websocket', what: 'GET /api/ws?since=4 (upgrade)', bytesIn: 0, bytesOut: 0, empty: true, events: 0 },
+      { transport: 'websocket', what: 'ws frame (vote)', bytesIn: event.length, bytesOut: 0, empty: false, events: 1 },
+      { transport: 'websocket', what: 'ws frame (snapshot)', bytesIn: snap.length, bytesOut: 0, empty: false, events: 0 },
+      { transport: 'websocket', what: 'ws frame out (vote)', bytesIn: 0, bytesOut: '{"type":"vote","candidateId":"a"}'.length, empty: false },
+      { transport: 'websocket', what: 'ws frame (error)', bytesIn: refusal.length, bytesOut: 0, empty: true, note: 'rate_limited: slow down' },
+      { transport: 'websocket', what: 'ws close', bytesIn: 0, bytesOut: 0, empty: true, note: '4008 too slow' },
+    ]);
+    client.stop();
+  });
+
+  it('shows a WebSocket close without a reason by its code alone, and says why in the reconnect status', () => {
+    const { client, wire, details } = webSocketClient();
+    client.start(undefined);
+    FakeSocket.made[0]?.drop(1006);
+    expect(wire.at(-1)).toMatchObject({ what: 'ws close', note: '1006' });
+    expect(details.at(-1)).toBe('WebSocket closed (1006)');
+    client.stop();
+  });
+
+  it('shows an SSE stream’s request and each event with its kind and size, and a bad event with what is wrong', () => {
+    const { client, wire } = sseClient();
+    client.start(undefined);
+    const source = FakeEventSource.made[0];
+    source?.onopen?.();
+    source?.emit('snapshot', snapshot(3));
+    source?.emit('vote', vote(4, 'a', 1));
+    source?.emit('vote', { type: 'vote', seq: 5 });
+    expect(wire).toEqual([
+      { transport: 'sse', what: 'GET /api/sse', bytesIn: 0, bytesOut: 0, empty: true, events: 0 },
+      { transport: 'sse', what: 'sse event (snapshot)', bytesIn: JSON.stringify(snapshot(3)).length, bytesOut: 0, empty: false, events: 0 },
+      { transport: 'sse', what: 'sse event (vote)', bytesIn: JSON.stringify(vote(4, 'a', 1)).length, bytesOut: 0, empty: false, events: 1 },
+      { transport: 'sse', what: 'sse event (vote)', bytesIn: '{"type":"vote","seq":5}'.length, bytesOut: 0, empty: true, note: expect.any(String) as string },
+    ]);
     client.stop();
   });
 });
