@@ -12,6 +12,7 @@ class FakeSocket {
   readyState = 0;
   sent: string[] = [];
   closedWith: number | undefined;
+  closedReason: string | undefined;
   onopen: (() => void) | null = null;
   onmessage: ((event: { data: unknown }) => void) | null = null;
   onclose: ((event: { code: number; reason: string }) => void) | null = null;
@@ -24,8 +25,9 @@ class FakeSocket {
   send(data: string): void {
     this.sent.push(data);
   }
-  close(code: number): void {
+  close(code: number, reason?: string): void {
     this.closedWith = code;
+    this.closedReason = reason;
     this.readyState = 3;
   }
   open(): void {
@@ -303,5 +305,23 @@ describe('the wire log of the push clients', () => {
       { transport: 'sse', what: 'sse event (vote)', bytesIn: '{"type":"vote","seq":5}'.length, bytesOut: 0, empty: true, note: expect.any(String) as string },
     ]);
     client.stop();
+  });
+});
+
+describe('stopping a WebSocket client', () => {
+  it('lets a socket that is still connecting open before closing it (closing it earlier makes browsers log an error), and closes an open one at once', () => {
+    const { client } = webSocketClient();
+    client.start(undefined);
+    const connecting = FakeSocket.made[0];
+    client.stop();
+    expect(connecting?.closedWith).toBeUndefined();
+    connecting?.open();
+    expect([connecting?.closedWith, connecting?.closedReason]).toEqual([1000, 'client switched']);
+
+    client.start(undefined);
+    const open = FakeSocket.made[1];
+    open?.open();
+    client.stop();
+    expect([open?.closedWith, open?.closedReason]).toEqual([1000, 'client stopped']);
   });
 });
