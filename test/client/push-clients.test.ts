@@ -55,8 +55,10 @@ class FakeEventSource {
   onerror: (() => void) | null = null;
   readonly #listeners = new Map<string, ((event: { data: string }) => void)[]>();
   readonly url: string;
-  constructor(url: string) {
+  readonly withCredentials: boolean;
+  constructor(url: string, init?: { withCredentials?: boolean }) {
     this.url = url;
+    this.withCredentials = init?.withCredentials ?? false;
     FakeEventSource.made.push(this);
   }
   addEventListener(type: string, listener: (event: { data: string }) => void): void {
@@ -214,6 +216,8 @@ describe('SseClient', () => {
     client.start(9);
     const first = FakeEventSource.made[0];
     expect(first?.url).toBe('http://votewire.test/api/sse?since=9');
+    // The session cookie goes along even when the page is served from another origin than the feed.
+    expect(first?.withCredentials).toBe(true);
     first?.onopen?.();
     first?.emit('vote', vote(10, 'b', 1));
     first?.fail(0); // CONNECTING: the browser retries with Last-Event-ID itself
@@ -323,5 +327,44 @@ describe('stopping a WebSocket client', () => {
     open?.open();
     client.stop();
     expect([open?.closedWith, open?.closedReason]).toEqual([1000, 'client stopped']);
+  });
+});
+
+describe('a push client whose connection cannot even be made', () => {
+  it('retries with backoff when the WebSocket or EventSource constructor throws, and says why', () => {
+    let throwsLeft = 1;
+    class RefusingSocket extends FakeSocket {
+      constructor(url: string) {
+        if (throwsLeft-- > 0) throw new SyntaxError('blocked by the page');
+        super(url);
+      }
+    }
+    const ws = setup(
+      { WebSocket: RefusingSocket as unknown as ClientEnvironment['WebSocket'] },
+      (env, handlers, options) => new WebSocketClient(env, handlers, options),
+    );
+    ws.client.start(3);
+    expect(ws.statuses).toEqual(['connecting', 'reconnecting']);
+    expect(ws.details.at(-1)).toBe('could not open a WebSocket: SyntaxError: blocked by the page');
+    ws.timers.advance(125);
+    expect(FakeSocket.made[0]?.url).toBe('ws://votewire.test/api/ws?since=3');
+    ws.client.stop();
+
+    throwsLeft = 1;
+    class RefusingSource extends FakeEventSource {
+      constructor(url: string, init?: { withCredentials?: boolean }) {
+        if (throwsLeft-- > 0) throw new SyntaxError('blocked by the page');
+        super(url, init);
+      }
+    }
+    const sse = setup(
+      { EventSource: RefusingSource as unknown as ClientEnvironment['EventSource'] },
+      (env, handlers, options) => new SseClient(env, handlers, options),
+    );
+    sse.client.start(3);
+    expect(sse.details.at(-1)).toBe('could not open an EventSource: SyntaxError: blocked by the page');
+    sse.timers.advance(125);
+    expect(FakeEventSource.made[0]?.url).toBe('http://votewire.test/api/sse?since=3');
+    sse.client.stop();
   });
 });
