@@ -77,6 +77,14 @@ describe('a transport client’s lifecycle', () => {
     expect(statuses).toEqual(['connecting', 'closed']);
   });
 
+  it('is not running before start(), and a stop() then says nothing and sends nothing', () => {
+    const { http, statuses, client } = setup();
+    expect(client.running).toBe(false);
+    client.stop();
+    expect(statuses).toEqual([]);
+    expect(http.requests).toHaveLength(0);
+  });
+
   it('ignores a failure of a request it already stopped', async () => {
     const { timers, http, statuses, client } = setup();
     client.start(1);
