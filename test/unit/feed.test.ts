@@ -198,3 +198,51 @@ describe('EventLog sizes', () => {
     expect(log.after(0, 2)).toBeUndefined();
   });
 });
+
+describe('MemoryFeed reads and subscriptions', () => {
+  const candidates = validateCandidates([
+    { id: 'a', name: 'A' },
+    { id: 'b', name: 'B' },
+  ]);
+
+  it('resumes a client already at the head with nothing to send, not a snapshot, also before any vote', async () => {
+    const feed = new MemoryFeed({ candidates });
+    expect(feed.resume(0)).toEqual({ kind: 'events', entries: [] });
+    await feed.vote({ userId: 'u', candidateId: 'b' });
+    expect(feed.resume(1)).toEqual({ kind: 'events', entries: [] });
+    expect(feed.resume(0)).toMatchObject({ kind: 'events', entries: [{ event: { seq: 1, candidateId: 'b', count: 1 } }] });
+  });
+
+  it('hands out one snapshot per seq, so pollers of an unchanged ballot share it, and a new one after a vote', async () => {
+    const feed = new MemoryFeed({ candidates });
+    const first = feed.snapshot();
+    expect(feed.snapshot()).toBe(first);
+    await feed.vote({ userId: 'u', candidateId: 'a' });
+    const second = feed.snapshot();
+    expect(second).not.toBe(first);
+    expect(second).toMatchObject({
+      type: 'snapshot',
+      seq: 1,
+      candidates: [
+        { id: 'a', name: 'A', count: 1 },
+        { id: 'b', name: 'B', count: 0 },
+      ],
+    });
+    expect(first.seq).toBe(0);
+  });
+
+  it('stops telling a listener once it unsubscribed, and tells nobody after close()', async () => {
+    const feed = new MemoryFeed({ candidates });
+    const kept: number[] = [];
+    const dropped: number[] = [];
+    feed.subscribe((e) => kept.push(e.event.seq));
+    const unsubscribe = feed.subscribe((e) => dropped.push(e.event.seq));
+    await feed.vote({ userId: 'u', candidateId: 'a' });
+    unsubscribe();
+    await feed.vote({ userId: 'u', candidateId: 'a' });
+    await feed.close();
+    await feed.vote({ userId: 'u', candidateId: 'a' });
+    expect(kept).toEqual([1, 2]);
+    expect(dropped).toEqual([1]);
+  });
+});
