@@ -7,7 +7,7 @@ export function seqFromIfNoneMatch(header: string | undefined): number | undefin
   let best: number | undefined;
   for (const match of header.matchAll(/(?:W\/)?"(0|[1-9][0-9]{0,14})"/g)) {
     const seq = Number(match[1]);
-    if (best === undefined || seq > best) best = seq;
+    best = best === undefined ? seq : Math.max(best, seq);
   }
   return best;
 }

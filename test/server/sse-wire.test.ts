@@ -3,7 +3,7 @@ import { RawConnection } from '../helpers/raw-http.ts';
 import { createSession, startServerForTest } from '../helpers/server.ts';
 
 describe('the SSE wire', () => {
-  it('opens with the reconnect delay and the snapshot under its seq, then sends each vote as id, event and data, and comments when quiet', async () => {
+  it('opens with the reconnect delay and the snapshot under its seq, sends each vote as id, event and data, and keeps a quiet stream open with comments', async () => {
     const server = await startServerForTest({ votesPerSecond: 0, sseHeartbeatMs: 100 });
     const session = await createSession(server.url);
     const stream = await RawConnection.open(server.url);
@@ -29,8 +29,15 @@ describe('the SSE wire', () => {
     }, 'the vote');
     expect(afterVote).toContain(`\n\nid: 1\nevent: vote\ndata: ${entry.json}\n\n`);
 
+    // Quiet, the stream gets comment lines that keep proxies from closing it, and stays open for the next vote.
     const quiet = stream.received.length;
-    const comment = await stream.until((data) => (data.subarray(quiet).toString('utf8').includes(': keep-alive\n\n') ? true : undefined), 'a heartbeat');
-    expect(comment).toBe(true);
+    const countComments = (data: Buffer): number => data.subarray(quiet).toString('utf8').split(': keep-alive\n\n').length - 1;
+    await stream.until((data) => (countComments(data) >= 2 ? true : undefined), 'two heartbeats');
+    const next = await server.feed.vote({ candidateId: 'push', userId: session.userId });
+    const late = await stream.until((data) => {
+      const text = data.toString('utf8');
+      return text.includes('id: 2\n') ? text : undefined;
+    }, 'the vote after the quiet time');
+    expect(late).toContain(`id: 2\nevent: vote\ndata: ${next.json}\n\n`);
   });
 });
