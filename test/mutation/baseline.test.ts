@@ -17,11 +17,17 @@ describe.each(CHUNK_NAMES)('the mutation baseline of %s', (chunk) => {
     const targets = MUTATION_CHUNKS[chunk].mutate.flatMap((pattern) => globSync(pattern));
     expect(targets.length).toBeGreaterThan(0);
     const { files } = read();
-    expect(targets.filter((target) => !(target in files))).toEqual([]);
+    expect(
+      targets.filter((target) => !(target in files)),
+      `not in ${file}: run npm run mutate -- ${chunk}`,
+    ).toEqual([]);
   });
 
   it(`scores at least ${MUTATION_SCORE_THRESHOLD} % (killed and timed-out mutants over all that were not ignored or did not compile)`, () => {
     const { metrics } = calculateMetrics(read().files);
-    expect(metrics.mutationScore).toBeGreaterThanOrEqual(MUTATION_SCORE_THRESHOLD);
+    expect(
+      metrics.mutationScore,
+      `${metrics.survived + metrics.noCoverage} mutants undetected; see reports/mutation/${chunk}.html after npm run mutate -- ${chunk}`,
+    ).toBeGreaterThanOrEqual(MUTATION_SCORE_THRESHOLD);
   });
 });
