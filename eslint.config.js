@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 
 export default defineConfig(
   // node_modules is ignored already; these are the other outputs .gitignore lists.
-  { ignores: ['web/dist/', 'reports/', 'coverage/', '.tmp/'] },
+  { ignores: ['web/dist/', 'reports/', 'coverage/', '.tmp/', '.stryker-tmp/'] },
   js.configs.recommended,
   tseslint.configs.strictTypeChecked,
   tseslint.configs.stylisticTypeChecked,
@@ -14,7 +14,7 @@ export default defineConfig(
     languageOptions: {
       // Each file is checked with the nearest tsconfig.json: the root one (Node, no DOM), web/ (the
       // browser) or test/browser/ (both). This file is in none of them.
-      parserOptions: { projectService: { allowDefaultProject: ['eslint.config.js'] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: { projectService: { allowDefaultProject: ['eslint.config.js', 'stryker.config.mjs'] }, tsconfigRootDir: import.meta.dirname },
     },
   },
   {

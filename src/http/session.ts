@@ -114,6 +114,7 @@ const sessionPlugin: FastifyPluginAsyncTypebox<SessionOptions> = async (app, opt
     if (parts === null) return null;
     const session: VerifiedSession = { userId: parts[1]!, expiresAt: Number(parts[2]) * 1000 + ttlMs };
     if (now >= session.expiresAt) return null;
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: the bound only limits memory; every answer is the same
     if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value!);
     verified.set(raw, session);
     return session;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ProtocolError } from '../../src/client/decode.ts';
 import { LongPollingClient } from '../../src/client/long-polling-client.ts';
-import type { ConnectionStatus, FeedClientHandlers, SnapshotReason } from '../../src/client/types.ts';
+import type { ConnectionStatus, FeedClientHandlers, SnapshotReason, WireRecord } from '../../src/client/types.ts';
 import { fakeEnvironment, ManualTimers, ScriptedFetch, settle } from './fake-env.ts';
 import { snapshot, vote } from './fixtures.ts';
 
@@ -11,16 +11,22 @@ function setup(renewSession?: () => Promise<void>) {
   const got: string[] = [];
   const statuses: ConnectionStatus[] = [];
   const protocolErrors: ProtocolError[] = [];
+  const details: (string | undefined)[] = [];
+  const wire: WireRecord[] = [];
   const handlers: FeedClientHandlers = {
     onSnapshot: (s, _t, reason?: SnapshotReason) => got.push(`snapshot ${s.seq} ${reason}`),
     onEvent: (e) => got.push(`vote ${e.seq}`),
-    onStatus: (status) => statuses.push(status),
+    onStatus: (status, detail) => {
+      statuses.push(status);
+      details.push(detail);
+    },
+    onWire: (record) => wire.push(record),
     onProtocolError: (error) => protocolErrors.push(error),
   };
   const env = fakeEnvironment(timers, { fetch: http.fetch, ...(renewSession ? { renewSession } : {}) });
   const client = new LongPollingClient(env, handlers, { clientId: 'tab-1', longPollTimeoutMs: 5000, backoff: { random: () => 0 } });
   const query = (i: number) => new URL(http.requests[i]?.url ?? 'http://x/').searchParams;
-  return { timers, http, got, statuses, protocolErrors, client, query };
+  return { timers, http, got, statuses, details, wire, protocolErrors, client, query };
 }
 
 describe('LongPollingClient', () => {
@@ -107,6 +113,73 @@ describe('LongPollingClient', () => {
     expect(got).toEqual(['vote 11', 'vote 12']);
     expect(statuses.at(-1)).toBe('open');
     expect(query(3).get('since')).toBe('12');
+    client.stop();
+  });
+});
+
+describe('LongPollingClient status and wire log', () => {
+  it('calls the connection open once a poll has stayed parked for a moment, and logs each answer with its size and events', async () => {
+    const { http, timers, statuses, wire, client } = setup();
+    client.start(1);
+    timers.advance(249);
+    expect(statuses).toEqual(['connecting']);
+    timers.advance(1);
+    expect(statuses).toEqual(['connecting', 'open']);
+    const body = JSON.stringify({ events: [vote(2, 'a', 1)] });
+    http.reply({ status: 200, body });
+    await settle();
+    http.reply({ status: 204 });
+    await settle();
+    expect(wire).toMatchObject([
+      { transport: 'long-polling', what: 'GET /api/long-poll', status: 200, bytesIn: body.length, bytesOut: 0, empty: false, events: 1 },
+      { transport: 'long-polling', what: 'GET /api/long-poll', status: 204, bytesIn: 0, bytesOut: 0, empty: true, events: 0 },
+    ]);
+    client.stop();
+  });
+
+  it('backs off on an error answer and says what the server said, then polls again from the same cursor', async () => {
+    const { http, timers, statuses, details, wire, client, query } = setup();
+    client.start(7);
+    const body = JSON.stringify({ error: 'shutting_down', message: 'the server is restarting' });
+    http.reply({ status: 503, body });
+    await settle();
+    expect(statuses.at(-1)).toBe('reconnecting');
+    expect(details.at(-1)).toBe('GET /api/long-poll answered 503 (shutting_down: the server is restarting)');
+    expect(wire.at(-1)).toMatchObject({ transport: 'long-polling', what: 'GET /api/long-poll', status: 503, bytesIn: body.length, bytesOut: 0, empty: true });
+    expect(http.requests).toHaveLength(1);
+    timers.advance(125);
+    expect(query(1).get('since')).toBe('7');
+    http.reply({ status: 502, body: '<html>bad gateway</html>' });
+    await settle();
+    expect(details.at(-1)).toBe('GET /api/long-poll answered 502');
+    client.stop();
+  });
+
+  it('backs off when renewing the session fails, and renews again after a later 401 once a poll went through', async () => {
+    let renewals = 0;
+    let failNext = true;
+    const { http, timers, details, client } = setup(() => {
+      renewals += 1;
+      if (failNext) {
+        failNext = false;
+        return Promise.reject(new Error('network down'));
+      }
+      return Promise.resolve();
+    });
+    client.start(5);
+    http.reply({ status: 401, body: { error: 'no_session', message: 'join first' } });
+    await settle();
+    expect(details.at(-1)).toBe('could not renew the session: network down');
+    expect(http.requests).toHaveLength(1);
+    timers.advance(125);
+    http.reply({ status: 401, body: { error: 'no_session', message: 'join first' } });
+    await settle();
+    expect(renewals).toBe(2);
+    http.reply({ status: 204 });
+    await settle();
+    http.reply({ status: 401, body: { error: 'no_session', message: 'join first' } });
+    await settle();
+    expect(renewals).toBe(3);
     client.stop();
   });
 });

@@ -152,3 +152,69 @@ describe('PollingClient', () => {
     client.stop();
   });
 });
+
+describe('PollingClient timing and wire log', () => {
+  it('keeps a fixed rate: a slow answer does not push the next poll back, and one slower than the interval is followed at once', async () => {
+    const { http, timers, client } = setup({ intervalMs: 1000 });
+    client.start(0);
+    timers.advance(300);
+    http.reply({ status: 304 });
+    await settle();
+    timers.advance(699);
+    expect(http.requests).toHaveLength(1);
+    timers.advance(1); // 1000 ms after the first poll began
+    expect(http.requests).toHaveLength(2);
+    timers.advance(1500);
+    http.reply({ status: 304 });
+    await settle();
+    timers.advance(0);
+    expect(http.requests).toHaveLength(3);
+    client.stop();
+  });
+
+  it('polls once a second, conditionally, unless told otherwise', async () => {
+    const timers = new ManualTimers();
+    const http = new ScriptedFetch();
+    const client = new PollingClient(fakeEnvironment(timers, { fetch: http.fetch }), { onSnapshot: () => undefined, onEvent: () => undefined }, {});
+    expect([client.intervalMs, client.conditional]).toEqual([1000, true]);
+    client.start(3);
+    expect(http.requests[0]?.headers['If-None-Match']).toBe('"3"');
+    http.reply({ status: 304 });
+    await settle();
+    timers.advance(999);
+    expect(http.requests).toHaveLength(1);
+    timers.advance(1);
+    expect(http.requests).toHaveLength(2);
+    client.stop();
+  });
+
+  it('logs how many votes each new ballot covers: none for the first, the seqs advanced after, none when it went backwards', async () => {
+    const { http, timers, wire, client } = setup({ conditional: false });
+    client.start(undefined);
+    for (const seq of [4, 9, 9, 2]) {
+      const body = JSON.stringify(snapshot(seq));
+      http.reply({ status: 200, body });
+      await settle();
+      expect(wire.at(-1)?.bytesIn).toBe(body.length);
+      timers.advance(1000);
+    }
+    expect(wire.map(({ events, empty }) => ({ events, empty }))).toEqual([
+      { events: 0, empty: false },
+      { events: 5, empty: false },
+      { events: 0, empty: true },
+      { events: 0, empty: false },
+    ]);
+    client.stop();
+  });
+
+  it('logs an error answer with its size and says what the server said', async () => {
+    const { http, wire, details, client } = setup();
+    client.start(1);
+    const body = JSON.stringify({ error: 'shutting_down', message: 'bye' });
+    http.reply({ status: 503, body });
+    await settle();
+    expect(wire.at(-1)).toMatchObject({ what: 'GET /api/ballot', status: 503, bytesIn: body.length, bytesOut: 0, empty: true });
+    expect(details.at(-1)).toBe('GET /api/ballot answered 503 (shutting_down: bye)');
+    client.stop();
+  });
+});

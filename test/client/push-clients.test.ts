@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ProtocolError } from '../../src/client/decode.ts';
 import { SseClient } from '../../src/client/sse-client.ts';
-import type { ClientEnvironment, ConnectionStatus, FeedClientHandlers, FeedClientOptions } from '../../src/client/types.ts';
+import type { ClientEnvironment, ConnectionStatus, FeedClientHandlers, FeedClientOptions, WireRecord } from '../../src/client/types.ts';
 import { WebSocketClient } from '../../src/client/websocket-client.ts';
 import { fakeEnvironment, ManualTimers } from './fake-env.ts';
 import { snapshot, vote } from './fixtures.ts';
@@ -12,6 +12,7 @@ class FakeSocket {
   readyState = 0;
   sent: string[] = [];
   closedWith: number | undefined;
+  closedReason: string | undefined;
   onopen: (() => void) | null = null;
   onmessage: ((event: { data: unknown }) => void) | null = null;
   onclose: ((event: { code: number; reason: string }) => void) | null = null;
@@ -24,8 +25,9 @@ class FakeSocket {
   send(data: string): void {
     this.sent.push(data);
   }
-  close(code: number): void {
+  close(code: number, reason?: string): void {
     this.closedWith = code;
+    this.closedReason = reason;
     this.readyState = 3;
   }
   open(): void {
@@ -53,8 +55,10 @@ class FakeEventSource {
   onerror: (() => void) | null = null;
   readonly #listeners = new Map<string, ((event: { data: string }) => void)[]>();
   readonly url: string;
-  constructor(url: string) {
+  readonly withCredentials: boolean;
+  constructor(url: string, init?: { withCredentials?: boolean }) {
     this.url = url;
+    this.withCredentials = init?.withCredentials ?? false;
     FakeEventSource.made.push(this);
   }
   addEventListener(type: string, listener: (event: { data: string }) => void): void {
@@ -76,18 +80,24 @@ class FakeEventSource {
 function recorder() {
   const got: string[] = [];
   const statuses: ConnectionStatus[] = [];
+  const details: (string | undefined)[] = [];
   const notes: string[] = [];
   const protocolErrors: ProtocolError[] = [];
+  const wire: WireRecord[] = [];
   const handlers: FeedClientHandlers = {
     onSnapshot: (s, _t, reason) => got.push(`snapshot ${s.seq} ${reason}`),
     onEvent: (e) => got.push(`vote ${e.seq}`),
-    onStatus: (s) => statuses.push(s),
+    onStatus: (s, detail) => {
+      statuses.push(s);
+      details.push(detail);
+    },
     onWire: (record) => {
+      wire.push(record);
       if (record.note !== undefined) notes.push(record.note);
     },
     onProtocolError: (error) => protocolErrors.push(error),
   };
-  return { got, statuses, notes, protocolErrors, handlers };
+  return { got, statuses, details, notes, protocolErrors, wire, handlers };
 }
 
 /** A client over the fakes above, with manual timers and a backoff without jitter (125 ms, 250 ms, ...). */
@@ -206,6 +216,8 @@ describe('SseClient', () => {
     client.start(9);
     const first = FakeEventSource.made[0];
     expect(first?.url).toBe('http://votewire.test/api/sse?since=9');
+    // The session cookie goes along even when the page is served from another origin than the feed.
+    expect(first?.withCredentials).toBe(true);
     first?.onopen?.();
     first?.emit('vote', vote(10, 'b', 1));
     first?.fail(0); // CONNECTING: the browser retries with Last-Event-ID itself
@@ -244,5 +256,115 @@ describe('SseClient', () => {
     expect(got).toEqual(['vote 10', 'vote 11']);
     expect(client.protocolErrors).toBe(2);
     client.stop();
+  });
+});
+
+/** The wire log the demo shows: one line per exchange, with what went each way. */
+describe('the wire log of the push clients', () => {
+  it('shows a WebSocket’s upgrade, each frame with its kind and size, a vote sent, a refusal and the close', () => {
+    const { client, wire } = webSocketClient();
+    client.start(4);
+    const socket = FakeSocket.made[0];
+    socket?.open();
+    const event = JSON.stringify(vote(5, 'a', 1));
+    socket?.raw(event);
+    const snap = JSON.stringify(snapshot(0));
+    socket?.raw(snap);
+    client.sendVote('a');
+    const refusal = JSON.stringify({ type: 'error', error: 'rate_limited', message: 'slow down' });
+    socket?.raw(refusal);
+    socket?.drop(4008, 'too slow');
+    expect(wire).toMatchObject([
+      { transport: 'websocket', what: 'GET /api/ws?since=4 (upgrade)', bytesIn: 0, bytesOut: 0, empty: true, events: 0 },
+      { transport: 'websocket', what: 'ws frame (vote)', bytesIn: event.length, bytesOut: 0, empty: false, events: 1 },
+      { transport: 'websocket', what: 'ws frame (snapshot)', bytesIn: snap.length, bytesOut: 0, empty: false, events: 0 },
+      { transport: 'websocket', what: 'ws frame out (vote)', bytesIn: 0, bytesOut: '{"type":"vote","candidateId":"a"}'.length, empty: false },
+      { transport: 'websocket', what: 'ws frame (error)', bytesIn: refusal.length, bytesOut: 0, empty: true, note: 'rate_limited: slow down' },
+      { transport: 'websocket', what: 'ws close', bytesIn: 0, bytesOut: 0, empty: true, note: '4008 too slow' },
+    ]);
+    client.stop();
+  });
+
+  it('shows a WebSocket close without a reason by its code alone, and says why in the reconnect status', () => {
+    const { client, wire, details } = webSocketClient();
+    client.start(undefined);
+    FakeSocket.made[0]?.drop(1006);
+    expect(wire.at(-1)).toMatchObject({ what: 'ws close', note: '1006' });
+    expect(details.at(-1)).toBe('WebSocket closed (1006)');
+    client.stop();
+  });
+
+  it('shows an SSE stream’s request and each event with its kind and size, and a bad event with what is wrong', () => {
+    const { client, wire } = sseClient();
+    client.start(undefined);
+    const source = FakeEventSource.made[0];
+    source?.onopen?.();
+    source?.emit('snapshot', snapshot(3));
+    source?.emit('vote', vote(4, 'a', 1));
+    source?.emit('vote', { type: 'vote', seq: 5 });
+    expect(wire).toMatchObject([
+      { transport: 'sse', what: 'GET /api/sse', bytesIn: 0, bytesOut: 0, empty: true, events: 0 },
+      { transport: 'sse', what: 'sse event (snapshot)', bytesIn: JSON.stringify(snapshot(3)).length, bytesOut: 0, empty: false, events: 0 },
+      { transport: 'sse', what: 'sse event (vote)', bytesIn: JSON.stringify(vote(4, 'a', 1)).length, bytesOut: 0, empty: false, events: 1 },
+      { transport: 'sse', what: 'sse event (vote)', bytesIn: '{"type":"vote","seq":5}'.length, bytesOut: 0, empty: true, note: expect.any(String) as string },
+    ]);
+    client.stop();
+  });
+});
+
+describe('stopping a WebSocket client', () => {
+  it('lets a socket that is still connecting open before closing it (closing it earlier makes browsers log an error), and closes an open one at once', () => {
+    const { client } = webSocketClient();
+    client.start(undefined);
+    const connecting = FakeSocket.made[0];
+    client.stop();
+    expect(connecting?.closedWith).toBeUndefined();
+    connecting?.open();
+    expect([connecting?.closedWith, connecting?.closedReason]).toEqual([1000, 'client switched']);
+
+    client.start(undefined);
+    const open = FakeSocket.made[1];
+    open?.open();
+    client.stop();
+    expect([open?.closedWith, open?.closedReason]).toEqual([1000, 'client stopped']);
+  });
+});
+
+describe('a push client whose connection cannot even be made', () => {
+  it('retries with backoff when the WebSocket or EventSource constructor throws, and says why', () => {
+    let throwsLeft = 1;
+    class RefusingSocket extends FakeSocket {
+      constructor(url: string) {
+        if (throwsLeft-- > 0) throw new SyntaxError('blocked by the page');
+        super(url);
+      }
+    }
+    const ws = setup(
+      { WebSocket: RefusingSocket as unknown as ClientEnvironment['WebSocket'] },
+      (env, handlers, options) => new WebSocketClient(env, handlers, options),
+    );
+    ws.client.start(3);
+    expect(ws.statuses).toEqual(['connecting', 'reconnecting']);
+    expect(ws.details.at(-1)).toBe('could not open a WebSocket: SyntaxError: blocked by the page');
+    ws.timers.advance(125);
+    expect(FakeSocket.made[0]?.url).toBe('ws://votewire.test/api/ws?since=3');
+    ws.client.stop();
+
+    throwsLeft = 1;
+    class RefusingSource extends FakeEventSource {
+      constructor(url: string, init?: { withCredentials?: boolean }) {
+        if (throwsLeft-- > 0) throw new SyntaxError('blocked by the page');
+        super(url, init);
+      }
+    }
+    const sse = setup(
+      { EventSource: RefusingSource as unknown as ClientEnvironment['EventSource'] },
+      (env, handlers, options) => new SseClient(env, handlers, options),
+    );
+    sse.client.start(3);
+    expect(sse.details.at(-1)).toBe('could not open an EventSource: SyntaxError: blocked by the page');
+    sse.timers.advance(125);
+    expect(FakeEventSource.made[0]?.url).toBe('http://votewire.test/api/sse?since=3');
+    sse.client.stop();
   });
 });

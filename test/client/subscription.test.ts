@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ProtocolError } from '../../src/client/decode.ts';
 import { FeedSubscription, type ClientFactory, type SubscriptionListener } from '../../src/client/subscription.ts';
-import type { FeedClient, FeedClientHandlers, TransportName } from '../../src/client/types.ts';
+import type { FeedClient, FeedClientHandlers, FeedClientOptions, TransportName } from '../../src/client/types.ts';
 import { snapshot, vote } from './fixtures.ts';
 
 /** A transport client the test drives by hand. */
@@ -113,5 +113,91 @@ describe('FeedSubscription', () => {
     clients[0]?.handlers.onProtocolError?.(new ProtocolError('ws frame', 'ServerFrame', 'got []'), 'websocket');
     clients[1]?.handlers.onProtocolError?.(new ProtocolError('sse event (vote)', 'VoteEvent', 'got {}'), 'sse');
     expect(reported).toEqual(['websocket ws frame', 'sse sse event (vote)']);
+  });
+});
+
+describe('FeedSubscription options and reports', () => {
+  it('with resyncOnGap off, counts a gap and goes on with the same client', () => {
+    const clients: HandClient[] = [];
+    const subscription = new FeedSubscription(
+      (name, handlers) => {
+        const client = new HandClient(name, handlers);
+        clients.push(client);
+        return client;
+      },
+      {},
+      { now: () => 0, resyncOnGap: false },
+    );
+    subscription.switchTo('websocket');
+    clients[0]?.handlers.onSnapshot(snapshot(0), 'websocket', 'initial');
+    clients[0]?.handlers.onEvent(vote(3, 'a', 3), 'websocket');
+    expect(clients).toHaveLength(1);
+    expect(subscription.tracker.counters).toMatchObject({ gaps: 1, missedEvents: 2 });
+    expect(subscription.tracker.seq).toBe(3);
+  });
+
+  it('reports each delivery with the tracker’s judgement and the time it was applied, then the change', () => {
+    const seen: string[] = [];
+    let clock = 100;
+    const clients: HandClient[] = [];
+    const subscription = new FeedSubscription(
+      (name, handlers) => {
+        const client = new HandClient(name, handlers);
+        clients.push(client);
+        return client;
+      },
+      {
+        onSnapshot: (s, transport, applied, at) => seen.push(`snapshot ${s.seq} ${transport} ${applied.kind} @${at}`),
+        onEvent: (e, transport, applied, at) => seen.push(`vote ${e.seq} ${transport} ${applied.kind} @${at}`),
+        onChange: (tracker) => seen.push(`change ${tracker.seq}`),
+      },
+      { now: () => clock++ },
+    );
+    subscription.switchTo('sse');
+    clients[0]?.handlers.onSnapshot(snapshot(4), 'sse', 'initial');
+    clients[0]?.handlers.onEvent(vote(5, 'a', 1), 'sse');
+    clients[0]?.handlers.onEvent(vote(5, 'a', 1), 'sse');
+    expect(seen).toEqual(['snapshot 4 sse baseline @100', 'change 4', 'vote 5 sse advanced @101', 'change 5', 'vote 5 sse duplicate @102', 'change 5']);
+  });
+
+  it('passes on the status and wire records of the current client under its name, none of a replaced one, and none after stop()', () => {
+    const seen: string[] = [];
+    const { subscription, clients } = setup({
+      onStatus: (status, transport, detail) => seen.push(`${transport} ${status}${detail === undefined ? '' : ` ${detail}`}`),
+      onWire: (record) => seen.push(`${record.transport} ${record.what}`),
+    });
+    subscription.switchTo('websocket');
+    clients[0]?.handlers.onStatus?.('open');
+    subscription.switchTo('polling');
+    clients[0]?.handlers.onStatus?.('reconnecting', 'late');
+    clients[0]?.handlers.onWire?.({ transport: 'websocket', what: 'ws close', bytesIn: 0, bytesOut: 0, empty: true, at: 0 });
+    clients[1]?.handlers.onStatus?.('reconnecting', 'GET /api/ballot failed');
+    clients[1]?.handlers.onWire?.({ transport: 'polling', what: 'GET /api/ballot', bytesIn: 10, bytesOut: 0, empty: false, at: 0 });
+    expect(subscription.transport).toBe('polling');
+    subscription.stop();
+    expect(clients[1]?.stopped).toBe(true);
+    expect(subscription.transport).toBeUndefined();
+    expect(subscription.client).toBeUndefined();
+    clients[1]?.handlers.onStatus?.('open');
+    clients[1]?.handlers.onSnapshot(snapshot(9), 'polling', 'initial');
+    expect(seen).toEqual(['websocket open', 'polling reconnecting GET /api/ballot failed', 'polling GET /api/ballot']);
+    expect(subscription.tracker.seq).toBeUndefined();
+  });
+
+  it('keeps the options given before any transport for the first one', () => {
+    const given: FeedClientOptions[] = [];
+    const subscription = new FeedSubscription(
+      (name, handlers, options) => {
+        given.push(options);
+        return new HandClient(name, handlers);
+      },
+      {},
+      { now: () => 0 },
+    );
+    subscription.reconfigure({ intervalMs: 250 });
+    expect(given).toEqual([]);
+    subscription.switchTo('polling');
+    expect(given).toEqual([{ intervalMs: 250 }]);
+    expect(subscription.options).toEqual({ intervalMs: 250 });
   });
 });

@@ -27,6 +27,8 @@ export interface SubscribeOptions {
   /** Long polling only. @default 2000 */
   timeoutMs?: number;
   clientId?: string;
+  /** SSE only: a Last-Event-ID header as a browser would send it on reconnect (overrides `since`). */
+  lastEventId?: string;
 }
 
 export function subscribe(transport: PushTransport, url: string, session: Session, options: SubscribeOptions = {}): TestSubscriber {
@@ -146,11 +148,12 @@ export function parseSseChunk(buffer: string): { messages: SseMessage[]; rest: s
   return { messages, rest };
 }
 
-function sseSubscriber(url: string, session: Session, options: SubscribeOptions & { lastEventId?: string } = {}): TestSubscriber {
+function sseSubscriber(url: string, session: Session, options: SubscribeOptions = {}): TestSubscriber {
   const inbox = new Inbox();
   const controller = new AbortController();
   const headers: Record<string, string> = { cookie: session.cookie, accept: 'text/event-stream' };
   if (options.since !== undefined) headers['last-event-id'] = String(options.since);
+  if (options.lastEventId !== undefined) headers['last-event-id'] = options.lastEventId;
   const done = (async () => {
     try {
       const response = await request(`${url}/api/sse`, { headers, signal: controller.signal, bodyTimeout: 0, headersTimeout: 0 });

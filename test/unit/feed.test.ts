@@ -123,3 +123,126 @@ describe('MemoryFeed listeners', () => {
     expect(errors).toHaveLength(1);
   });
 });
+
+describe('validateCandidates at its limits', () => {
+  it('accepts ids of 1 and 64 characters of [A-Za-z0-9_-] and names of 1 and 80 characters, keeping the ballot order', () => {
+    const id64 = `Az09_-${'x'.repeat(58)}`;
+    const list = validateCandidates([
+      { id: id64, name: 'n'.repeat(80) },
+      { id: 'b', name: 'B' },
+    ]);
+    expect(list).toEqual([
+      { id: id64, name: 'n'.repeat(80) },
+      { id: 'b', name: 'B' },
+    ]);
+    expect(Object.isFrozen(list) && Object.isFrozen(list[0])).toBe(true);
+  });
+
+  it.each([
+    ['an id of 65 characters', [{ id: 'x'.repeat(65), name: 'x' }], 'CANDIDATES[0].id must be 1-64 characters of [A-Za-z0-9_-]'],
+    ['an empty id', [{ id: '', name: 'x' }], 'CANDIDATES[0].id must be 1-64 characters of [A-Za-z0-9_-]'],
+    [
+      'an id with a character outside the set, after a good one',
+      [
+        { id: 'a', name: 'x' },
+        { id: 'a.b', name: 'x' },
+      ],
+      'CANDIDATES[1].id must',
+    ],
+    ['an id that is not a string', [{ id: 7, name: 'x' }], 'CANDIDATES[0].id must'],
+    ['a name of 81 characters', [{ id: 'a', name: 'n'.repeat(81) }], 'CANDIDATES[0].name must be a string of 1-80 characters'],
+    ['an empty name', [{ id: 'a', name: '' }], 'CANDIDATES[0].name must'],
+    ['a null entry', [{ id: 'a', name: 'x' }, null], 'CANDIDATES[1] must be an object {id, name}'],
+    ['a string entry', ['a'], 'CANDIDATES[0] must be an object {id, name}'],
+    [
+      'a repeated id',
+      [
+        { id: 'a', name: 'x' },
+        { id: 'a', name: 'y' },
+      ],
+      'CANDIDATES has the id "a" twice',
+    ],
+  ])('refuses %s, naming the entry', (_name, input, message) => {
+    expect(() => validateCandidates(input)).toThrow(message);
+  });
+});
+
+describe('MemoryFeed voteIds', () => {
+  const candidates = validateCandidates([{ id: 'a', name: 'A' }]);
+
+  it('keeps one user’s voteId apart from another’s, even when a user id holds a colon', async () => {
+    const feed = new MemoryFeed({ candidates });
+    await feed.vote({ userId: 'u', candidateId: 'a', voteId: 'x:y' });
+    await feed.vote({ userId: 'u:x', candidateId: 'a', voteId: 'y' });
+    expect(feed.head()).toBe(2);
+  });
+
+  it('refuses a window or a capacity it could not keep', () => {
+    for (const options of [{ voteIdWindowMs: 0 }, { voteIdWindowMs: -1 }, { voteIdCapacity: 0 }, { voteIdCapacity: 1.5 }]) {
+      expect(() => new MemoryFeed({ candidates, ...options })).toThrow(RangeError);
+    }
+    expect(() => new MemoryFeed({ candidates, voteIdWindowMs: 1, voteIdCapacity: 1 })).not.toThrow();
+  });
+});
+
+describe('EventLog sizes', () => {
+  it('refuses a capacity that is not a positive integer, and with room for one keeps the newest entry only', () => {
+    for (const capacity of [0, -1, 2.5]) expect(() => new EventLog(capacity)).toThrow(RangeError);
+    const log = new EventLog(1);
+    expect(log.oldestSeq).toBeUndefined();
+    expect(log.newestSeq).toBeUndefined();
+    log.append(entry(1));
+    log.append(entry(2));
+    expect([log.size, log.oldestSeq, log.newestSeq]).toEqual([1, 2, 2]);
+    expect(log.after(1, 2)?.map((e) => e.event.seq)).toEqual([2]);
+    expect(log.after(0, 2)).toBeUndefined();
+  });
+});
+
+describe('MemoryFeed reads and subscriptions', () => {
+  const candidates = validateCandidates([
+    { id: 'a', name: 'A' },
+    { id: 'b', name: 'B' },
+  ]);
+
+  it('resumes a client already at the head with nothing to send, not a snapshot, also before any vote', async () => {
+    const feed = new MemoryFeed({ candidates });
+    expect(feed.resume(0)).toEqual({ kind: 'events', entries: [] });
+    await feed.vote({ userId: 'u', candidateId: 'b' });
+    expect(feed.resume(1)).toEqual({ kind: 'events', entries: [] });
+    expect(feed.resume(0)).toMatchObject({ kind: 'events', entries: [{ event: { seq: 1, candidateId: 'b', count: 1 } }] });
+  });
+
+  it('hands out one snapshot per seq, so pollers of an unchanged ballot share it, and a new one after a vote', async () => {
+    const feed = new MemoryFeed({ candidates });
+    const first = feed.snapshot();
+    expect(feed.snapshot()).toBe(first);
+    await feed.vote({ userId: 'u', candidateId: 'a' });
+    const second = feed.snapshot();
+    expect(second).not.toBe(first);
+    expect(second).toMatchObject({
+      type: 'snapshot',
+      seq: 1,
+      candidates: [
+        { id: 'a', name: 'A', count: 1 },
+        { id: 'b', name: 'B', count: 0 },
+      ],
+    });
+    expect(first.seq).toBe(0);
+  });
+
+  it('stops telling a listener once it unsubscribed, and tells nobody after close()', async () => {
+    const feed = new MemoryFeed({ candidates });
+    const kept: number[] = [];
+    const dropped: number[] = [];
+    feed.subscribe((e) => kept.push(e.event.seq));
+    const unsubscribe = feed.subscribe((e) => dropped.push(e.event.seq));
+    await feed.vote({ userId: 'u', candidateId: 'a' });
+    unsubscribe();
+    await feed.vote({ userId: 'u', candidateId: 'a' });
+    await feed.close();
+    await feed.vote({ userId: 'u', candidateId: 'a' });
+    expect(kept).toEqual([1, 2]);
+    expect(dropped).toEqual([1]);
+  });
+});

@@ -1,0 +1,33 @@
+/**
+ * What mutation testing covers, in the chunks it runs in: one Stryker run per folder of the core, each with its
+ * own incremental baseline (Stryker writes a baseline for the files of its run only, so one file per chunk keeps
+ * a run of one folder from dropping the others). Read by stryker.config.mjs, test/mutation/mutate.ts and the
+ * baseline check in npm test.
+ */
+export interface MutationChunk {
+  /** Stryker `mutate` globs. */
+  mutate: string[];
+}
+
+export const MUTATION_CHUNKS = {
+  feed: { mutate: ['src/feed/**/*.ts'] },
+  transports: { mutate: ['src/transports/**/*.ts'] },
+  http: { mutate: ['src/http/**/*.ts'] },
+  client: { mutate: ['src/client/cursor.ts', 'src/client/lifecycle.ts', 'src/client/subscription.ts', 'src/client/*-client.ts'] },
+} as const satisfies Record<string, MutationChunk>;
+
+export type ChunkName = keyof typeof MUTATION_CHUNKS;
+
+export const CHUNK_NAMES = Object.keys(MUTATION_CHUNKS) as ChunkName[];
+
+/** The mutation score (killed and timed-out mutants over all that count) each chunk's baseline must reach. */
+export const MUTATION_SCORE_THRESHOLD = 90;
+
+/** The committed baseline of a chunk, relative to the repository root. */
+export function baselineFile(chunk: ChunkName): string {
+  return `test/mutation/baseline/${chunk}.json`;
+}
+
+export function isChunkName(name: string): name is ChunkName {
+  return Object.hasOwn(MUTATION_CHUNKS, name);
+}
