@@ -93,8 +93,9 @@ describe('npm run bench -- --quick', () => {
       // --quick's only scenario point (4 subscribers, 20 votes/s) is the headline.
       expect(s.idle?.windowMs, s.variant).toBeGreaterThanOrEqual(s.windowMs);
       expect(s.idle!.serverCpuMs, s.variant).toBeGreaterThan(0);
-      // Idle means no votes: the subscribers alone cost less than the votes on top of them.
-      expect(s.idle!.serverCpuMs, s.variant).toBeLessThan(s.cost.serverCpuMs);
+      // Idle means no votes: pushed to, the subscribers alone cost less than the votes on top of them. A poller
+      // asks as often either way, so its idle and busy CPU differ by the votes alone, within a 3 s window's noise.
+      if (!s.variant.startsWith('polling')) expect(s.idle!.serverCpuMs, s.variant).toBeLessThan(s.cost.serverCpuMs);
     }
   });
 
