@@ -58,11 +58,10 @@ function guestName(): string {
 }
 
 /**
- * The user of the request's signed `sid` cookie, or null. Read on demand and remembered: the polling
- * endpoint, the busiest of all, never pays for cookie parsing and an HMAC it does not need. The expiry is
- * checked on every call, as a WebSocket's upgrade request lives as long as the connection and its votes.
+ * The request's signed `sid` cookie, verified, or null. Read on demand and remembered: the polling
+ * endpoint, the busiest of all, never pays for cookie parsing and an HMAC it does not need.
  */
-export function sessionUser(request: FastifyRequest): string | null {
+export function verifiedSessionOf(request: FastifyRequest): VerifiedSession | null {
   if (request.verifiedSession === undefined) {
     let session: VerifiedSession | null = null;
     const header = request.headers.cookie;
@@ -72,8 +71,20 @@ export function sessionUser(request: FastifyRequest): string | null {
     }
     request.verifiedSession = session;
   }
-  const session = request.verifiedSession;
-  return session !== null && Date.now() < session.expiresAt ? session.userId : null;
+  return request.verifiedSession;
+}
+
+/**
+ * The user of a verified session while it holds, or null. The expiry is checked on every call: a WebSocket
+ * keeps the session of its upgrade request as long as the connection and its votes.
+ */
+export function liveUser(session: VerifiedSession | null, now = Date.now()): string | null {
+  return session !== null && now < session.expiresAt ? session.userId : null;
+}
+
+/** The user of the request's signed `sid` cookie while its session holds, or null. */
+export function sessionUser(request: FastifyRequest): string | null {
+  return liveUser(verifiedSessionOf(request));
 }
 
 /** What a request without a valid session is told (401 `no_session`). */

@@ -1,7 +1,7 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { FeedError, type VoteInput } from '../feed/feed.ts';
 import type { FeedEntry } from '../feed/types.ts';
-import { NO_SESSION_MESSAGE, sessionUser } from './session.ts';
+import { NO_SESSION_MESSAGE, liveUser, type VerifiedSession } from './session.ts';
 
 /** A vote as the voter sends it, over HTTP or a WebSocket: the voter is the session's user, not a field. */
 export type VoteFields = Pick<VoteInput, 'candidateId' | 'voteId'>;
@@ -12,15 +12,15 @@ export type VoteRefusalCode = 'no_session' | 'rate_limited' | FeedError['code'];
 export type VoteOutcome = { ok: true; entry: FeedEntry } | { ok: false; code: VoteRefusalCode; message: string };
 
 /**
- * Takes a vote, whichever edge it came by (POST /api/votes, a WebSocket vote frame): the request's session
- * names the voter, the per-user vote limit applies, then the feed records it. A repeated voteId of the same
+ * Takes a vote, whichever edge it came by (POST /api/votes, a WebSocket vote frame): the session its request
+ * carried (`verifiedSessionOf`) names the voter while it holds, the per-user vote limit applies, then the feed records it. A repeated voteId of the same
  * user within the window gets its original entry and counts nothing. Refusals come back with their code;
  * anything else (a bug) is thrown.
  */
-export async function castVote(app: FastifyInstance, request: FastifyRequest, vote: VoteFields): Promise<VoteOutcome> {
-  const userId = sessionUser(request);
+export async function castVote(app: FastifyInstance, session: VerifiedSession | null, vote: VoteFields): Promise<VoteOutcome> {
+  const userId = liveUser(session);
   if (userId === null) return { ok: false, code: 'no_session', message: NO_SESSION_MESSAGE };
-  if (!(await app.voteLimiter(request))) {
+  if (!(await app.voteLimiter(userId))) {
     return { ok: false, code: 'rate_limited', message: `At most ${app.config.votesPerSecond} votes per second per user` };
   }
   const { candidateId, voteId } = vote;

@@ -1,10 +1,19 @@
 import fp from 'fastify-plugin';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { sessionUser } from './session.ts';
 
 /** Says whether this user may vote now. One limiter serves HTTP votes and WebSocket vote frames alike. */
-export type VoteLimiter = (request: FastifyRequest) => Promise<boolean>;
+export type VoteLimiter = (userId: string) => Promise<boolean>;
+
+/**
+ * What the limiter hands @fastify/rate-limit's check in place of a request: the user to count, and the
+ * route options it reads a group id from. A WebSocket votes long after its upgrade request, which the
+ * connection does not keep (it would hold the request's buffers for as long as the socket is open).
+ */
+interface VoterKey {
+  userId: string;
+  routeOptions: { config: Record<string, never> };
+}
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -35,11 +44,13 @@ const voteLimiterPlugin: FastifyPluginAsync<{ votesPerSecond: number }> = async 
   const check = app.createRateLimit({
     max: votesPerSecond,
     timeWindow: 1000,
-    keyGenerator: (request) => sessionUser(request) ?? request.ip,
+    // The check is only ever given a VoterKey (below); its type says FastifyRequest.
+    keyGenerator: (request) => (request as unknown as VoterKey).userId,
   });
   // `isAllowed` in the result means "on the allow list", not "under the limit": read isExceeded.
-  app.decorate('voteLimiter', async (request: FastifyRequest) => {
-    const result = await check(request);
+  app.decorate('voteLimiter', async (userId: string) => {
+    const key: VoterKey = { userId, routeOptions: { config: {} } };
+    const result = await check(key as unknown as FastifyRequest);
     return result.isAllowed || !result.isExceeded;
   });
 };

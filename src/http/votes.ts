@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { VoteRequest } from '../contract.ts';
 import { HttpError } from './errors.ts';
+import { verifiedSessionOf } from './session.ts';
 import { castVote, type VoteRefusalCode } from './vote-intake.ts';
 
 /** The status of each refusal on the HTTP edge. */
@@ -16,7 +17,7 @@ const REFUSAL_STATUS: Record<VoteRefusalCode, number> = {
 const votesRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // No `response` schema: the answer is the feed's prepared JSON (a VoteReply), not serialized again.
   app.post('/api/votes', { schema: { body: VoteRequest } }, async function castVoteOverHttp(request, reply) {
-    const outcome = await castVote(app, request, request.body);
+    const outcome = await castVote(app, verifiedSessionOf(request), request.body);
     if (!outcome.ok) {
       // The window is one second: a client that honours Retry-After gets in on its next try.
       if (outcome.code === 'rate_limited') reply.header('retry-after', '1');

@@ -1,11 +1,13 @@
 import websocket from '@fastify/websocket';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
+import type { ServerResponse } from 'node:http';
 import type { RawData, WebSocket } from 'ws';
 import type { ErrorCode } from '../contract.ts';
 import { sendError } from '../http/errors.ts';
 import { refuseForeignOrigin } from '../http/origin.ts';
+import { verifiedSessionOf, type VerifiedSession } from '../http/session.ts';
 import { transportSocketOf } from '../http/transport-socket.ts';
 import { castVote } from '../http/vote-intake.ts';
 import { CursorParam, parseCursor } from './cursor.ts';
@@ -31,10 +33,16 @@ const WS_FORMAT: PushFormat = {
   snapshot: (snapshot) => Buffer.from(JSON.stringify(snapshot)),
 };
 
-/** One WebSocket client: its socket, and the upgrade request whose session its votes are cast with. */
+/**
+ * One WebSocket client: its socket, and the session of its upgrade request, which its votes are cast with.
+ * The peer keeps only what it needs of that request (the session, the request id for its log lines): the
+ * request itself would hold its headers, its response object and the buffer it was read into for as long
+ * as the connection lives, most of what a connection costs beyond `ws`'s own.
+ */
 class WebSocketPeer implements PushConnection {
   readonly socket: WebSocket;
-  readonly request: FastifyRequest;
+  readonly session: VerifiedSession | null;
+  readonly requestId: string;
   /** Cleared at each ping, set by the pong: a peer still false at the next ping is dead. */
   alive = true;
   /** Frames are handled one after another, so a peer's votes and error frames keep their order. */
@@ -42,7 +50,8 @@ class WebSocketPeer implements PushConnection {
 
   constructor(socket: WebSocket, request: FastifyRequest) {
     this.socket = socket;
-    this.request = request;
+    this.session = verifiedSessionOf(request);
+    this.requestId = request.id;
   }
 
   get unsentBytes(): number {
@@ -96,21 +105,47 @@ const websocketTransport: FastifyPluginAsyncTypebox = async (app) => {
     lifecycle: app.lifecycle,
   });
 
+  function onSocketError(error: Error, socket: Pick<WebSocket, 'terminate'>, remoteAddress: string | undefined, log: FastifyBaseLogger): void {
+    const code = (error as Error & { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('WS_ERR_')) {
+      // The client broke the protocol (unmasked frame, bad opcode, bad UTF-8, too big): ws has already sent
+      // the matching close frame (1002, 1007, 1009). That is the client's fault, not an error of ours.
+      app.clientFaults.warn({ code, remoteAddress }, error.message);
+    } else {
+      log.error({ err: error }, 'websocket handler failed');
+    }
+    socket.terminate();
+  }
+
   await app.register(websocket, {
     // @fastify/websocket would hand ws its 100 MiB default: a hostile client could make us buffer that much.
     options: { maxPayload: config.wsMaxPayloadBytes, perMessageDeflate: false },
-    errorHandler: function onSocketError(error, socket, request) {
-      const code = (error as Error & { code?: unknown }).code;
-      if (typeof code === 'string' && code.startsWith('WS_ERR_')) {
-        // The client broke the protocol (unmasked frame, bad opcode, bad UTF-8, too big): ws has already sent
-        // the matching close frame (1002, 1007, 1009). That is the client's fault, not an error of ours.
-        app.clientFaults.warn({ code, remoteAddress: request.socket.remoteAddress }, error.message);
-      } else {
-        request.log.error({ err: error }, 'websocket handler failed');
-      }
-      socket.terminate();
+    // Errors of the connection handler itself; the socket's own errors go to the listener it sets (below).
+    errorHandler: function onHandlerError(error, socket, request) {
+      onSocketError(error, socket, request.socket.remoteAddress, request.log);
     },
   });
+
+  /**
+   * The response object @fastify/websocket made for each upgrade, until the connection handler lets go of it.
+   * Keyed by the raw request, so one that never reaches the handler (refused before the upgrade) is dropped with it.
+   */
+  const upgradeResponses = new WeakMap<FastifyRequest['raw'], ServerResponse>();
+
+  /**
+   * Lets go of what @fastify/websocket keeps of the upgrade request for the connection's life: the response
+   * object it made, which stays the socket's current message (and holds the request), and the error listener
+   * it puts on the socket, whose closure holds the request and its reply. Our own listener takes the errors.
+   */
+  function releaseUpgrade({ socket }: WebSocketPeer, request: FastifyRequest): void {
+    upgradeResponses.get(request.raw)?.detachSocket(request.raw.socket);
+    upgradeResponses.delete(request.raw);
+    const remoteAddress = request.socket.remoteAddress;
+    socket.removeAllListeners('error');
+    socket.on('error', function onError(error) {
+      onSocketError(error, socket, remoteAddress, app.log);
+    });
+  }
 
   // A peer that has not answered our close frame by the end of the grace period is cut off.
   app.lifecycle.onTerminate(function terminatePeers() {
@@ -133,7 +168,7 @@ const websocketTransport: FastifyPluginAsyncTypebox = async (app) => {
     }
     // An accepted vote gets no reply frame: its event comes to every peer, this one included. A repeated
     // voteId gets none either (its event was already sent), and counts nothing.
-    const outcome = await castVote(app, peer.request, parsed.vote);
+    const outcome = await castVote(app, peer.session, parsed.vote);
     if (!outcome.ok) sendErrorFrame(peer, outcome.code, outcome.code === 'no_session' ? NO_SESSION_ON_SOCKET : outcome.message);
   }
 
@@ -144,7 +179,8 @@ const websocketTransport: FastifyPluginAsyncTypebox = async (app) => {
     config: { transport: 'websocket' },
     preValidation: refuseForeignOrigin(app.originPolicy),
     // Before the upgrade: the connection handler below resumes and subscribes in one tick.
-    preHandler: async function catchUpWithClient(request) {
+    preHandler: async function catchUpWithClient(request, reply) {
+      upgradeResponses.set(request.raw, reply.raw);
       await catchUpTo(feed, parseCursor(request.query.since));
     },
     // A plain GET (or HEAD) without `Upgrade: websocket`.
@@ -156,6 +192,7 @@ const websocketTransport: FastifyPluginAsyncTypebox = async (app) => {
       // @fastify/websocket hands over the socket ws made for this upgrade; the rule cannot see who constructed it.
       // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment
       const peer = new WebSocketPeer(socket, request);
+      releaseUpgrade(peer, request);
       if (app.lifecycle.closing) {
         // The upgrade raced the shutdown: the peers were closed already, so this one is closed the same way.
         peer.close('shutting_down');
@@ -172,7 +209,7 @@ const websocketTransport: FastifyPluginAsyncTypebox = async (app) => {
         peer.pending = peer.pending
           .then(() => handleVoteFrame(peer, data, isBinary))
           .catch((error: unknown) => {
-            request.log.error({ err: error }, 'websocket vote failed');
+            app.log.error({ err: error, reqId: peer.requestId }, 'websocket vote failed');
             sendErrorFrame(peer, 'internal_error', 'The vote could not be recorded');
           });
       });

@@ -1,4 +1,7 @@
+import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { castVote, createSession, startServerForTest } from '../helpers/server.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -162,4 +165,31 @@ describe('the WebSocket transport', () => {
     expect(bystander.socket.readyState).toBe(bystander.socket.OPEN);
     expect(server.feed.head()).toBe(0);
   }, 120_000);
+
+  it('keeps nothing of an upgrade request once its socket is open, and the socket still votes with its session', async () => {
+    // A full collection on demand, so that "nothing holds it" is a fact to check, not a guess.
+    setFlagsFromString('--expose-gc');
+    const collectGarbage = runInNewContext('gc') as () => void;
+    const server = await startServerForTest();
+    const upgrades: WeakRef<IncomingMessage>[] = [];
+    server.app.server.on('upgrade', (request: IncomingMessage) => upgrades.push(new WeakRef(request)));
+    const session = await createSession(server.url);
+    const peers = await Promise.all(Array.from({ length: 8 }, () => openSocketForTest(server.url, '/api/ws', { headers: { cookie: session.cookie } })));
+    await waitFor('every snapshot', () => peers.every((peer) => peer.frames.length === 1));
+    expect(upgrades).toHaveLength(8);
+
+    // A WeakRef's target lives at least to the end of the task that made or read it: collect between tasks.
+    await waitFor('every upgrade request collected', async () => {
+      await new Promise((resolve) => setImmediate(resolve));
+      collectGarbage();
+      await new Promise((resolve) => setImmediate(resolve));
+      return upgrades.every((upgrade) => upgrade.deref() === undefined);
+    });
+
+    peers[3]!.socket.send(JSON.stringify({ type: 'vote', candidateId: 'push', voteId: 'after-release' }));
+    await waitFor('the vote on every socket', () => peers.every((peer) => voteFrames(peer.frames).length === 1));
+    // Accepted, so cast with the session of the upgrade request (without one it is refused with an error frame).
+    expect(voteFrames(peers[0]!.frames)[0]).toMatchObject({ seq: 1, candidateId: 'push', voteId: 'after-release' });
+    expect(peers[3]!.frames.filter((frame) => frame.type === 'error')).toEqual([]);
+  });
 });
