@@ -15,7 +15,12 @@ import type { Feed, Resume } from '../feed/feed.ts';
  * shared feed accepted a moment ago. Returns at once otherwise (and always for the memory feed).
  */
 export async function catchUpTo(feed: Feed, since: number | undefined): Promise<void> {
-  if (since !== undefined && since > feed.head()) await feed.catchUp?.(since);
+  if (isAheadOf(feed, since)) await feed.catchUp?.(since);
+}
+
+/** True when a client holds a seq this process's feed has not seen yet (see catchUpTo). */
+export function isAheadOf(feed: Feed, since: number | undefined): since is number {
+  return since !== undefined && since > feed.head();
 }
 
 /**
