@@ -57,8 +57,12 @@ export class LongPollingClient extends ClientLifecycle {
       const events = 'events' in answer ? answer.events.length : 0;
       this.wire({ what: 'GET /api/long-poll', status, bytesIn: byteLength(body), bytesOut: 0, empty: false, events });
       if ('snapshot' in answer) this.deliverSnapshot(answer.snapshot);
-      else for (const event of answer.events) this.deliverEvent(event);
-      if (!this.isCurrent(generation)) return; // a handler stopped or restarted us
+      else {
+        for (const event of answer.events) {
+          if (!this.isCurrent(generation)) return; // a handler stopped or restarted us: the rest is not delivered
+          this.deliverEvent(event);
+        }
+      }
     } else if (status === 401 && this.env.renewSession !== undefined && !this.#justRenewed) {
       this.wire({ what: 'GET /api/long-poll', status, bytesIn: byteLength(body), bytesOut: 0, empty: true, note: 'session expired' });
       await this.#renewThenPoll(generation);
@@ -68,6 +72,7 @@ export class LongPollingClient extends ClientLifecycle {
       this.retryLater(generation, this.describeAnswer('GET /api/long-poll', status, body));
       return;
     }
+    if (!this.isCurrent(generation)) return; // a handler stopped or restarted us
     this.#justRenewed = false;
     this.markOpen();
     this.connect(generation);

@@ -62,6 +62,7 @@ export class PollingClient extends ClientLifecycle {
       this.retryLater(generation, this.describeAnswer('GET /api/ballot', status, body));
       return;
     }
+    if (!this.isCurrent(generation)) return; // a handler stopped or restarted us
     this.markOpen();
     const elapsed = this.env.now() - startedAt;
     this.after(generation, Math.max(0, this.intervalMs - elapsed), () => this.connect(generation));

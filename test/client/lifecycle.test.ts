@@ -95,4 +95,119 @@ describe('a transport client’s lifecycle', () => {
     expect(http.requests).toHaveLength(1);
     expect(statuses).toEqual(['connecting', 'closed']);
   });
+
+  it('starts the backoff over when restarted: the first failure after a restart waits the first delay again', async () => {
+    const { timers, http, statuses, client } = setup();
+    client.start(0);
+    http.reply(new TypeError('fetch failed'));
+    await settle();
+    timers.advance(125);
+    http.reply(new TypeError('fetch failed'));
+    await settle();
+    expect(statuses.at(-1)).toBe('reconnecting #2 in 250 ms');
+    client.start(0);
+    http.reply(new TypeError('fetch failed'));
+    await settle();
+    expect(statuses.at(-1)).toBe('reconnecting #1 in 125 ms');
+    client.stop();
+  });
+
+  it('does not deliver an answer that was already on its way when the client was restarted', async () => {
+    const { http, snapshots, client } = setup();
+    client.start(3);
+    http.reply({ status: 200, body: snapshot(5) }); // answered, but its body is not read yet
+    client.start(8);
+    http.reply({ status: 200, body: snapshot(9) });
+    await settle();
+    expect(snapshots).toEqual([9]);
+    client.stop();
+  });
+
+  it('says why it is reconnecting when a request fails on the network', async () => {
+    const details: (string | undefined)[] = [];
+    const { http, client } = setup({ onStatus: (_status, detail) => details.push(detail) });
+    client.start(0);
+    http.reply(new TypeError('fetch failed'));
+    await settle();
+    expect(details).toEqual([undefined, 'GET /api/ballot failed: fetch failed']);
+    client.stop();
+  });
+
+  it('does not report a failure that arrives while it is being stopped, and leaves no timer behind', async () => {
+    const { timers, http, statuses, client } = setup();
+    client.start(1);
+    http.reply(new TypeError('fetch failed')); // the failure is on its way
+    client.stop();
+    await settle();
+    expect(statuses).toEqual(['connecting', 'closed']);
+    expect(timers.pending).toEqual([]);
+  });
+
+  it('leaves no timer behind when stopped while waiting to reconnect or to poll again', async () => {
+    const { timers, http, client } = setup();
+    client.start(1);
+    http.reply(new TypeError('fetch failed'));
+    await settle();
+    expect(timers.pending).toEqual([125]);
+    client.stop();
+    expect(timers.pending).toEqual([]);
+    client.start(1);
+    http.reply({ status: 304 });
+    await settle();
+    expect(timers.pending).toEqual([1000]);
+    client.stop();
+    expect(timers.pending).toEqual([]);
+  });
+
+  it('stays stopped when its snapshot handler stops it: no "open" after "closed", no further poll', async () => {
+    let stopIt: () => void = () => undefined;
+    const { timers, http, statuses, snapshots, client } = setup({
+      onSnapshot: (s) => {
+        snapshots.push(s.seq);
+        stopIt();
+      },
+    });
+    stopIt = () => client.stop();
+    client.start(undefined);
+    http.reply({ status: 200, body: snapshot(3) });
+    await settle();
+    timers.advance(60_000);
+    expect(snapshots).toEqual([3]);
+    expect(statuses).toEqual(['connecting', 'closed']);
+    expect(http.requests).toHaveLength(1);
+  });
+
+  it('says nothing more about an answer once its wire-log handler stopped it, not even that the answer broke the contract', async () => {
+    let stopIt: () => void = () => undefined;
+    const protocolErrors: unknown[] = [];
+    const { timers, http, statuses, client } = setup({ onWire: () => stopIt(), onProtocolError: (error) => protocolErrors.push(error) });
+    stopIt = () => client.stop();
+    client.start(undefined);
+    http.reply({ status: 200, body: 'not json' });
+    await settle();
+    timers.advance(60_000);
+    expect(protocolErrors).toEqual([]);
+    expect(client.protocolErrors).toBe(0);
+    expect(statuses).toEqual(['connecting', 'closed']);
+    expect(http.requests).toHaveLength(1);
+  });
+
+  it('works on from the new cursor when its protocol-error handler restarts it', async () => {
+    let restart: () => void = () => undefined;
+    const { timers, http, statuses, snapshots, client } = setup({ onProtocolError: () => restart() });
+    restart = () => client.start(7);
+    client.start(undefined);
+    http.reply({ status: 200, body: 'not json' });
+    await settle();
+    expect(http.requests).toHaveLength(2);
+    expect(http.requests[1]?.headers['If-None-Match']).toBe('"7"');
+    expect(http.requests[1]?.signal?.aborted).toBe(false);
+    http.reply({ status: 200, body: snapshot(8) });
+    await settle();
+    expect(snapshots).toEqual([8]);
+    expect(statuses).toEqual(['connecting', 'open']);
+    timers.advance(1000);
+    expect(http.requests).toHaveLength(3);
+    client.stop();
+  });
 });

@@ -5,7 +5,7 @@ import type { ConnectionStatus, FeedClientHandlers, SnapshotReason, WireRecord }
 import { fakeEnvironment, ManualTimers, ScriptedFetch, settle } from './fake-env.ts';
 import { snapshot, vote } from './fixtures.ts';
 
-function setup(renewSession?: () => Promise<void>) {
+function setup(renewSession?: () => Promise<void>, extra: Partial<FeedClientHandlers> = {}) {
   const timers = new ManualTimers();
   const http = new ScriptedFetch();
   const got: string[] = [];
@@ -22,6 +22,7 @@ function setup(renewSession?: () => Promise<void>) {
     },
     onWire: (record) => wire.push(record),
     onProtocolError: (error) => protocolErrors.push(error),
+    ...extra,
   };
   const env = fakeEnvironment(timers, { fetch: http.fetch, ...(renewSession ? { renewSession } : {}) });
   const client = new LongPollingClient(env, handlers, { clientId: 'tab-1', longPollTimeoutMs: 5000, backoff: { random: () => 0 } });
@@ -181,5 +182,131 @@ describe('LongPollingClient status and wire log', () => {
     await settle();
     expect(renewals).toBe(3);
     client.stop();
+  });
+
+  it('is not called open when its polls fail quickly, however long it keeps trying', async () => {
+    const { http, timers, statuses, details, client } = setup();
+    client.start(1);
+    http.reply(new TypeError('fetch failed'));
+    await settle();
+    expect(details.at(-1)).toBe('GET /api/long-poll failed: fetch failed');
+    timers.advance(125);
+    http.reply(new TypeError('fetch failed'));
+    await settle();
+    timers.advance(200); // past the moment the first poll would have counted as parked
+    expect(statuses).toEqual(['connecting', 'reconnecting', 'reconnecting']);
+    client.stop();
+  });
+
+  it('logs an answer that breaks the contract as an empty long-poll exchange with what is wrong', async () => {
+    const { http, wire, protocolErrors, client } = setup();
+    client.start(1);
+    http.reply({ status: 200, body: { events: 'none' } });
+    await settle();
+    expect(protocolErrors).toHaveLength(1);
+    expect(wire).toEqual([
+      {
+        transport: 'long-polling',
+        what: 'GET /api/long-poll',
+        status: 200,
+        bytesIn: '{"events":"none"}'.length,
+        bytesOut: 0,
+        empty: true,
+        note: protocolErrors[0]?.problem,
+        at: 0,
+      },
+    ]);
+    client.stop();
+  });
+
+  it('logs a 401 it renews the session for as an empty long-poll exchange noted "session expired"', async () => {
+    const { http, wire, client } = setup(() => Promise.resolve());
+    client.start(1);
+    const body = JSON.stringify({ error: 'no_session', message: 'join first' });
+    http.reply({ status: 401, body });
+    await settle();
+    expect(wire).toEqual([
+      { transport: 'long-polling', what: 'GET /api/long-poll', status: 401, bytesIn: body.length, bytesOut: 0, empty: true, note: 'session expired', at: 0 },
+    ]);
+    client.stop();
+  });
+
+  it('renews the session only on a 401: any other error answer backs off', async () => {
+    let renewals = 0;
+    const { http, timers, details, client } = setup(() => {
+      renewals += 1;
+      return Promise.resolve();
+    });
+    client.start(3);
+    http.reply({ status: 503, body: { error: 'shutting_down', message: 'bye' } });
+    await settle();
+    expect(renewals).toBe(0);
+    expect(details.at(-1)).toBe('GET /api/long-poll answered 503 (shutting_down: bye)');
+    expect(http.requests).toHaveLength(1);
+    timers.advance(125);
+    expect(http.requests).toHaveLength(2);
+    client.stop();
+  });
+
+  it('without a way to renew the session, takes a 401 as a failure and backs off', async () => {
+    const { http, timers, statuses, details, client } = setup();
+    client.start(3);
+    http.reply({ status: 401, body: { error: 'no_session', message: 'join first' } });
+    await settle();
+    expect(statuses.at(-1)).toBe('reconnecting');
+    expect(details.at(-1)).toBe('GET /api/long-poll answered 401 (no_session: join first)');
+    expect(http.requests).toHaveLength(1);
+    timers.advance(125);
+    expect(http.requests).toHaveLength(2);
+    client.stop();
+  });
+
+  it('does not poll again when stopped while the session was being renewed', async () => {
+    let renewed: () => void = () => undefined;
+    const { http, timers, statuses, client } = setup(() => new Promise<void>((resolve) => (renewed = resolve)));
+    client.start(3);
+    http.reply({ status: 401, body: { error: 'no_session', message: 'join first' } });
+    await settle();
+    client.stop();
+    renewed();
+    await settle();
+    timers.advance(60_000);
+    expect(http.requests).toHaveLength(1);
+    expect(statuses).toEqual(['connecting', 'closed']);
+  });
+});
+
+describe('LongPollingClient stopped from its own handlers', () => {
+  it('delivers none of the rest of an answer once its event handler stopped it, and polls no more', async () => {
+    let stopIt: () => void = () => undefined;
+    const { http, timers, got, statuses, client } = setup(undefined, {
+      onEvent: (e) => {
+        got.push(`vote ${e.seq}`);
+        stopIt();
+      },
+    });
+    stopIt = () => client.stop();
+    client.start(1);
+    http.reply({ status: 200, body: { events: [vote(2, 'a', 1), vote(3, 'a', 2), vote(4, 'b', 1)] } });
+    await settle();
+    timers.advance(60_000);
+    expect(got).toEqual(['vote 2']);
+    expect(statuses).toEqual(['connecting', 'closed']);
+    expect(http.requests).toHaveLength(1);
+  });
+
+  it('polls no more and is not called open once its snapshot or wire-log handler stopped it', async () => {
+    for (const answer of [{ status: 200, body: { snapshot: snapshot(5) } }, { status: 204 }]) {
+      let stopIt: () => void = () => undefined;
+      const stopping: Partial<FeedClientHandlers> = answer.status === 200 ? { onSnapshot: () => stopIt() } : { onWire: () => stopIt() };
+      const { http, timers, statuses, client } = setup(undefined, stopping);
+      stopIt = () => client.stop();
+      client.start(1);
+      http.reply(answer);
+      await settle();
+      timers.advance(60_000);
+      expect(statuses).toEqual(['connecting', 'closed']);
+      expect(http.requests).toHaveLength(1);
+    }
   });
 });

@@ -57,7 +57,7 @@ describe('PollingClient', () => {
     http.reply({ status: 304 });
     await settle();
     expect(snapshots).toEqual([]);
-    expect(wire[0]).toMatchObject({ transport: 'polling', status: 304, empty: true, bytesIn: 0 });
+    expect(wire[0]).toMatchObject({ transport: 'polling', what: 'GET /api/ballot', status: 304, empty: true, bytesIn: 0, events: 0 });
     client.stop();
   });
 
@@ -123,7 +123,7 @@ describe('PollingClient', () => {
     expect(client.protocolErrors).toBe(1);
     expect(statuses).toEqual(['connecting', 'reconnecting']);
     expect(details.at(-1)).toBe(protocolErrors[0]?.message);
-    expect(wire[0]).toMatchObject({ status: 200, empty: true, note: protocolErrors[0]?.problem });
+    expect(wire[0]).toMatchObject({ what: 'GET /api/ballot', status: 200, empty: true, note: protocolErrors[0]?.problem });
 
     timers.advance(125);
     expect(http.requests).toHaveLength(2);
@@ -156,6 +156,7 @@ describe('PollingClient', () => {
 describe('PollingClient timing and wire log', () => {
   it('keeps a fixed rate: a slow answer does not push the next poll back, and one slower than the interval is followed at once', async () => {
     const { http, timers, client } = setup({ intervalMs: 1000 });
+    timers.advance(1_700_000_000_000); // a wall clock, as in a browser: the rate must not depend on where it stands
     client.start(0);
     timers.advance(300);
     http.reply({ status: 304 });
@@ -198,11 +199,11 @@ describe('PollingClient timing and wire log', () => {
       expect(wire.at(-1)?.bytesIn).toBe(body.length);
       timers.advance(1000);
     }
-    expect(wire.map(({ events, empty }) => ({ events, empty }))).toEqual([
-      { events: 0, empty: false },
-      { events: 5, empty: false },
-      { events: 0, empty: true },
-      { events: 0, empty: false },
+    expect(wire.map(({ what, events, empty }) => ({ what, events, empty }))).toEqual([
+      { what: 'GET /api/ballot', events: 0, empty: false },
+      { what: 'GET /api/ballot', events: 5, empty: false },
+      { what: 'GET /api/ballot', events: 0, empty: true },
+      { what: 'GET /api/ballot', events: 0, empty: false },
     ]);
     client.stop();
   });
