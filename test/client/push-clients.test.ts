@@ -210,6 +210,81 @@ describe('WebSocketClient', () => {
   });
 });
 
+describe('WebSocketClient cursor and wire log', () => {
+  it('never moves its cursor backwards on a repeated vote: a reconnect resumes after the newest seq it delivered', () => {
+    const { timers, client, got } = webSocketClient();
+    client.start(4);
+    const socket = FakeSocket.made[0];
+    socket?.open();
+    socket?.frame(vote(5, 'a', 1));
+    socket?.frame(vote(6, 'a', 2));
+    socket?.frame(vote(5, 'a', 1)); // a repeat is handed on (the tracker above counts it) ...
+    expect(got).toEqual(['vote 5', 'vote 6', 'vote 5']);
+    socket?.drop(1006);
+    timers.advance(125);
+    expect(FakeSocket.made[1]?.url).toBe('ws://votewire.test/api/ws?since=6'); // ... but does not set the cursor back
+    client.stop();
+  });
+
+  it('logs a frame that breaks the contract as an empty "ws frame" with what is wrong', () => {
+    const { client, wire, protocolErrors } = webSocketClient();
+    client.start(4);
+    FakeSocket.made[0]?.open();
+    FakeSocket.made[0]?.raw('{"type":"vote"}');
+    expect(protocolErrors).toHaveLength(1);
+    expect(wire.at(-1)).toEqual({
+      transport: 'websocket',
+      what: 'ws frame',
+      bytesIn: '{"type":"vote"}'.length,
+      bytesOut: 0,
+      empty: true,
+      note: protocolErrors[0]?.problem,
+      at: 0,
+    });
+    client.stop();
+  });
+});
+
+describe('SseClient status', () => {
+  it('is open once the stream opens, says why it is reconnecting, and starts the backoff over after the stream opened again', () => {
+    const { timers, client, statuses, details } = sseClient();
+    client.start(1);
+    expect(statuses).toEqual(['connecting']);
+    FakeEventSource.made[0]?.onopen?.();
+    expect(statuses).toEqual(['connecting', 'open']);
+    FakeEventSource.made[0]?.fail(0);
+    expect(details.at(-1)).toBe('event stream lost; the browser is reconnecting with Last-Event-ID');
+    FakeEventSource.made[0]?.fail(2);
+    expect(details.at(-1)).toBe('the event stream failed');
+    timers.advance(125);
+    FakeEventSource.made[1]?.fail(2); // never opened: the next wait is longer
+    timers.advance(250);
+    FakeEventSource.made[2]?.onopen?.();
+    FakeEventSource.made[2]?.fail(2); // it had opened: the first delay again
+    timers.advance(125);
+    expect(FakeEventSource.made).toHaveLength(4);
+    expect(statuses).toEqual(['connecting', 'open', 'reconnecting', 'reconnecting', 'reconnecting', 'open', 'reconnecting']);
+    client.stop();
+  });
+
+  it('once stopped, ignores whatever its closed stream still fires: no status, no vote, no reconnect', () => {
+    const { timers, client, got, statuses } = sseClient();
+    client.start(1);
+    const source = FakeEventSource.made[0];
+    source?.onopen?.();
+    client.stop();
+    expect(source?.closed).toBe(true);
+    source?.onopen?.();
+    source?.emit('vote', vote(2, 'a', 1));
+    source?.fail(0);
+    source?.fail(2);
+    timers.advance(60_000);
+    expect(got).toEqual([]);
+    expect(statuses).toEqual(['connecting', 'open', 'closed']);
+    expect(FakeEventSource.made).toHaveLength(1);
+  });
+});
+
 describe('SseClient', () => {
   it('hands the cursor over in ?since=, leaves transient errors to the browser, and reconnects itself only when it gave up', () => {
     const { timers, client, got, statuses } = sseClient();

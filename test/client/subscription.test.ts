@@ -200,4 +200,34 @@ describe('FeedSubscription options and reports', () => {
     expect(given).toEqual([{ intervalMs: 250 }]);
     expect(subscription.options).toEqual({ intervalMs: 250 });
   });
+
+  it('neither applies nor reports a vote a replaced client delivers late, so the new client’s copy of it is no duplicate', () => {
+    const seen: string[] = [];
+    const { subscription, clients } = setup({ onEvent: (e, transport, applied) => seen.push(`${transport} ${e.seq} ${applied.kind}`) });
+    subscription.switchTo('websocket');
+    clients[0]?.handlers.onSnapshot(snapshot(0), 'websocket', 'initial');
+    subscription.switchTo('sse');
+    clients[0]?.handlers.onEvent(vote(1, 'a', 1), 'websocket');
+    expect(subscription.tracker.seq).toBe(0);
+    clients[1]?.handlers.onEvent(vote(1, 'a', 1), 'sse');
+    expect(seen).toEqual(['sse 1 advanced']);
+    expect(subscription.tracker.counters.duplicates).toBe(0);
+  });
+
+  it('listens only to a client once it is its own: what a client says while it is being made is dropped', () => {
+    const seen: string[] = [];
+    const subscription = new FeedSubscription(
+      (name, handlers) => {
+        handlers.onStatus?.('open', 'too early');
+        handlers.onSnapshot(snapshot(5), name, 'initial');
+        return new HandClient(name, handlers);
+      },
+      { onStatus: (status, transport) => seen.push(`${transport} ${status}`), onSnapshot: (s) => seen.push(`snapshot ${s.seq}`) },
+      { now: () => 0 },
+    );
+    subscription.switchTo('websocket');
+    expect(seen).toEqual([]);
+    expect(subscription.tracker.seq).toBeUndefined();
+    subscription.stop();
+  });
 });
