@@ -78,6 +78,7 @@ export class CursorTracker {
     }
     // The event carries the candidate's absolute count, so applying it never double-counts.
     const candidate = this.#candidates.find((c) => c.id === event.candidateId);
+    // Stryker disable next-line EqualityOperator: with equal counts the assignment writes the value already there
     if (candidate !== undefined && event.count > candidate.count) candidate.count = event.count;
     this.#seq = event.seq;
     if (previous !== undefined && event.seq > previous + 1) {

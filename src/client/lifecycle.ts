@@ -80,6 +80,7 @@ export abstract class ClientLifecycle implements FeedClient {
   protected after(generation: number, ms: number, task: () => void): void {
     this.timers.clear(this.#timer);
     this.#timer = this.timers.set(() => {
+      // Stryker disable next-line ConditionalExpression: after() is only called for the current generation, and #halt clears the one pending timer
       if (this.isCurrent(generation)) task();
     }, ms);
   }
@@ -105,6 +106,7 @@ export abstract class ClientLifecycle implements FeedClient {
       status = response.status;
       body = await response.text();
     } catch (error) {
+      // Stryker disable next-line ConditionalExpression: we abort only in #halt (retryLater drops that generation) or once the answer was read
       if (!isAbort(error)) this.retryLater(generation, `${label} failed: ${describeError(error)}`);
       return undefined;
     }
@@ -157,12 +159,14 @@ export abstract class ClientLifecycle implements FeedClient {
 
   protected deliverEvent(event: VoteEvent): void {
     // Duplicates are still handed on (the tracker above counts them); the own cursor only moves forward.
+    // Stryker disable next-line EqualityOperator: on an equal seq the assignment writes the value already there
     if (this.seq === undefined || event.seq > this.seq) this.seq = event.seq;
     this.handlers.onEvent(event, this.transport);
   }
 
   #halt(): void {
     this.#running = false;
+    // Stryker disable next-line AssignmentOperator: generations are only compared for equality, and counting down also never repeats one
     this.#generation += 1;
     this.timers.clear(this.#timer);
     this.disconnect();

@@ -53,6 +53,7 @@ export class PollingClient extends ClientLifecycle {
       }
       const previous = this.seq;
       const covered = previous === undefined ? 0 : Math.max(0, snapshot.seq - previous);
+      // Stryker disable next-line ConditionalExpression: a snapshot's seq is a number, never equal to an undefined previous
       const empty = previous !== undefined && snapshot.seq === previous;
       this.wire({ what: 'GET /api/ballot', status, bytesIn: byteLength(body), bytesOut: 0, empty, events: covered });
       this.seq = snapshot.seq;
