@@ -1,9 +1,15 @@
-import { describe, expect, it } from 'vitest';
+import { performance } from 'node:perf_hooks';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { validateCandidates } from '../../src/feed/ballot.ts';
 import { EventLog } from '../../src/feed/event-log.ts';
+import { makeEntry } from '../../src/feed/feed-entry.ts';
+import { FeedMirror } from '../../src/feed/feed-mirror.ts';
 import { FeedError } from '../../src/feed/feed.ts';
 import { MemoryFeed } from '../../src/feed/memory-feed.ts';
-import type { FeedEntry } from '../../src/feed/types.ts';
+import { RecentVotes } from '../../src/feed/recent-votes.ts';
+import type { FeedEntry, Snapshot } from '../../src/feed/types.ts';
+import { ignore } from '../helpers/quiet.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 function entry(seq: number): FeedEntry {
   const event = { type: 'vote' as const, seq, candidateId: 'a', count: seq, votedAt: 0 };
@@ -27,10 +33,18 @@ describe('EventLog', () => {
     expect(log.after(0, 8)).toBeUndefined();
   });
 
-  it('refuses a seq that does not follow the newest', () => {
+  it('refuses a seq that does not follow the newest, naming both seqs', () => {
     const log = new EventLog(3);
     log.append(entry(1));
-    expect(() => log.append(entry(1))).toThrow(RangeError);
+    expect(() => log.append(entry(1))).toThrow(new RangeError('seq 1 does not follow 1'));
+    log.append(entry(4));
+    expect(() => log.append(entry(3))).toThrow(new RangeError('seq 3 does not follow 4'));
+  });
+
+  it('refuses a since that is not a whole seq instead of answering with the wrong entries', () => {
+    const log = new EventLog(10);
+    for (let seq = 1; seq <= 8; seq++) log.append(entry(seq));
+    expect(() => log.after(2.5, 8)).toThrow(new RangeError('no entry at offset 2.5'));
   });
 });
 
@@ -179,7 +193,7 @@ describe('MemoryFeed voteIds', () => {
 
   it('refuses a window or a capacity it could not keep', () => {
     for (const options of [{ voteIdWindowMs: 0 }, { voteIdWindowMs: -1 }, { voteIdCapacity: 0 }, { voteIdCapacity: 1.5 }]) {
-      expect(() => new MemoryFeed({ candidates, ...options })).toThrow(RangeError);
+      expect(() => new MemoryFeed({ candidates, ...options })).toThrow(new RangeError('RecentVotes needs windowMs > 0 and a positive integer capacity'));
     }
     expect(() => new MemoryFeed({ candidates, voteIdWindowMs: 1, voteIdCapacity: 1 })).not.toThrow();
   });
@@ -187,7 +201,8 @@ describe('MemoryFeed voteIds', () => {
 
 describe('EventLog sizes', () => {
   it('refuses a capacity that is not a positive integer, and with room for one keeps the newest entry only', () => {
-    for (const capacity of [0, -1, 2.5]) expect(() => new EventLog(capacity)).toThrow(RangeError);
+    for (const capacity of [0, -1, 2.5]) expect(() => new EventLog(capacity)).toThrow(new RangeError('log capacity must be a positive integer'));
+    expect(() => new MemoryFeed({ candidates: validateCandidates([{ id: 'a', name: 'A' }]), logSize: 0 })).toThrow('log capacity must be a positive integer');
     const log = new EventLog(1);
     expect(log.oldestSeq).toBeUndefined();
     expect(log.newestSeq).toBeUndefined();
@@ -244,5 +259,109 @@ describe('MemoryFeed reads and subscriptions', () => {
     await feed.vote({ userId: 'u', candidateId: 'a' });
     expect(kept).toEqual([1, 2]);
     expect(dropped).toEqual([1]);
+  });
+});
+
+describe('MemoryFeed events and times', () => {
+  const candidates = validateCandidates([{ id: 'a', name: 'A' }]);
+
+  it('gives a vote without a voteId an event with no voteId key, exactly as its JSON', async () => {
+    const feed = new MemoryFeed({ candidates });
+    const seen: FeedEntry[] = [];
+    feed.subscribe((e) => seen.push(e));
+    const entry = await feed.vote({ userId: 'u', candidateId: 'a' });
+    expect(Object.keys(entry.event)).not.toContain('voteId');
+    expect(entry.event).toStrictEqual(JSON.parse(entry.json));
+    expect(seen).toEqual([entry]);
+  });
+
+  it('stamps votes and snapshots with wall-clock ms, close to Date.now() and moving forward', async () => {
+    const feed = new MemoryFeed({ candidates });
+    const before = Date.now();
+    const first = await feed.vote({ userId: 'u', candidateId: 'a' });
+    const snapshot = feed.snapshot();
+    const after = Date.now();
+    // The feed's clock is the monotonic one, anchored at the epoch: within a second of the wall clock.
+    for (const at of [first.event.votedAt, snapshot.at]) {
+      expect(at).toBeGreaterThan(before - 1000);
+      expect(at).toBeLessThan(after + 1000);
+    }
+    await waitFor('the wall clock to move on', () => Date.now() > after + 2);
+    const second = await feed.vote({ userId: 'u', candidateId: 'a' });
+    expect(second.event.votedAt).toBeGreaterThan(first.event.votedAt);
+    expect(feed.snapshot().at).toBeGreaterThan(snapshot.at);
+  });
+
+  it('reports a listener that throws on the console when no onListenerError is given', async () => {
+    const printed = vi.spyOn(console, 'error').mockImplementation(ignore);
+    try {
+      const feed = new MemoryFeed({ candidates });
+      const failure = new Error('broken transport');
+      feed.subscribe(() => {
+        throw failure;
+      });
+      await feed.vote({ userId: 'u', candidateId: 'a' });
+      expect(printed).toHaveBeenCalledWith('votewire: a feed listener failed', failure);
+    } finally {
+      printed.mockRestore();
+    }
+  });
+});
+
+describe('FeedMirror reset listeners', () => {
+  const candidates = validateCandidates([
+    { id: 'a', name: 'A' },
+    { id: 'b', name: 'B' },
+  ]);
+  const state = { counts: { a: '2', b: 1 }, entries: [makeEntry(3, 'a', 2, 0, undefined)], head: 3 };
+
+  it('tells every reset listener the new snapshot on load, reporting one that throws without skipping the others', () => {
+    const errors: [unknown, FeedEntry | Snapshot][] = [];
+    const mirror = new FeedMirror(candidates, 10, (error, delivery) => errors.push([error, delivery]));
+    const failure = new Error('broken transport');
+    const told: Snapshot[] = [];
+    mirror.onReset(() => {
+      throw failure;
+    });
+    mirror.onReset((snapshot) => told.push(snapshot));
+    mirror.load(state);
+    expect(told).toHaveLength(1);
+    expect(told[0]).toMatchObject({
+      seq: 3,
+      candidates: [
+        { id: 'a', count: 2 },
+        { id: 'b', count: 1 },
+      ],
+    });
+    expect(errors).toEqual([[failure, told[0]]]);
+  });
+
+  it('tells no reset listener any more once its listeners were cleared (the feed closed)', () => {
+    const mirror = new FeedMirror(candidates, 10, ignore);
+    const told: Snapshot[] = [];
+    mirror.onReset((snapshot) => told.push(snapshot));
+    mirror.clearListeners();
+    mirror.load(state);
+    expect(told).toEqual([]);
+    expect(mirror.head).toBe(3);
+  });
+});
+
+describe('RecentVotes', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('forgets every expired voteId when one is remembered anew after its window', () => {
+    let clock = 1000;
+    vi.spyOn(performance, 'now').mockImplementation(() => clock);
+    const recent = new RecentVotes(100, 10);
+    const [a, b, again] = [makeEntry(1, 'a', 1, 0, 'va'), makeEntry(2, 'a', 2, 0, 'vb'), makeEntry(3, 'a', 3, 0, 'va')];
+    recent.remember('u', 'va', a);
+    clock += 1;
+    recent.remember('u', 'vb', b);
+    clock += 150; // both windows are over
+    recent.remember('u', 'va', again);
+    clock += 10;
+    expect(recent.find('u', 'vb')).toBeUndefined();
+    expect(recent.find('u', 'va')).toBe(again);
   });
 });
