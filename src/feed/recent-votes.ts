@@ -42,8 +42,11 @@ export class RecentVotes {
   remember(userId: string, voteId: string, entry: FeedEntry): void {
     const at = performance.now();
     this.#forgetExpired(at);
+    const key = voteIdKey(userId, voteId);
+    // To the back: the map's order is its expiry order, which #forgetExpired stops at the first unexpired entry of.
+    this.#byKey.delete(key);
     if (this.#byKey.size >= this.#capacity) this.#byKey.delete(this.#byKey.keys().next().value!);
-    this.#byKey.set(voteIdKey(userId, voteId), { entry, expiresAt: at + this.#windowMs });
+    this.#byKey.set(key, { entry, expiresAt: at + this.#windowMs });
   }
 
   #forgetExpired(at: number): void {

@@ -364,4 +364,19 @@ describe('RecentVotes', () => {
     expect(recent.find('u', 'vb')).toBeUndefined();
     expect(recent.find('u', 'va')).toBe(again);
   });
+
+  it('keeps forgetting in expiry order when a voteId still remembered is remembered again', () => {
+    let clock = 1000;
+    vi.spyOn(performance, 'now').mockImplementation(() => clock);
+    const recent = new RecentVotes(100, 10);
+    const [a, b, again] = [makeEntry(1, 'a', 1, 0, 'va'), makeEntry(2, 'a', 2, 0, 'vb'), makeEntry(3, 'a', 3, 0, 'va')];
+    recent.remember('u', 'va', a);
+    clock += 1;
+    recent.remember('u', 'vb', b);
+    clock += 1;
+    recent.remember('u', 'va', again); // its window starts over, after vb's
+    clock += 100; // vb's window is over, va's new one is not
+    expect(recent.find('u', 'vb')).toBeUndefined();
+    expect(recent.find('u', 'va')).toBe(again);
+  });
 });
