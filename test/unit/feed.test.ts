@@ -375,7 +375,7 @@ describe('RecentVotes', () => {
     recent.remember('u', 'vb', b);
     clock += 1;
     recent.remember('u', 'va', again); // its window starts over, after vb's
-    clock += 100; // vb's window is over, va's new one is not
+    clock += 99; // vb's window is over (at 1,101), va's new one is not (until 1,102)
     expect(recent.find('u', 'vb')).toBeUndefined();
     expect(recent.find('u', 'va')).toBe(again);
   });
