@@ -23,15 +23,21 @@ function setup(extra: Partial<FeedClientHandlers> = {}) {
   return { timers, http, statuses, snapshots, client };
 }
 
+/** Starts the client and fails its first two polls on the network: it then waits 250 ms to try a third time. */
+async function startAndFailTwice({ timers, http, client }: ReturnType<typeof setup>): Promise<void> {
+  client.start(0);
+  http.reply(new TypeError('fetch failed'));
+  await settle();
+  timers.advance(125);
+  http.reply(new TypeError('fetch failed'));
+  await settle();
+}
+
 describe('a transport client’s lifecycle', () => {
   it('reports each status once, except reconnecting, which comes with every attempt’s number and delay; a success starts the backoff over', async () => {
-    const { timers, http, statuses, client } = setup();
-    client.start(0);
-    http.reply(new TypeError('fetch failed'));
-    await settle();
-    timers.advance(125);
-    http.reply(new TypeError('fetch failed'));
-    await settle();
+    const running = setup();
+    const { timers, http, statuses, client } = running;
+    await startAndFailTwice(running);
     timers.advance(250);
     http.reply({ status: 304 });
     await settle();
@@ -97,13 +103,9 @@ describe('a transport client’s lifecycle', () => {
   });
 
   it('starts the backoff over when restarted: the first failure after a restart waits the first delay again', async () => {
-    const { timers, http, statuses, client } = setup();
-    client.start(0);
-    http.reply(new TypeError('fetch failed'));
-    await settle();
-    timers.advance(125);
-    http.reply(new TypeError('fetch failed'));
-    await settle();
+    const running = setup();
+    const { http, statuses, client } = running;
+    await startAndFailTwice(running);
     expect(statuses.at(-1)).toBe('reconnecting #2 in 250 ms');
     client.start(0);
     http.reply(new TypeError('fetch failed'));

@@ -350,32 +350,32 @@ describe('FeedMirror reset listeners', () => {
 describe('RecentVotes', () => {
   afterEach(() => vi.restoreAllMocks());
 
-  it('forgets every expired voteId when one is remembered anew after its window', () => {
-    let clock = 1000;
-    vi.spyOn(performance, 'now').mockImplementation(() => clock);
+  /** A 100 ms window on a clock the test moves, with voteId va remembered at 1,000 and vb at 1,001. */
+  function windowWithTwoVotes() {
+    const clock = { now: 1000 };
+    vi.spyOn(performance, 'now').mockImplementation(() => clock.now);
     const recent = new RecentVotes(100, 10);
-    const [a, b, again] = [makeEntry(1, 'a', 1, 0, 'va'), makeEntry(2, 'a', 2, 0, 'vb'), makeEntry(3, 'a', 3, 0, 'va')];
-    recent.remember('u', 'va', a);
-    clock += 1;
-    recent.remember('u', 'vb', b);
-    clock += 150; // both windows are over
+    const again = makeEntry(3, 'a', 3, 0, 'va');
+    recent.remember('u', 'va', makeEntry(1, 'a', 1, 0, 'va'));
+    clock.now += 1;
+    recent.remember('u', 'vb', makeEntry(2, 'a', 2, 0, 'vb'));
+    return { clock, recent, again };
+  }
+
+  it('forgets every expired voteId when one is remembered anew after its window', () => {
+    const { clock, recent, again } = windowWithTwoVotes();
+    clock.now += 150; // both windows are over
     recent.remember('u', 'va', again);
-    clock += 10;
+    clock.now += 10;
     expect(recent.find('u', 'vb')).toBeUndefined();
     expect(recent.find('u', 'va')).toBe(again);
   });
 
   it('keeps forgetting in expiry order when a voteId still remembered is remembered again', () => {
-    let clock = 1000;
-    vi.spyOn(performance, 'now').mockImplementation(() => clock);
-    const recent = new RecentVotes(100, 10);
-    const [a, b, again] = [makeEntry(1, 'a', 1, 0, 'va'), makeEntry(2, 'a', 2, 0, 'vb'), makeEntry(3, 'a', 3, 0, 'va')];
-    recent.remember('u', 'va', a);
-    clock += 1;
-    recent.remember('u', 'vb', b);
-    clock += 1;
+    const { clock, recent, again } = windowWithTwoVotes();
+    clock.now += 1;
     recent.remember('u', 'va', again); // its window starts over, after vb's
-    clock += 99; // vb's window is over (at 1,101), va's new one is not (until 1,102)
+    clock.now += 99; // vb's window is over (at 1,101), va's new one is not (until 1,102)
     expect(recent.find('u', 'vb')).toBeUndefined();
     expect(recent.find('u', 'va')).toBe(again);
   });
