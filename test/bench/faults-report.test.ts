@@ -1,11 +1,9 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildDocument } from '../../bench/report/build-document.ts';
 import { renderHtml } from '../../bench/report/html.ts';
 import { renderMarkdown, type ReportDocument } from '../../bench/report/markdown.ts';
 import type { Table } from '../../bench/report/tables.ts';
-import { readResults } from '../../bench/report/write-report.ts';
+import { readResultsFixture, readSectionFixture } from './helpers/report-fixtures.ts';
 import type { BenchResults, FaultsResults } from '../../bench/results/types.ts';
 
 /**
@@ -15,7 +13,6 @@ import type { BenchResults, FaultsResults } from '../../bench/results/types.ts';
  * (240 votes unheard, 2 subscribers not recovered) next to rows that met everything. It is attached to the
  * report's fixture results.json, which has no faults of its own.
  */
-const FIXTURES = join(import.meta.dirname, 'fixtures');
 
 let plain: BenchResults;
 let withFaults: BenchResults;
@@ -24,8 +21,8 @@ let doc: ReportDocument;
 const table = (d: ReportDocument, id: string): Table | undefined => d.tables.after.find((t) => t.id === id);
 
 beforeAll(async () => {
-  plain = await readResults(join(FIXTURES, 'results.json'));
-  const faults = JSON.parse(await readFile(join(FIXTURES, 'faults.json'), 'utf8')) as FaultsResults;
+  plain = await readResultsFixture();
+  const faults = await readSectionFixture<FaultsResults>('faults.json');
   withFaults = { ...plain, config: { ...plain.config, faults: true }, faults };
   doc = await buildDocument(withFaults);
 });

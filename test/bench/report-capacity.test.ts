@@ -1,5 +1,3 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildDocument } from '../../bench/report/build-document.ts';
 import { capacityFigures } from '../../bench/report/capacity-tables.ts';
@@ -7,14 +5,13 @@ import { bytes } from '../../bench/report/format.ts';
 import { renderHtml } from '../../bench/report/html.ts';
 import { renderMarkdown, type ReportDocument } from '../../bench/report/markdown.ts';
 import type { Table } from '../../bench/report/tables.ts';
-import { readResults } from '../../bench/report/write-report.ts';
+import { readResultsFixture, readSectionFixture } from './helpers/report-fixtures.ts';
 import type { BenchResults, CapacityResults } from '../../bench/results/types.ts';
 
 /**
  * results.json (the shared report fixture) with `capacity` from capacity.json: a real run of
  * `npm run bench -- --capacity` on a 2-core machine (every capacity variant at 10,000 subscribers).
  */
-const FIXTURES = join(import.meta.dirname, 'fixtures');
 
 let plain: BenchResults;
 let capacity: CapacityResults;
@@ -24,8 +21,8 @@ let doc: ReportDocument;
 const tableOf = (document: ReportDocument, id: string): Table | undefined => [...document.tables.before, ...document.tables.after].find((t) => t.id === id);
 
 beforeAll(async () => {
-  plain = await readResults(join(FIXTURES, 'results.json'));
-  capacity = JSON.parse(await readFile(join(FIXTURES, 'capacity.json'), 'utf8')) as CapacityResults;
+  plain = await readResultsFixture();
+  capacity = await readSectionFixture<CapacityResults>('capacity.json');
   results = { ...plain, config: { ...plain.config, capacity: true }, capacity };
   doc = await buildDocument(results);
 });

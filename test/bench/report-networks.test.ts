@@ -1,5 +1,3 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { VARIANTS } from '../../bench/plan/variants.ts';
 import { buildDocument } from '../../bench/report/build-document.ts';
@@ -7,7 +5,7 @@ import { derive, headlineRows, scenarioRows } from '../../bench/report/derive.ts
 import { renderHtml } from '../../bench/report/html.ts';
 import { renderMarkdown, type ReportDocument } from '../../bench/report/markdown.ts';
 import type { Table } from '../../bench/report/tables.ts';
-import { readResults } from '../../bench/report/write-report.ts';
+import { readResultsFixture, readSectionFixture } from './helpers/report-fixtures.ts';
 import type { BenchResults, NetworkResults } from '../../bench/results/types.ts';
 
 /**
@@ -15,7 +13,6 @@ import type { BenchResults, NetworkResults } from '../../bench/results/types.ts'
  * `--network lan,mobile` (polling 1 s, long polling, WebSocket and SSE, 2 subscribers at 5 votes/s, the
  * fixture's headline) with one fault written in by hand: the relay of SSE on mobile saturated.
  */
-const FIXTURES = join(import.meta.dirname, 'fixtures');
 
 let plain: BenchResults;
 let results: BenchResults;
@@ -23,8 +20,8 @@ let doc: ReportDocument;
 let table: Table;
 
 beforeAll(async () => {
-  plain = await readResults(join(FIXTURES, 'results.json'));
-  const networks = JSON.parse(await readFile(join(FIXTURES, 'networks.json'), 'utf8')) as NetworkResults;
+  plain = await readResultsFixture();
+  const networks = await readSectionFixture<NetworkResults>('networks.json');
   results = { ...plain, networks };
   doc = await buildDocument(results);
   table = doc.tables.after.find((t) => t.id === 'networks')!;

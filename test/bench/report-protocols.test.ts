@@ -1,5 +1,3 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildDocument } from '../../bench/report/build-document.ts';
 import { browserRows, protocolPoints } from '../../bench/report/protocol-tables.ts';
@@ -8,7 +6,7 @@ import { derive, scenarioRows } from '../../bench/report/derive.ts';
 import { renderMarkdown, type ReportDocument } from '../../bench/report/markdown.ts';
 import { bytes } from '../../bench/report/format.ts';
 import type { Table } from '../../bench/report/tables.ts';
-import { readResults } from '../../bench/report/write-report.ts';
+import { readResultsFixture, readSectionFixture } from './helpers/report-fixtures.ts';
 import type { BenchResults, ProtocolResults } from '../../bench/results/types.ts';
 
 /**
@@ -16,7 +14,6 @@ import type { BenchResults, ProtocolResults } from '../../bench/results/types.ts
  * `--protocol h1-tls,h2` (polling 1 s, long polling, WebSocket and SSE, 2 subscribers at 5 votes/s, the
  * fixture's headline).
  */
-const FIXTURES = join(import.meta.dirname, 'fixtures');
 
 let plain: BenchResults;
 let results: BenchResults;
@@ -24,8 +21,8 @@ let doc: ReportDocument;
 let table: Table;
 
 beforeAll(async () => {
-  plain = await readResults(join(FIXTURES, 'results.json'));
-  const protocols = JSON.parse(await readFile(join(FIXTURES, 'protocols.json'), 'utf8')) as ProtocolResults;
+  plain = await readResultsFixture();
+  const protocols = await readSectionFixture<ProtocolResults>('protocols.json');
   results = { ...plain, protocols };
   doc = await buildDocument(results);
   table = doc.tables.after.find((t) => t.id === 'protocols')!;
