@@ -12,6 +12,7 @@ import context from './http/context.ts';
 import { answerClientError, installErrorHandlers, replyWithError } from './http/errors.ts';
 import metricsRoutes from './http/metrics-routes.ts';
 import origin from './http/origin.ts';
+import { deferredRequestLogger } from './http/request-logger.ts';
 import session from './http/session.ts';
 import staticSite from './http/static-site.ts';
 import voteLimiter from './http/vote-limiter.ts';
@@ -52,6 +53,8 @@ export async function buildApp({ config, feed, logger }: BuildOptions): Promise<
     return503OnClosing: false,
     // A line per request would cost more than a poll itself; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
+    // So a request's own logger is only made when something is logged for it (src/http/request-logger.ts).
+    childLoggerFactory: deferredRequestLogger,
     // Idle keep-alive sockets are closed at shutdown; busy ones finish first, so the 1001 close frames
     // and the answers to parked polls are not cut off by a destroyed socket.
     forceCloseConnections: 'idle',

@@ -185,31 +185,39 @@ const longPollingTransport: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/api/long-poll',
     { schema: { querystring: LongPollQuery }, config: { transport: 'long-polling' }, exposeHeadRoute: false },
-    async function longPoll(request, reply) {
+    function longPoll(request, reply) {
       const userId = requireUser(request);
       const since = parseCursor(request.query.since);
       const timeout = Math.min(parseCursor(request.query.timeout) ?? config.longPollTimeoutMs, config.longPollTimeoutMs);
-      // Awaited only when there is something to wait for: most polls are answered without a turn of the microtask queue.
-      if (isAheadOf(feed, since)) await catchUpTo(feed, since);
-      const queue = queues.touch(userId, request.query.client, since ?? feed.head(), Date.now());
-
-      // The feed started over since this queue's last answer: its `since` names an event that is gone.
-      if (queues.isStale(queue)) return answerNow(queue, reply, snapshotAnswer(feed.snapshot()));
-      // `since` is the client's truth, not the queue's cursor: whatever this process remembers of the
-      // queue, a `since` still in the log gets exactly the events after it.
-      const { answer, snapshot } = preparedFor(since);
-      if (answer === null) {
-        // Nothing after `since` yet, so `since` is the head: wait there for the next event.
-        queue.cursor = feed.head();
-        park(queue, reply, timeout);
-        return reply;
-      }
-      // A snapshot for a `since` behind the head: the client fell out of the log (one ahead of the head
-      // is from before the feed started over, and not this queue's fault; none at all is a first poll).
-      if (snapshot && since !== undefined && since < feed.head()) queues.resets++;
-      return answerNow(queue, reply, answer);
+      // A plain function, not async: most polls are answered (or parked) without a promise and a turn of the
+      // microtask queue; only a poll ahead of this process's feed waits for it, and returns that wait.
+      if (isAheadOf(feed, since)) return catchUpTo(feed, since).then(() => answerPoll(userId, request.query.client, since, timeout, reply));
+      answerPoll(userId, request.query.client, since, timeout, reply);
+      // The answer was written or the poll parked (the reply is hijacked either way): nothing for Fastify to send.
+      return undefined;
     },
   );
+
+  /** Answers the poll of `userId`'s tab `clientId` at once, or parks it until the next event or `timeout` ms. */
+  function answerPoll(userId: string, clientId: string, since: number | undefined, timeout: number, reply: FastifyReply): FastifyReply {
+    const queue = queues.touch(userId, clientId, since ?? feed.head(), Date.now());
+
+    // The feed started over since this queue's last answer: its `since` names an event that is gone.
+    if (queues.isStale(queue)) return answerNow(queue, reply, snapshotAnswer(feed.snapshot()));
+    // `since` is the client's truth, not the queue's cursor: whatever this process remembers of the
+    // queue, a `since` still in the log gets exactly the events after it.
+    const { answer, snapshot } = preparedFor(since);
+    if (answer === null) {
+      // Nothing after `since` yet, so `since` is the head: wait there for the next event.
+      queue.cursor = feed.head();
+      park(queue, reply, timeout);
+      return reply;
+    }
+    // A snapshot for a `since` behind the head: the client fell out of the log (one ahead of the head
+    // is from before the feed started over, and not this queue's fault; none at all is a first poll).
+    if (snapshot && since !== undefined && since < feed.head()) queues.resets++;
+    return answerNow(queue, reply, answer);
+  }
 
   function answerNow(queue: PollQueue, reply: FastifyReply, answer: PreparedAnswer): FastifyReply {
     // A newer poll on the queue releases an older one still parked there (its client has moved on), as
