@@ -246,16 +246,17 @@ const longPollingTransport: FastifyPluginAsyncTypebox = async (app) => {
         if (answered) return;
         answered = true;
         if (timer !== undefined) clearTimeout(timer);
-        response.off('close', onClientGone);
         if (response.destroyed) return;
         writeAnswer(reply, answer);
       },
     };
     function onClientGone(): void {
-      // The client hung up before we answered: leave nothing parked for it.
+      // The client hung up before we answered: leave nothing parked for it. (After an answer the poll is
+      // no longer parked, so the close that follows every answer finds nothing to do.)
       if (queues.unpark(queue, poll) && timer !== undefined) clearTimeout(timer);
     }
-    response.once('close', onClientGone);
+    // A response closes once: `on` spares the wrapper `once` makes and the removal an answer would pay for.
+    response.on('close', onClientGone);
     timer = setTimeout(function onPollTimeout() {
       if (queues.unpark(queue, poll)) poll.answer(null);
     }, timeout);
