@@ -1,4 +1,5 @@
 import { VARIANTS } from '../plan/variants.ts';
+import { windowDeliveries } from '../results/deliveries.ts';
 import type { BenchResults, ScenarioResult, VariantName } from '../results/types.ts';
 import { bytes, ms, num, rateText } from './format.ts';
 import type { Cell, Table } from './tables.ts';
@@ -32,7 +33,7 @@ export function capacityFigures(run: ScenarioResult): CapacityFigures {
     connectMs: run.connect?.ms ?? Number.NaN,
     rssPerSubscriber: perSubscriber(cost.serverRssSettledBytes, cost.serverRssBeforeBytes),
     heapPerSubscriber: perSubscriber(cost.serverHeapSettledBytes, cost.serverHeapBeforeBytes),
-    cpuUsPerDelivery: cost.deliveries > 0 ? (cost.serverCpuMs * 1000) / cost.deliveries : Number.NaN,
+    cpuUsPerDelivery: windowDeliveries(run) > 0 ? (cost.serverCpuMs * 1000) / windowDeliveries(run) : Number.NaN,
     lastP50Ms: run.lastSubscriber.count > 0 ? run.lastSubscriber.p50Us / 1000 : Number.NaN,
     lastP99Ms: run.lastSubscriber.count > 0 ? run.lastSubscriber.p99Us / 1000 : Number.NaN,
     loopDelayP99Ms: cost.serverEventLoopDelayP99Ms ?? Number.NaN,
@@ -147,7 +148,7 @@ export function generatorCapacityTable(results: BenchResults): Table | undefined
     const entry = byVariant.get(s.variant) ?? { clean: 0, flagged: Number.POSITIVE_INFINITY, cpuUs: [], workers };
     if (s.generator.saturated) entry.flagged = Math.min(entry.flagged, perWorker);
     else entry.clean = Math.max(entry.clean, perWorker);
-    if (s.generator.cpuMs !== undefined && s.cost.deliveries > 0) entry.cpuUs.push((s.generator.cpuMs * 1000) / s.cost.deliveries);
+    if (s.generator.cpuMs !== undefined && windowDeliveries(s) > 0) entry.cpuUs.push((s.generator.cpuMs * 1000) / windowDeliveries(s));
     byVariant.set(s.variant, entry);
   }
   if (byVariant.size === 0) return undefined;

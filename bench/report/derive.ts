@@ -1,4 +1,5 @@
 import { groupRepetitions, medianRange, medianRepetition, type MedianRange } from '../results/aggregate.ts';
+import { windowDeliveries } from '../results/deliveries.ts';
 import { netServerCpuMs } from '../results/idle.ts';
 import type { BenchResults, ScenarioResult, VariantName } from '../results/types.ts';
 
@@ -35,16 +36,17 @@ const perEvent = (value: number, deliveries: number): number => (deliveries > 0 
 
 export function derive(scenario: ScenarioResult): DerivedFigures {
   const { cost, latency, coherence } = scenario;
+  const delivered = windowDeliveries(scenario);
   return {
-    requestsPerEvent: perEvent(cost.serverRequests, cost.deliveries),
-    bytesDownPerEvent: perEvent(cost.serverBytesOut, cost.deliveries),
-    bytesUpPerEvent: perEvent(cost.serverBytesIn, cost.deliveries),
-    bytesPerEvent: perEvent(cost.serverBytesOut + cost.serverBytesIn, cost.deliveries),
-    clientBytesDownPerEvent: perEvent(cost.clientBytesIn, cost.deliveries),
-    clientBytesUpPerEvent: perEvent(cost.clientBytesOut, cost.deliveries),
+    requestsPerEvent: perEvent(cost.serverRequests, delivered),
+    bytesDownPerEvent: perEvent(cost.serverBytesOut, delivered),
+    bytesUpPerEvent: perEvent(cost.serverBytesIn, delivered),
+    bytesPerEvent: perEvent(cost.serverBytesOut + cost.serverBytesIn, delivered),
+    clientBytesDownPerEvent: perEvent(cost.clientBytesIn, delivered),
+    clientBytesUpPerEvent: perEvent(cost.clientBytesOut, delivered),
     emptyShare: cost.responses > 0 ? cost.emptyResponses / cost.responses : null,
-    cpuMsPer1000Deliveries: perEvent(cost.serverCpuMs * 1000, cost.deliveries),
-    cpuMsPer1000DeliveriesNet: perEvent((netServerCpuMs(scenario) ?? Number.NaN) * 1000, cost.deliveries),
+    cpuMsPer1000Deliveries: perEvent(cost.serverCpuMs * 1000, delivered),
+    cpuMsPer1000DeliveriesNet: perEvent((netServerCpuMs(scenario) ?? Number.NaN) * 1000, delivered),
     memoryPerSubscriberBytes: (cost.serverRssConnectedBytes - cost.serverRssBeforeBytes) / scenario.clients,
     heapPerSubscriberBytes: (cost.serverHeapConnectedBytes - cost.serverHeapBeforeBytes) / scenario.clients,
     meanMs: latency.meanUs / 1000,

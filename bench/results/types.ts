@@ -57,9 +57,9 @@ export interface VoteStats {
 }
 
 export interface CostSummary {
-  /** Subscriber × vote pairs that had to be delivered in the window (acknowledged votes × subscribers). */
+  /** Subscriber × vote pairs that had to be delivered in the window (acknowledged votes × subscribers); see bench/results/deliveries.ts. */
   deliveries: number;
-  /** Deliveries counted by the server (its own counter; a cross-check). */
+  /** Events the server wrote to subscribers in the window, by its own counter: what per-event figures divide by (bench/results/deliveries.ts). */
   serverDeliveries: number;
   /** HTTP requests (and WebSocket upgrades) the server counted for this transport in the window. */
   serverRequests: number;
