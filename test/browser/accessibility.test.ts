@@ -3,12 +3,11 @@
  * controls work from the keyboard with a visible focus, counts are announced politely, the race respects
  * reduced motion, and the page runs under its Content-Security-Policy without a single violation.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
-import { buildWeb } from '../../web/build.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import { ballot, castVote, createSession, startServer, type RunningServer } from '../helpers/server.ts';
 import { axeViolations } from './axe.ts';
-import { chromiumAvailable, explainMissingBrowser, launchChromium } from './chromium.ts';
+import { chromiumAvailable, chromiumForFile, contextsForSuite, explainMissingBrowser } from './chromium.ts';
 import { join, numberOf, openDemo, switchTransport, waitForConnection, waitForText } from './page-helpers.ts';
 
 const haveBrowser = chromiumAvailable();
@@ -65,33 +64,15 @@ const VIEWS: { name: string; query: string; reach: (page: Page) => Promise<void>
   })),
 ];
 
-let browser: Browser;
-
-beforeAll(async () => {
-  if (!haveBrowser) return;
-  // The server serves web/dist only if it exists when the app is built: build first.
-  await buildWeb({ minify: false });
-  browser = await launchChromium();
-  return () => browser.close();
-});
+const browser = chromiumForFile(haveBrowser);
 
 describe.skipIf(!haveBrowser)('accessibility of the demo (Chromium, axe-core)', () => {
   let server: RunningServer;
-  const contexts: BrowserContext[] = [];
-
-  async function newContext(options: BrowserContextOptions = {}): Promise<BrowserContext> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
-    contexts.push(context);
-    return context;
-  }
+  const newContext = contextsForSuite(browser);
 
   beforeAll(async () => {
     server = await startServer();
     return () => server.close();
-  });
-
-  afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => undefined);
   });
 
   it.each(VIEWS)('axe finds no WCAG 2.1 A/AA or best-practice violation on $name', async ({ query, reach }) => {

@@ -6,10 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext } from 'playwright-core';
-import { buildWeb } from '../../web/build.ts';
 import { ballot, castVote, createSession, startServer, type RunningServer } from '../helpers/server.ts';
-import { chromiumAvailable, explainMissingBrowser, launchChromium } from './chromium.ts';
+import { chromiumAvailable, chromiumForFile, contextsForSuite, explainMissingBrowser } from './chromium.ts';
 import { integrity, join, numberOf, openDemo, switchTransport, textOf, waitForConnection, waitForSeq, waitForText } from './page-helpers.ts';
 import { RestartableServer } from './restartable-server.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -19,34 +17,16 @@ const TRANSPORTS = ['polling', 'long-polling', 'websocket', 'sse'] as const;
 const haveBrowser = chromiumAvailable();
 if (!haveBrowser) explainMissingBrowser();
 
-let browser: Browser;
-
-beforeAll(async () => {
-  if (!haveBrowser) return;
-  // The server serves web/dist only if it exists when the app is built: build first.
-  await buildWeb({ minify: false });
-  browser = await launchChromium();
-  return () => browser.close();
-});
+const browser = chromiumForFile(haveBrowser);
 
 describe.skipIf(!haveBrowser)('browser demo (Chromium)', () => {
   let server: RunningServer;
-  const contexts: BrowserContext[] = [];
-
-  async function newContext(): Promise<BrowserContext> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    contexts.push(context);
-    return context;
-  }
+  const newContext = contextsForSuite(browser);
 
   beforeAll(async () => {
     server = await startServer();
     // Runs after afterAll, once the pages are closed.
     return () => server.close();
-  });
-
-  afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => undefined);
   });
 
   it.each(TRANSPORTS)('joins and votes over %s, and the count changes', async (transport) => {
@@ -188,8 +168,7 @@ describe.skipIf(!haveBrowser)('browser demo (Chromium)', () => {
   });
 
   it('fits a phone-sized screen: no sideways scrolling on the live view or the race', async () => {
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true });
-    contexts.push(context);
+    const context = await newContext({ viewport: { width: 390, height: 844 }, hasTouch: true });
     const { page, problems } = await openDemo(context, server.url, '?transport=sse');
     await join(page);
     const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -239,20 +218,15 @@ describe.skipIf(!haveBrowser)('browser demo (Chromium)', () => {
  */
 describe.skipIf(!haveBrowser)('browser demo: the Anatomy tab', () => {
   let server: RunningServer;
-  const contexts: BrowserContext[] = [];
+  const newContext = contextsForSuite(browser);
 
   beforeAll(async () => {
     server = await startServer();
     return () => server.close();
   });
 
-  afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => undefined);
-  });
-
   async function openAnatomy(transport: string) {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    contexts.push(context);
+    const context = await newContext();
     const opened = await openDemo(context, server.url, `?transport=${transport}&interval=300`);
     await join(opened.page);
     await opened.page.getByTestId('tab-anatomy').click();
@@ -260,8 +234,7 @@ describe.skipIf(!haveBrowser)('browser demo: the Anatomy tab', () => {
   }
 
   it('on WebSocket shows the server frame of a vote as the page received it, an accept key the page computed and the server matched, and with "vote over this WebSocket" a masked client frame', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    contexts.push(context);
+    const context = await newContext();
     const received: string[] = [];
     const { page, problems } = await openDemo(context, server.url, '?transport=websocket');
     page.on('websocket', (socket) => socket.on('framereceived', (frame) => received.push(String(frame.payload))));
@@ -329,8 +302,7 @@ describe.skipIf(!haveBrowser)('browser demo: the Anatomy tab', () => {
   }, 60_000);
 
   it('on long polling shows the response body the page received', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    contexts.push(context);
+    const context = await newContext();
     const bodies: string[] = [];
     const { page, problems } = await openDemo(context, server.url, '?transport=long-polling');
     page.on('response', (response) => {
@@ -394,7 +366,7 @@ describe.skipIf(!haveBrowser)('browser demo across a server restart', () => {
   it('says the server is gone, then reconnects, resyncs and votes again on every transport', async () => {
     const pages = [];
     for (const transport of TRANSPORTS) {
-      const context = await browser.newContext();
+      const context = await browser().newContext();
       const opened = await openDemo(context, server.url, `?transport=${transport}&interval=300`);
       await join(opened.page);
       await opened.page.getByTestId('vote-push').click();
@@ -433,4 +405,4 @@ describe.skipIf(!haveBrowser)('browser demo across a server restart', () => {
   }, 90_000);
 });
 
-describe.skipIf(!haveBrowser)('browser demo (Chromium)', () => describeDemoOverHttp2(() => browser));
+describe.skipIf(!haveBrowser)('browser demo (Chromium)', () => describeDemoOverHttp2(browser));
