@@ -1,35 +1,9 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { CLIENT_FAULT_LINES_PER_SECOND } from '../../src/http/client-fault-log.ts';
+import { captureLog, WARN, type LogLine } from '../helpers/log-capture.ts';
 import { RawConnection, silentWebSocketPeer } from '../helpers/raw-http.ts';
 import { startServerForTest } from '../helpers/server.ts';
 import { waitFor } from '../helpers/wait.ts';
-
-interface LogLine {
-  level: number;
-  msg: string;
-  code?: string;
-  suppressed?: number;
-  err?: unknown;
-  /** The line as written, to measure it. */
-  text: string;
-}
-
-const WARN = 40;
-
-/** A real pino logger (Fastify's) writing JSON lines into an array the test reads. */
-function captureLog(): { lines: LogLine[]; logger: { level: string; stream: Writable } } {
-  const lines: LogLine[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      for (const text of chunk.toString().split('\n')) {
-        if (text !== '') lines.push({ ...(JSON.parse(text) as Omit<LogLine, 'text'>), text });
-      }
-      callback();
-    },
-  });
-  return { lines, logger: { level: 'info', stream } };
-}
 
 /** An unmasked text frame "hi": every frame from a client must be masked (RFC 6455 5.1). */
 const UNMASKED_FRAME = Buffer.from([0x81, 0x02, 0x68, 0x69]);
@@ -63,6 +37,18 @@ describe('log lines for faults of clients', () => {
       expect(summary.level).toBe(WARN);
       expect(summary.msg).toMatch(/^\d+ more client faults in the last second were not logged$/);
     }
+    expect(lines.filter((line) => line.level >= 50)).toEqual([]);
+  });
+
+  it('logs one line for one WebSocket protocol violation, and cuts that peer without waiting for its close frame', async () => {
+    const { lines, logger } = captureLog();
+    const server = await startServerForTest({}, undefined, logger);
+    const peer = await silentWebSocketPeer(server.url);
+    peer.write(UNMASKED_FRAME);
+    // The peer never returns the close frame: the server does not wait for it (ws alone would, for 30 s).
+    await waitFor('the violating peer to be cut', () => peer.isClosed);
+    const faults = lines.filter((line) => line.code === 'WS_ERR_EXPECTED_MASK');
+    expect(faults).toHaveLength(1);
     expect(lines.filter((line) => line.level >= 50)).toEqual([]);
   });
 
