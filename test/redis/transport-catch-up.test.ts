@@ -3,16 +3,18 @@
  * resume on the other before that one's follower has read it. Every transport that resumes from a cursor
  * waits for its feed to catch up rather than taking the cursor for one from before the feed started over.
  */
+import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { DEFAULT_CANDIDATES } from '../../src/feed/ballot.ts';
+import type { Config } from '../../src/config.ts';
 import { RedisFeed } from '../../src/feed/redis-feed.ts';
 import { RawConnection } from '../helpers/raw-http.ts';
 import { quietLogger } from '../helpers/quiet.ts';
 import { castVote, createSession, startServerForTest, type RunningServer, type Session } from '../helpers/server.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { openSocketForTest } from '../helpers/ws-client.ts';
-import { sharedRedisAvailable } from './helpers/needs-redis.ts';
-import { REDIS_URL, cutFollower, deleteKeys, uniquePrefix } from './helpers/redis.ts';
+import { redisServerAvailable, sharedRedisAvailable } from './helpers/needs-redis.ts';
+import { PrivateRedis, REDIS_URL, cutFollower, deleteKeys, uniquePrefix } from './helpers/redis.ts';
 
 const prefixes: string[] = [];
 
@@ -34,13 +36,13 @@ interface TwoServers {
   voteWhileLagging: () => Promise<number>;
 }
 
-async function twoServersOnOneFeed(label: string): Promise<TwoServers> {
+async function twoServersOnOneFeed(label: string, url = REDIS_URL, laggingOverrides: Partial<Config> = {}): Promise<TwoServers> {
   const prefix = uniquePrefix(label);
-  prefixes.push(prefix);
+  if (url === REDIS_URL) prefixes.push(prefix);
   const connectionLabel = `${label}-${process.pid}-${Date.now()}`;
   const open = async (name?: string): Promise<RedisFeed> => {
     const feed = await RedisFeed.connect({
-      url: REDIS_URL,
+      url,
       candidates: DEFAULT_CANDIDATES,
       keyPrefix: prefix,
       logger: quietLogger,
@@ -53,7 +55,7 @@ async function twoServersOnOneFeed(label: string): Promise<TwoServers> {
   const voterFeed = await open();
   const laggingFeed = await open(connectionLabel);
   const voter = await startServerForTest({ votesPerSecond: 0 }, voterFeed);
-  const lagging = await startServerForTest({ votesPerSecond: 0 }, laggingFeed);
+  const lagging = await startServerForTest({ votesPerSecond: 0, ...laggingOverrides }, laggingFeed);
   const session = await createSession(voter.url);
   const laggingSession = await createSession(lagging.url);
   return {
@@ -63,7 +65,7 @@ async function twoServersOnOneFeed(label: string): Promise<TwoServers> {
     session,
     laggingSession,
     voteWhileLagging: async () => {
-      await cutFollower(REDIS_URL, connectionLabel);
+      await cutFollower(url, connectionLabel);
       const { status, body } = await castVote(voter.url, session, { candidateId: 'push' });
       expect(status).toBe(201);
       const seq = (body as { event: { seq: number } }).event.seq;
@@ -104,5 +106,58 @@ describe.runIf(sharedRedisAvailable())('resuming on a server whose shared feed l
     await castVote(voter.url, session, { candidateId: 'polling' });
     await waitFor('the next vote', () => peer.frames.some((frame) => frame.seq === seq + 1));
     expect(peer.frames.map((frame) => frame.type)).toEqual(['vote']);
+  });
+});
+
+/**
+ * The lagging server starts shutting down while a client's request waits for its feed to catch up: a Redis
+ * of the test's own holds every command (CLIENT PAUSE) meanwhile, so the wait outlasts the start of the shutdown.
+ */
+describe.runIf(redisServerAvailable())('a request that waits for the feed to catch up while the server shuts down', () => {
+  async function laggingWhileShuttingDown(label: string): Promise<TwoServers & { seq: number; holdRedis: () => Promise<void> }> {
+    const redis = await PrivateRedis.start({ persistence: false });
+    onTestFinished(() => redis.dispose());
+    // A grace period that outlasts the wait: a request left open by the shutdown is still open, not cut, when the test looks.
+    const servers = await twoServersOnOneFeed(label, redis.url, { shutdownGraceMs: 5_000 });
+    const seq = await servers.voteWhileLagging();
+    return {
+      ...servers,
+      seq,
+      holdRedis: async () => {
+        const admin = new Redis(redis.url);
+        try {
+          await admin.call('CLIENT', 'PAUSE', '1500', 'ALL');
+        } finally {
+          admin.disconnect();
+        }
+        // Its follower had no time to read the vote before Redis held it.
+        expect(servers.laggingFeed.head()).toBe(seq - 1);
+      },
+    };
+  }
+
+  it('answers a long poll that was waiting 204, not parked past the shutdown', async () => {
+    const { lagging, laggingSession, seq, holdRedis } = await laggingWhileShuttingDown('closing-long-poll');
+    await holdRedis();
+    const answer = fetch(`${lagging.url}/api/long-poll?client=tab&since=${seq}&timeout=60000`, { headers: { cookie: laggingSession.cookie } });
+    await waitFor('the poll to arrive', () => lagging.app.metrics.collect()['long-polling'].requests === 1);
+    const closed = lagging.close();
+    expect((await answer).status).toBe(204);
+    await closed;
+  });
+
+  it('answers an SSE stream that was waiting 503, not opened past the shutdown', async () => {
+    const { lagging, seq, holdRedis } = await laggingWhileShuttingDown('closing-sse');
+    await holdRedis();
+    const stream = await RawConnection.open(lagging.url);
+    try {
+      stream.write(`GET /api/sse HTTP/1.1\r\nHost: ${new URL(lagging.url).host}\r\nLast-Event-ID: ${seq}\r\n\r\n`);
+      await waitFor('the stream request to arrive', () => lagging.app.metrics.collect().sse.requests === 1);
+      const closed = lagging.close();
+      expect((await stream.response()).status).toBe(503);
+      await closed;
+    } finally {
+      stream.destroy();
+    }
   });
 });
