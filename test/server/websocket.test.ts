@@ -224,18 +224,33 @@ describe('the WebSocket transport', () => {
     expect(server.app.metrics.collect().websocket.deliveries).toBe(2);
   });
 
-  it('writes a vote to PUSH_FANOUT_SLICE peers per turn of the event loop, however many votes wait', async () => {
-    const server = await startServerForTest({ votesPerSecond: 0, pushFanOutSlice: 1 });
+  it('writes to PUSH_FANOUT_SLICE peers per turn of the event loop, going on with the next vote in the same turn', async () => {
+    const server = await startServerForTest({ votesPerSecond: 0, pushFanOutSlice: 2 });
     const peers = [await openSocketForTest(server.url), await openSocketForTest(server.url), await openSocketForTest(server.url)];
     await waitFor('every snapshot', () => peers.every((peer) => peer.frames.length === 1));
-    const metrics = server.app.metrics;
+    const delivered = (): number => server.app.metrics.collect().websocket.deliveries;
     // Two votes in one turn: the memory feed hands each to the fan-out as it is cast.
     const votes = [server.feed.vote({ userId: 'u', candidateId: 'push' }), server.feed.vote({ userId: 'u', candidateId: 'polling' })];
-    expect(metrics.collect().websocket.deliveries).toBe(1);
+    expect(delivered()).toBe(2); // the first vote to two peers
+    await new Promise((resolve) => setImmediate(resolve)); // the fan-out's next turn came first
+    expect(delivered()).toBe(4); // the first vote to the third peer, the second to the first peer
     await Promise.all(votes);
     await waitFor('every vote on every peer', () => peers.every((peer) => voteFrames(peer.frames).length === 2));
     for (const peer of peers) expect(voteFrames(peer.frames).map((f) => f.seq)).toEqual([1, 2]);
-    expect(metrics.collect().websocket.deliveries).toBe(6);
+    expect(delivered()).toBe(6);
+  });
+
+  it('sends nothing more of a broadcast to a peer that went away while it was under way', async () => {
+    const server = await startServerForTest({ votesPerSecond: 0, pushFanOutSlice: 1, maxConnectionsPerIp: 0 });
+    const peers = await Promise.all(Array.from({ length: 60 }, () => openSocketForTest(server.url)));
+    await waitFor('every snapshot', () => peers.every((peer) => peer.frames.length === 1));
+    const metrics = server.app.metrics;
+    // One peer a turn: the last one's turn comes long after the server saw it go.
+    void server.feed.vote({ userId: 'u', candidateId: 'push' });
+    peers.at(-1)!.socket.terminate();
+    await waitFor('the others to get the vote', () => peers.slice(0, -1).every((peer) => voteFrames(peer.frames).length === 1));
+    await waitFor('the server to see the peer go', () => metrics.collect().websocket.open === 59);
+    expect(metrics.collect().websocket.deliveries).toBe(59);
   });
 
   it('closes every peer with 1001 at shutdown, and cuts one that never returns the close frame once the grace period is over', async () => {
