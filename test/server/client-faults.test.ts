@@ -40,16 +40,25 @@ describe('log lines for faults of clients', () => {
     expect(lines.filter((line) => line.level >= 50)).toEqual([]);
   });
 
-  it('logs one line for one WebSocket protocol violation, and cuts that peer without waiting for its close frame', async () => {
+  it('logs one line for one WebSocket protocol violation', async () => {
     const { lines, logger } = captureLog();
     const server = await startServerForTest({}, undefined, logger);
     const peer = await silentWebSocketPeer(server.url);
     peer.write(UNMASKED_FRAME);
-    // The peer never returns the close frame: the server does not wait for it (ws alone would, for 30 s).
-    await waitFor('the violating peer to be cut', () => peer.isClosed);
+    await waitFor('the violating peer to be closed', () => peer.isClosed);
     const faults = lines.filter((line) => line.code === 'WS_ERR_EXPECTED_MASK');
     expect(faults).toHaveLength(1);
     expect(lines.filter((line) => line.level >= 50)).toEqual([]);
+  });
+
+  it('lets go of a peer that breaks the protocol at once, even one that keeps its half of the connection open', async () => {
+    const server = await startServerForTest();
+    const peer = await silentWebSocketPeer(server.url, '/api/ws', { allowHalfOpen: true });
+    peer.write(UNMASKED_FRAME);
+    const openConnections = (): Promise<number> =>
+      new Promise((resolve, reject) => server.app.server.getConnections((error, count) => (error === null ? resolve(count) : reject(error))));
+    // ws alone would only end its side and wait 30 s for this peer to end its own.
+    await waitFor('the server to close the connection', async () => (await openConnections()) === 0);
   });
 
   it('logs malformed HTTP as a warn without a stack, and says nothing about a connection that sent nothing before its headers timeout', async () => {
