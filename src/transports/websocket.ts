@@ -139,6 +139,7 @@ const websocketTransport: FastifyPluginAsyncTypebox = async (app) => {
    */
   function releaseUpgrade({ socket }: WebSocketPeer, request: FastifyRequest): void {
     upgradeResponses.get(request.raw)?.detachSocket(request.raw.socket);
+    // Stryker disable next-line CallExpression: a WeakMap entry goes with its key, the upgrade request, which nothing keeps once the handler returns
     upgradeResponses.delete(request.raw);
     const remoteAddress = request.socket.remoteAddress;
     socket.removeAllListeners('error');

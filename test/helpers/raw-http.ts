@@ -51,9 +51,10 @@ export class RawConnection {
     );
   }
 
-  static async open(url: string): Promise<RawConnection> {
+  /** `allowHalfOpen`: a peer that keeps writing after the server ended its side (net's default ends ours too). */
+  static async open(url: string, options: { allowHalfOpen?: boolean } = {}): Promise<RawConnection> {
     const { hostname, port } = new URL(url);
-    const socket = net.connect(Number(port), hostname);
+    const socket = net.connect({ port: Number(port), host: hostname, allowHalfOpen: options.allowHalfOpen ?? false });
     await once(socket, 'connect');
     return new RawConnection(socket);
   }
@@ -98,8 +99,8 @@ export async function rawRequest(url: string, request: string | Buffer, options:
 }
 
 /** Does a WebSocket upgrade by hand and then reads and answers nothing: a peer that never returns a close frame. */
-export async function silentWebSocketPeer(url: string, path = '/api/ws'): Promise<RawConnection> {
-  const connection = await RawConnection.open(url);
+export async function silentWebSocketPeer(url: string, path = '/api/ws', options: { allowHalfOpen?: boolean } = {}): Promise<RawConnection> {
+  const connection = await RawConnection.open(url, options);
   connection.write(
     `GET ${path} HTTP/1.1\r\nHost: ${new URL(url).host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
       'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',

@@ -1,5 +1,5 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { connect as http2Connect, type ClientHttp2Session, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
+import { connect as http2Connect, constants as http2Constants, type ClientHttp2Session, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
 import { Agent, request as httpsRequest } from 'node:https';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
@@ -40,6 +40,8 @@ export interface OpenStream {
   headers: IncomingHttpHeaders;
   text(): string;
   ended: Promise<void>;
+  /** The client goes away: cancels the stream (HTTP/2) or closes the response's connection (HTTP/1.1). */
+  cancel(): void;
 }
 
 /** A TCP socket of our own under TLS, so the test can read the bytes that crossed the wire. */
@@ -104,7 +106,15 @@ export async function openH2(base: string, ca: string): Promise<TlsConnection & 
         stream.setEncoding('utf8');
         stream.on('data', (chunk: string) => (text += chunk));
         const ended = new Promise<void>((done) => stream.once('close', done));
-        stream.once('response', (h) => resolve({ status: Number(h[':status']), headers: h, text: () => text, ended }));
+        stream.once('response', (h) =>
+          resolve({
+            status: Number(h[':status']),
+            headers: h,
+            text: () => text,
+            ended,
+            cancel: () => stream.close(http2Constants.NGHTTP2_CANCEL),
+          }),
+        );
         stream.once('error', reject);
       });
     },
@@ -150,7 +160,13 @@ export function openHttps1(base: string, ca: string): TlsConnection {
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => (text += chunk));
       const ended = new Promise<void>((done) => response.once('close', done));
-      return { status: response.statusCode ?? 0, headers: response.headers, text: () => text, ended };
+      return {
+        status: response.statusCode ?? 0,
+        headers: response.headers,
+        text: () => text,
+        ended,
+        cancel: () => response.destroy(),
+      };
     },
     async close() {
       agent.destroy();

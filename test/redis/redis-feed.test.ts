@@ -7,7 +7,7 @@ import { redisKeys } from '../../src/feed/redis-schema.ts';
 import type { FeedEntry, Snapshot } from '../../src/feed/types.ts';
 import { quietLogger } from '../helpers/quiet.ts';
 import { sharedRedisAvailable } from './helpers/needs-redis.ts';
-import { REDIS_URL, deleteKeys, freePort, uniquePrefix } from './helpers/redis.ts';
+import { REDIS_URL, cutFollower, deleteKeys, freePort, uniquePrefix } from './helpers/redis.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const [A, B, C] = DEFAULT_CANDIDATES.map((c) => c.id) as [string, string, string];
@@ -168,18 +168,7 @@ describe.runIf(sharedRedisAvailable())('RedisFeed on one shared Redis', () => {
     const first = await voter.vote({ userId: 'tester', candidateId: A });
     await reader.catchUp(first.event.seq);
 
-    // Cut the reader's follower connection: it notices, backs off and reconnects, so for a moment it is
-    // provably behind the shared log.
-    const admin = new Redis(REDIS_URL);
-    try {
-      const clients = (await admin.client('LIST')) as string;
-      const follower = clients.split('\n').find((line) => line.includes(`name=votewire-follower:${label} `));
-      if (follower === undefined) throw new Error(`no follower connection named ${label} in CLIENT LIST`);
-      const id = /\bid=(\d+)/.exec(follower)?.[1];
-      await admin.client('KILL', 'ID', id!);
-    } finally {
-      admin.disconnect();
-    }
+    await cutFollower(REDIS_URL, label);
     const second = await voter.vote({ userId: 'tester', candidateId: B });
     expect(reader.head()).toBe(first.event.seq); // behind: without waiting, a resume would be a snapshot
     expect(reader.resume(second.event.seq).kind).toBe('snapshot');

@@ -87,12 +87,19 @@ describe('a server whose Redis restarts empty', { timeout: 60_000 }, () => {
     // The old history: 12 votes for "push".
     for (let i = 1; i <= 12; i++) expect((await castVote(theServer.url, session, { candidateId: 'push', voteId: `old-${i}` })).status).toBe(201);
     await waitFor(() => `everyone at seq 12 (${state()})`, everyoneAt(12), { timeoutMs: 10_000 });
+    const pushDeliveries = (): number[] => {
+      const counters = theServer.app.metrics.collect();
+      return [counters.websocket.deliveries, counters.sse.deliveries];
+    };
+    const deliveredBeforeReset = pushDeliveries();
 
     await redis.kill();
     await redis.restart();
     // Nobody votes until every subscriber was told, so the new history starts at seq 0 for all of them.
     await waitFor(() => `everyone put on the new history at seq 0 (${state()})`, everyoneAt(0), { timeoutMs: 15_000 });
     expect(feedErrors.join('\n')).toMatch(/lost its data/);
+    // The snapshot that put the push subscribers on the new history is no vote delivered.
+    expect(pushDeliveries()).toEqual(deliveredBeforeReset);
     // An interval poller that still holds the old seq (ahead of the feed now) gets the new snapshot, not a 304.
     const afterReset = await pollBallot(theServer.url, 12);
     expect(afterReset.status).toBe(200);

@@ -1,35 +1,9 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { CLIENT_FAULT_LINES_PER_SECOND } from '../../src/http/client-fault-log.ts';
+import { captureLog, WARN, type LogLine } from '../helpers/log-capture.ts';
 import { RawConnection, silentWebSocketPeer } from '../helpers/raw-http.ts';
 import { startServerForTest } from '../helpers/server.ts';
 import { waitFor } from '../helpers/wait.ts';
-
-interface LogLine {
-  level: number;
-  msg: string;
-  code?: string;
-  suppressed?: number;
-  err?: unknown;
-  /** The line as written, to measure it. */
-  text: string;
-}
-
-const WARN = 40;
-
-/** A real pino logger (Fastify's) writing JSON lines into an array the test reads. */
-function captureLog(): { lines: LogLine[]; logger: { level: string; stream: Writable } } {
-  const lines: LogLine[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      for (const text of chunk.toString().split('\n')) {
-        if (text !== '') lines.push({ ...(JSON.parse(text) as Omit<LogLine, 'text'>), text });
-      }
-      callback();
-    },
-  });
-  return { lines, logger: { level: 'info', stream } };
-}
 
 /** An unmasked text frame "hi": every frame from a client must be masked (RFC 6455 5.1). */
 const UNMASKED_FRAME = Buffer.from([0x81, 0x02, 0x68, 0x69]);
@@ -64,6 +38,27 @@ describe('log lines for faults of clients', () => {
       expect(summary.msg).toMatch(/^\d+ more client faults in the last second were not logged$/);
     }
     expect(lines.filter((line) => line.level >= 50)).toEqual([]);
+  });
+
+  it('logs one line for one WebSocket protocol violation', async () => {
+    const { lines, logger } = captureLog();
+    const server = await startServerForTest({}, undefined, logger);
+    const peer = await silentWebSocketPeer(server.url);
+    peer.write(UNMASKED_FRAME);
+    await waitFor('the violating peer to be closed', () => peer.isClosed);
+    const faults = lines.filter((line) => line.code === 'WS_ERR_EXPECTED_MASK');
+    expect(faults).toHaveLength(1);
+    expect(lines.filter((line) => line.level >= 50)).toEqual([]);
+  });
+
+  it('lets go of a peer that breaks the protocol at once, even one that keeps its half of the connection open', async () => {
+    const server = await startServerForTest();
+    const peer = await silentWebSocketPeer(server.url, '/api/ws', { allowHalfOpen: true });
+    peer.write(UNMASKED_FRAME);
+    const openConnections = (): Promise<number> =>
+      new Promise((resolve, reject) => server.app.server.getConnections((error, count) => (error === null ? resolve(count) : reject(error))));
+    // ws alone would only end its side and wait 30 s for this peer to end its own.
+    await waitFor('the server to close the connection', async () => (await openConnections()) === 0);
   });
 
   it('logs malformed HTTP as a warn without a stack, and says nothing about a connection that sent nothing before its headers timeout', async () => {

@@ -138,6 +138,21 @@ describe('HTTP/2 connections', () => {
     expect((await first.request('GET', '/api/ballot')).status).toBe(200);
   });
 
+  it('counts what a connection carries as SSE only while its stream is open', async () => {
+    const { url, app } = await startTlsServer();
+    const connection = await openH2(url, tls.ca());
+    const stream = await connection.stream('/api/sse');
+    await waitFor('the snapshot', () => stream.text().includes('event: snapshot'));
+    stream.cancel();
+    await stream.ended;
+    await waitFor('the server to see the stream go', () => app.metrics.collect().sse.open === 0);
+    const sseBytes = app.metrics.collect().sse.bytesOut;
+    expect((await connection.request('GET', '/api/ballot')).status).toBe(200);
+    // The poll on the same connection counts as polling again.
+    await waitFor('the poll to be counted as polling', () => app.metrics.collect().polling.bytesOut > 0);
+    expect(app.metrics.collect().sse.bytesOut).toBe(sseBytes);
+  });
+
   it('at shutdown sends GOAWAY, answers the held poll, ends the SSE stream, and refuses new requests with 503', async () => {
     const { url, app } = await startTlsServer();
     const connection = await openH2(url, tls.ca());

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { request } from 'undici';
+import { DEFAULT_CANDIDATES } from '../../src/feed/ballot.ts';
+import { MemoryFeed } from '../../src/feed/memory-feed.ts';
 import type { Snapshot, VoteEvent } from '../../src/feed/types.ts';
 import { WAKE_SLICE } from '../../src/transports/long-polling.ts';
+import { captureLog, WARN } from '../helpers/log-capture.ts';
 import { castVote, createSession, startServerForTest, type RunningServer, type Session } from '../helpers/server.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -260,5 +263,106 @@ describe('long polling', () => {
     await Promise.all(followers);
     for (const seqs of received) expect(seqs).toEqual([1, 2, 3]);
     expect(longPollMetrics(server).deliveries).toBe(3 * clients);
+  });
+});
+
+describe('long polling: answers, queues and their upkeep', () => {
+  it('answers with JSON that no cache may keep, its length given', async () => {
+    const server = await startServerForTest();
+    const session = await createSession(server.url);
+    const response = await fetch(`${server.url}/api/long-poll?client=a`, { headers: { cookie: session.cookie } });
+    const body = await response.text();
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(response.headers.get('content-length')).toBe(String(Buffer.byteLength(body)));
+    expect((JSON.parse(body) as PollResult['body'])?.snapshot?.seq).toBe(0);
+  });
+
+  it('parks a poll at the head even right after a first poll got the snapshot of that head', async () => {
+    const server = await startServerForTest({ votesPerSecond: 0 });
+    const { url } = server;
+    const session = await createSession(url);
+    await castVote(url, session, { candidateId: 'push' });
+    expect((await poll(url, session, { client: 'new' })).body?.snapshot?.seq).toBe(1);
+    // Holds seq 1, the head: nothing to send, so it waits (and times out), rather than getting the snapshot again.
+    expect(await poll(url, session, { client: 'current', since: '1', timeout: '50' })).toEqual({ status: 204, body: undefined });
+  });
+
+  it('answers a since ahead of the feed (from before it started over) with the snapshot, without counting a reset', async () => {
+    const server = await startServerForTest({ votesPerSecond: 0 });
+    const session = await createSession(server.url);
+    const result = await poll(server.url, session, { client: 'a', since: '999' });
+    expect(result.body?.snapshot?.seq).toBe(0);
+    expect(longPollMetrics(server).resets).toBe(0);
+  });
+
+  it('removes every queue once idle, however its last poll ended: answered at once, timed out, woken by a vote, or left by its client', async () => {
+    const server = await startServerForTest({ votesPerSecond: 0, longPollQueueIdleMs: 200 });
+    const { url } = server;
+    const session = await createSession(url);
+    await poll(url, session, { client: 'twice' });
+    await poll(url, session, { client: 'twice' });
+    const woken = poll(url, session, { client: 'woken', since: '0', timeout: '20000' });
+    await waitFor('the poll to park', () => longPollMetrics(server).open === 1);
+    await castVote(url, session, { candidateId: 'push' });
+    expect((await woken).status).toBe(200);
+    expect((await poll(url, session, { client: 'timed-out', since: '1', timeout: '50' })).status).toBe(204);
+    const controller = new AbortController();
+    const left = request(`${url}/api/long-poll?client=left&since=1&timeout=20000`, { headers: { cookie: session.cookie }, signal: controller.signal }).catch(
+      (error: unknown) => error,
+    );
+    await waitFor('the poll to park', () => longPollMetrics(server).open === 1);
+    controller.abort();
+    await left;
+    expect(longPollMetrics(server).queues).toBe(4);
+    await waitFor(
+      () => `every idle queue to be removed (${longPollMetrics(server).queues} left)`,
+      () => longPollMetrics(server).queues === 0,
+    );
+  });
+
+  it('counts the queue depth as the events each idle queue has not been handed yet', async () => {
+    const server = await startServerForTest({ votesPerSecond: 0 });
+    const { url } = server;
+    const session = await createSession(url);
+    for (let i = 0; i < 2; i++) await castVote(url, session, { candidateId: 'push' });
+    expect((await poll(url, session, { client: 'a', since: '0' })).body?.events?.map((e) => e.seq)).toEqual([1, 2]);
+    await castVote(url, session, { candidateId: 'push' });
+    expect(longPollMetrics(server).queueDepth).toBe(1);
+  });
+
+  it('answers every kind of poll, and wakes a parked one, without a warning or an error in the logs', async () => {
+    const { lines, logger } = captureLog();
+    const listenerErrors: unknown[] = [];
+    const feed = new MemoryFeed({ candidates: DEFAULT_CANDIDATES, onListenerError: (error) => listenerErrors.push(error) });
+    const server = await startServerForTest({ votesPerSecond: 0 }, feed, logger);
+    const { url } = server;
+    const session = await createSession(url);
+    expect((await poll(url, session, { client: 'a' })).body?.snapshot?.seq).toBe(0);
+    const parked = poll(url, session, { client: 'a', since: '0', timeout: '20000' });
+    await waitFor('the poll to park', () => longPollMetrics(server).open === 1);
+    await castVote(url, session, { candidateId: 'push' });
+    expect((await parked).body?.events?.map((e) => e.seq)).toEqual([1]);
+    expect((await poll(url, session, { client: 'b', since: '0' })).body?.events?.map((e) => e.seq)).toEqual([1]);
+    expect((await poll(url, session, { client: 'a', since: '1', timeout: '50' })).status).toBe(204);
+    expect(listenerErrors).toEqual([]);
+    expect(lines.filter((line) => line.level >= WARN)).toEqual([]);
+  });
+
+  it('holds a poll that names no timeout until the next vote, for up to LONG_POLL_TIMEOUT_MS', async () => {
+    const server = await startServerForTest({ votesPerSecond: 0 });
+    const session = await createSession(server.url);
+    const pending = poll(server.url, session, { client: 'a', since: '0' });
+    await waitFor('the poll to park', () => longPollMetrics(server).open === 1);
+    await castVote(server.url, session, { candidateId: 'push' });
+    expect((await pending).body?.events?.map((e) => e.seq)).toEqual([1]);
+  });
+
+  it('counts a HEAD on the long-poll endpoint, refused with 405, as a long-polling request', async () => {
+    const server = await startServerForTest();
+    const response = await fetch(`${server.url}/api/long-poll?client=head`, { method: 'HEAD' });
+    expect(response.status).toBe(405);
+    expect(longPollMetrics(server).requests).toBe(1);
   });
 });

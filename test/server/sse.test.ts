@@ -1,6 +1,6 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { RawConnection } from '../helpers/raw-http.ts';
-import { createSession, startServerForTest } from '../helpers/server.ts';
+import { castVote, createSession, startServerForTest } from '../helpers/server.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { subscribe, type TestSubscriber } from '../helpers/subscribers.ts';
 import { floodVotes, openSocketForTest } from '../helpers/ws-client.ts';
@@ -35,10 +35,37 @@ describe('the SSE transport', () => {
     expect(fast.events.every((event, i) => event.seq === i + 1)).toBe(true);
     expect(fast.errors).toEqual([]);
 
-    // The slow stream was cut, not ended: whatever it reads now, the connection is gone.
+    // The slow stream was cut, not ended: whatever it reads now, the connection is gone, and what waited
+    // unsent in the server when it was cut never arrives.
+    const writtenToSlow = metrics.collect().sse.deliveries - sent;
     slow.socket.resume();
     await slow.closed;
     expect(slow.isClosed).toBe(true);
+    expect(slow.received.toString('utf8').split('event: vote\n').length - 1).toBeLessThan(writtenToSlow);
     expect(metrics.collect().sse.open).toBe(1);
   }, 120_000);
+
+  it('counts the bytes of an open stream as SSE while it is open', async () => {
+    const server = await startServerForTest({ votesPerSecond: 0 });
+    const session = await createSession(server.url);
+    const stream = await RawConnection.open(server.url);
+    onTestFinished(() => stream.destroy());
+    stream.write(`GET /api/sse HTTP/1.1\r\nHost: ${new URL(server.url).host}\r\nAccept: text/event-stream\r\n\r\n`);
+    await stream.until((data) => (data.includes('event: snapshot') ? true : undefined), 'the stream to open');
+    expect((await castVote(server.url, session, { candidateId: 'push' })).status).toBe(201);
+    await stream.until((data) => (data.includes('event: vote') ? true : undefined), 'the vote');
+    expect(server.app.metrics.collect().sse.bytesOut).toBeGreaterThanOrEqual(stream.received.length);
+  });
+
+  it('forgets a stream whose client went away: later votes are delivered to nobody', async () => {
+    const server = await startServerForTest({ votesPerSecond: 0 });
+    const session = await createSession(server.url);
+    const stream = await RawConnection.open(server.url);
+    stream.write(`GET /api/sse HTTP/1.1\r\nHost: ${new URL(server.url).host}\r\nAccept: text/event-stream\r\n\r\n`);
+    await stream.until((data) => (data.includes('event: snapshot') ? true : undefined), 'the stream to open');
+    stream.destroy();
+    await waitFor('the server to see the stream close', () => server.app.metrics.collect().sse.open === 0);
+    expect((await castVote(server.url, session, { candidateId: 'push' })).status).toBe(201);
+    expect(server.app.metrics.collect().sse.deliveries).toBe(0);
+  });
 });

@@ -3,9 +3,10 @@ import type { Socket } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
+import { silentWebSocketPeer } from '../helpers/raw-http.ts';
 import { castVote, createSession, startServerForTest } from '../helpers/server.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { floodVotes, openSocketForTest, upgradeStatus, voteFrames } from '../helpers/ws-client.ts';
+import { floodVotes, openSocket, openSocketForTest, upgradeStatus, voteFrames } from '../helpers/ws-client.ts';
 
 describe('the WebSocket transport', () => {
   it('fans out in slices with every vote reaching every socket once and in order, sockets opened mid-broadcast included', async () => {
@@ -71,7 +72,8 @@ describe('the WebSocket transport', () => {
     const peer = await openSocketForTest(server.url);
     peer.socket.send(JSON.stringify({ type: 'vote', candidateId: 'push' }));
     const error = await waitFor('an error frame', () => peer.frames.find((f) => f.type === 'error'));
-    expect(error).toMatchObject({ error: 'no_session' });
+    // The socket keeps its upgrade request's session: the message says to make one before connecting.
+    expect(error).toMatchObject({ error: 'no_session', message: 'Voting needs a session: POST /api/session before connecting' });
     expect(server.feed.head()).toBe(0);
   });
 
@@ -91,7 +93,7 @@ describe('the WebSocket transport', () => {
     const server = await startServerForTest();
     const peer = await openSocketForTest(server.url);
     peer.socket.send(Buffer.from([1, 2, 3]), { binary: true });
-    expect((await peer.closed).code).toBe(1003);
+    expect(await peer.closed).toEqual({ code: 1003, reason: 'binary frames are not accepted' });
   });
 
   it('refuses an upgrade from a foreign Origin with 403 and accepts its own and allowed origins', async () => {
@@ -143,7 +145,7 @@ describe('the WebSocket transport', () => {
     expect(fastVotes.every((f, i) => f.seq === i + 1)).toBe(true);
 
     (slow.socket as unknown as { _socket: Socket })._socket.resume();
-    expect((await slow.closed).code).toBe(4008);
+    expect(await slow.closed).toEqual({ code: 4008, reason: 'too slow: unsent data passed the limit' });
     expect(fast.socket.readyState).toBe(fast.socket.OPEN);
   }, 120_000);
 
@@ -191,5 +193,73 @@ describe('the WebSocket transport', () => {
     // Accepted, so cast with the session of the upgrade request (without one it is refused with an error frame).
     expect(voteFrames(peers[0]!.frames)[0]).toMatchObject({ seq: 1, candidateId: 'push', voteId: 'after-release' });
     expect(peers[3]!.frames.filter((frame) => frame.type === 'error')).toEqual([]);
+  });
+
+  it('answers a plain GET with 426 and says how to connect', async () => {
+    const server = await startServerForTest();
+    const response = await fetch(`${server.url}/api/ws`);
+    expect(response.status).toBe(426);
+    expect(response.headers.get('upgrade')).toBe('websocket');
+    expect(await response.json()).toEqual({ error: 'upgrade_required', message: 'This is a WebSocket endpoint: connect with Upgrade: websocket' });
+  });
+
+  it('forgets a peer that closed: it no longer counts as open, and later votes are delivered to nobody', async () => {
+    const server = await startServerForTest();
+    const session = await createSession(server.url);
+    const peer = await openSocketForTest(server.url);
+    expect(server.app.metrics.collect().websocket.open).toBe(1);
+    peer.socket.close();
+    await peer.closed;
+    await waitFor('the server to see the close', () => server.app.metrics.collect().websocket.open === 0);
+    expect((await castVote(server.url, session, { candidateId: 'push' })).status).toBe(201);
+    expect(server.app.metrics.collect().websocket.deliveries).toBe(0);
+  });
+
+  it('counts the missed events a peer opens with as delivered', async () => {
+    const server = await startServerForTest({ votesPerSecond: 0 });
+    const session = await createSession(server.url);
+    for (let i = 0; i < 2; i++) await castVote(server.url, session, { candidateId: 'push' });
+    const peer = await openSocketForTest(server.url, '/api/ws?since=0');
+    await waitFor('the missed votes', () => voteFrames(peer.frames).length === 2);
+    expect(server.app.metrics.collect().websocket.deliveries).toBe(2);
+  });
+
+  it('writes to PUSH_FANOUT_SLICE peers per turn of the event loop, going on with the next vote in the same turn', async () => {
+    const server = await startServerForTest({ votesPerSecond: 0, pushFanOutSlice: 2 });
+    const peers = [await openSocketForTest(server.url), await openSocketForTest(server.url), await openSocketForTest(server.url)];
+    await waitFor('every snapshot', () => peers.every((peer) => peer.frames.length === 1));
+    const delivered = (): number => server.app.metrics.collect().websocket.deliveries;
+    // Two votes in one turn: the memory feed hands each to the fan-out as it is cast.
+    const votes = [server.feed.vote({ userId: 'u', candidateId: 'push' }), server.feed.vote({ userId: 'u', candidateId: 'polling' })];
+    expect(delivered()).toBe(2); // the first vote to two peers
+    await new Promise((resolve) => setImmediate(resolve)); // the fan-out's next turn came first
+    expect(delivered()).toBe(4); // the first vote to the third peer, the second to the first peer
+    await Promise.all(votes);
+    await waitFor('every vote on every peer', () => peers.every((peer) => voteFrames(peer.frames).length === 2));
+    for (const peer of peers) expect(voteFrames(peer.frames).map((f) => f.seq)).toEqual([1, 2]);
+    expect(delivered()).toBe(6);
+  });
+
+  it('sends nothing more of a broadcast to a peer that went away while it was under way', async () => {
+    const server = await startServerForTest({ votesPerSecond: 0, pushFanOutSlice: 1, maxConnectionsPerIp: 0 });
+    const peers = await Promise.all(Array.from({ length: 60 }, () => openSocketForTest(server.url)));
+    await waitFor('every snapshot', () => peers.every((peer) => peer.frames.length === 1));
+    const metrics = server.app.metrics;
+    // One peer a turn: the last one's turn comes long after the server saw it go.
+    void server.feed.vote({ userId: 'u', candidateId: 'push' });
+    peers.at(-1)!.socket.terminate();
+    await waitFor('the others to get the vote', () => peers.slice(0, -1).every((peer) => voteFrames(peer.frames).length === 1));
+    await waitFor('the server to see the peer go', () => metrics.collect().websocket.open === 59);
+    expect(metrics.collect().websocket.deliveries).toBe(59);
+  });
+
+  it('closes every peer with 1001 at shutdown, and cuts one that never returns the close frame once the grace period is over', async () => {
+    const server = await startServerForTest({ shutdownGraceMs: 300 });
+    const peer = await openSocket(server.url);
+    const silent = await silentWebSocketPeer(server.url);
+    await server.close();
+    expect(await peer.closed).toEqual({ code: 1001, reason: 'server shutting down' });
+    await silent.closed;
+    expect(silent.received.toString('latin1')).toContain('server shutting down');
   });
 });

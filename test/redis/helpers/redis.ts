@@ -24,6 +24,24 @@ export async function deleteKeys(url: string, prefix: string): Promise<void> {
 
 export { freePort };
 
+/**
+ * Cuts the follower connection of the feed opened with `connectionLabel: label`: it notices, backs off and
+ * reconnects, so for a moment (at least the 100 ms of its first back-off) that feed is provably behind the
+ * shared log.
+ */
+export async function cutFollower(url: string, label: string): Promise<void> {
+  const admin = new Redis(url);
+  try {
+    const clients = (await admin.client('LIST')) as string;
+    const follower = clients.split('\n').find((line) => line.includes(`name=votewire-follower:${label} `));
+    if (follower === undefined) throw new Error(`no follower connection named ${label} in CLIENT LIST`);
+    const id = /\bid=(\d+)/.exec(follower)?.[1];
+    await admin.client('KILL', 'ID', id!);
+  } finally {
+    admin.disconnect();
+  }
+}
+
 export interface PrivateRedisOptions {
   /**
    * Append-only persistence with fsync on every write, so a restart keeps everything Redis acknowledged.
