@@ -44,7 +44,8 @@ describe.runIf(redisServerAvailable())('the connection to a Redis Cluster', { ti
   });
 
   it('refuses to start without the user or the password the nodes ask for, naming the URL without its password', async () => {
-    const connect = (auth: string): Promise<unknown> => openConnection({ url: `redis+cluster://${auth}${hosts()}`, name: 'votewire-test', connectTimeoutMs: 3000 });
+    const connect = (auth: string): Promise<unknown> =>
+      openConnection({ url: `redis+cluster://${auth}${hosts()}`, name: 'votewire-test', connectTimeoutMs: 3000 });
     await expect(connect('')).rejects.toThrow(`Cannot connect to Redis at redis+cluster://${hosts()} (FEED)`);
     await expect(connect(':feed-secret@')).rejects.toThrow(`Cannot connect to Redis at redis+cluster://:***@${hosts()} (FEED)`);
   });

@@ -124,10 +124,12 @@ describe.runIf(redisServerAvailable())('RedisFeed when Redis stops answering', {
       const probe = new Redis(redis.url, { commandTimeout: 100, maxRetriesPerRequest: 0 });
       probe.on('error', ignore);
       try {
-        await waitFor('Redis to stop answering', () => probe.ping().then(
-          () => false,
-          () => true,
-        ));
+        await waitFor('Redis to stop answering', () =>
+          probe.ping().then(
+            () => false,
+            () => true,
+          ),
+        );
       } finally {
         probe.disconnect();
       }
@@ -138,7 +140,6 @@ describe.runIf(redisServerAvailable())('RedisFeed when Redis stops answering', {
       // This process has seq 1 already: a resume from there needs nothing from Redis.
       await patient.catchUp(first.event.seq);
       expect(patient.resume(first.event.seq)).toEqual({ kind: 'events', entries: [] });
-
     } finally {
       await redis.dispose();
       sleeper.disconnect();

@@ -340,7 +340,7 @@ describe.runIf(sharedRedisAvailable())('RedisFeed on one shared Redis', () => {
     await feed.vote({ userId: 'tester', candidateId: A });
     expect((await connectionsOf(label)).sort()).toEqual([`votewire-commands:${label}`, `votewire-follower:${label}`]);
     await feed.close();
-    await waitFor(async () => `Redis to drop the connections of ${label}: ${(await connectionsOf(label)).join(', ')}`, async () => (await connectionsOf(label)).length === 0);
+    await waitFor(`Redis to drop the connections of ${label}`, async () => (await connectionsOf(label)).length === 0);
     expect(feed.available()).toBe(false);
   });
 
