@@ -49,10 +49,11 @@ export function parseClusterUrl(url: string): ClusterAddress {
     if (hostPort === null || !(port >= 1 && port <= 65535)) {
       throw new Error(`FEED "${redactUrl(url)}": "${node}" is not host:port`);
     }
+    // Stryker disable next-line Regex: a host that passed the check above is either wholly in brackets or holds none, so either anchor alone strips the same
     return { host: hostPort[1]!.replace(/^\[(.*)\]$/, '$1'), port };
   });
   const address: ClusterAddress = { nodes, tls: scheme === 'rediss' };
-  if (auth !== undefined && auth !== '') {
+  if (auth !== undefined) {
     const colon = auth.indexOf(':');
     const username = decodeURIComponent(colon === -1 ? auth : auth.slice(0, colon));
     if (username !== '') address.username = username;
@@ -97,8 +98,9 @@ export async function openConnection(options: ConnectionOptions): Promise<RedisC
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
     retryStrategy: retry,
+    // Undefined (the follower's connection): no timeout, as ioredis applies only a number.
+    commandTimeout: options.commandTimeoutMs,
   };
-  if (options.commandTimeoutMs !== undefined) redisOptions.commandTimeout = options.commandTimeoutMs;
   let redis: RedisClient;
   if (isClusterUrl(options.url)) {
     const { nodes, username, password, tls } = parseClusterUrl(options.url);
@@ -124,6 +126,7 @@ export async function openConnection(options: ConnectionOptions): Promise<RedisC
   try {
     await redis.connect();
   } catch (error) {
+    // Stryker disable next-line CallExpression: with no retry before the first success, ioredis has already ended the connection when connect() rejects; this only makes sure
     redis.disconnect();
     const reason = lastError?.message ?? (error as Error).message;
     throw new Error(`Cannot connect to Redis at ${redactUrl(options.url)} (FEED): ${reason}`, { cause: error });

@@ -1,9 +1,10 @@
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CANDIDATES } from '../../src/feed/ballot.ts';
 import { FeedError } from '../../src/feed/feed.ts';
 import { RedisFeed } from '../../src/feed/redis-feed.ts';
 import type { FeedEntry } from '../../src/feed/types.ts';
-import { quietLogger } from '../helpers/quiet.ts';
+import { ignore, quietLogger } from '../helpers/quiet.ts';
 import { redisServerAvailable } from './helpers/needs-redis.ts';
 import { PrivateRedis } from './helpers/redis.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -97,5 +98,52 @@ describe.runIf(redisServerAvailable())('RedisFeed when Redis goes away and comes
       }
     }
     expect(feeds.every((f) => f.available())).toBe(true);
+  });
+});
+
+/**
+ * Redis stops answering (DEBUG SLEEP: the server is up, its socket open, and no reply comes) under two feeds:
+ * one that gives up on a command after 300 ms, one that never does.
+ */
+describe.runIf(redisServerAvailable())('RedisFeed when Redis stops answering', { timeout: 15_000 }, () => {
+  it('fails a vote with feed_unavailable after commandTimeoutMs, answers a catchUp it need not ask Redis about, even while Redis is stuck', async () => {
+    const redis = await PrivateRedis.start({ persistence: false, args: ['--enable-debug-command', 'local'] });
+    const options = { url: redis.url, candidates: DEFAULT_CANDIDATES, keyPrefix: 'frozen:', logger: quietLogger };
+    const feeds: RedisFeed[] = [];
+    const sleeper = new Redis(redis.url);
+    sleeper.on('error', ignore);
+    try {
+      const impatient = await RedisFeed.connect({ ...options, commandTimeoutMs: 300 });
+      feeds.push(impatient);
+      // Longer than the test may take: a feed that asks Redis here hangs the test.
+      const patient = await RedisFeed.connect({ ...options, commandTimeoutMs: 600_000 });
+      feeds.push(patient);
+      const first = await patient.vote({ userId: 'tester', candidateId: ballot[0]! });
+
+      sleeper.debug('SLEEP', 60).catch(ignore);
+      const probe = new Redis(redis.url, { commandTimeout: 100, maxRetriesPerRequest: 0 });
+      probe.on('error', ignore);
+      try {
+        await waitFor('Redis to stop answering', () =>
+          probe.ping().then(
+            () => false,
+            () => true,
+          ),
+        );
+      } finally {
+        probe.disconnect();
+      }
+
+      const error = await impatient.vote({ userId: 'tester', candidateId: ballot[1]! }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(FeedError);
+      expect(error).toMatchObject({ code: 'feed_unavailable', cause: { message: 'Command timed out' } });
+      // This process has seq 1 already: a resume from there needs nothing from Redis.
+      await patient.catchUp(first.event.seq);
+      expect(patient.resume(first.event.seq)).toEqual({ kind: 'events', entries: [] });
+    } finally {
+      await redis.dispose();
+      sleeper.disconnect();
+      await Promise.all(feeds.map((feed) => feed.close()));
+    }
   });
 });

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { DEFAULT_CANDIDATES } from '../../src/feed/ballot.ts';
 import { FeedError } from '../../src/feed/feed.ts';
 import { RedisFeed, type RedisFeedOptions } from '../../src/feed/redis-feed.ts';
-import { redisKeys } from '../../src/feed/redis-schema.ts';
+import { redisKeys, VOTE_SCRIPT } from '../../src/feed/redis-schema.ts';
 import type { FeedEntry, Snapshot } from '../../src/feed/types.ts';
 import { quietLogger } from '../helpers/quiet.ts';
 import { sharedRedisAvailable } from './helpers/needs-redis.ts';
@@ -71,9 +71,24 @@ afterEach(async () => {
   await Promise.all(openFeeds.splice(0).map((feed) => feed.close()));
 });
 
+/** A connection of the test's own, to set keys up and look at what the feeds did. */
+const admin = new Redis(REDIS_URL, { lazyConnect: true });
+
 afterAll(async () => {
+  admin.disconnect();
   for (const prefix of prefixes) await deleteKeys(REDIS_URL, prefix);
 });
+
+/** The names of the connections Redis holds open for the feed labelled `label` (see connectionLabel). */
+async function connectionsOf(label: string): Promise<string[]> {
+  const clients = (await admin.client('LIST')) as string;
+  return [...clients.matchAll(/ name=(votewire-[a-z]+:\S+) /g)].map((m) => m[1]!).filter((name) => name.endsWith(`:${label}`));
+}
+
+/** A label no other feed uses, for connectionsOf. */
+function newLabel(what: string): string {
+  return `${what}-${process.pid}-${Math.random().toString(36).slice(2)}`;
+}
 
 describe.runIf(sharedRedisAvailable())('RedisFeed on one shared Redis', () => {
   it('delivers concurrent votes of two processes to both, in seq order, exactly once, with matching counts', async () => {
@@ -221,7 +236,7 @@ describe.runIf(sharedRedisAvailable())('RedisFeed on one shared Redis', () => {
 
   it('notices a vote that does not continue its counts (a new history passed its head), and tells its reset listeners', async () => {
     // The reader's follower stays blocked in one XREAD the whole time: only the new votes wake it.
-    const { prefix, reader, voter } = await readerAndVoterAtSeq3('spliced', 60_000);
+    const { prefix, reader, voter, errors } = await readerAndVoterAtSeq3('spliced', 60_000);
     const resets = recordResets(reader);
     const readerSaw = record(reader);
 
@@ -229,6 +244,8 @@ describe.runIf(sharedRedisAvailable())('RedisFeed on one shared Redis', () => {
     for (let i = 0; i < 5; i++) await voter.vote({ userId: 'tester', candidateId: B });
     await waitFor('the reader to reach seq 5', () => reader.head() === 5);
     expect(resets).toHaveLength(1);
+    // Woken by seq 4 of the new history, the first one past its head.
+    expect(errors.join('\n')).toContain(`seq 4 gives "${B}" 4 votes, not 1: Redis lost its data and started over`);
     // Nothing of the new history was handed out as if it continued the old one: the snapshot came first.
     expect(readerSaw.every((e) => e.event.seq > resets[0]!.seq)).toBe(true);
     expect(reader.snapshot().candidates.map((c) => [c.id, c.count])).toEqual([
@@ -242,13 +259,8 @@ describe.runIf(sharedRedisAvailable())('RedisFeed on one shared Redis', () => {
     const prefix = newPrefix('unknown');
     const feed = await openFeed(prefix);
     await expect(feed.vote({ userId: 'tester', candidateId: 'nobody' })).rejects.toMatchObject({ name: 'FeedError', code: 'unknown_candidate' });
-    const redis = new Redis(REDIS_URL);
-    try {
-      const keys = redisKeys(prefix);
-      expect(await redis.exists(keys.counts, keys.seq, keys.events)).toBe(0);
-    } finally {
-      redis.disconnect();
-    }
+    const keys = redisKeys(prefix);
+    expect(await admin.exists(keys.counts, keys.seq, keys.events)).toBe(0);
   });
 
   it('keeps feeds with different prefixes apart', async () => {
@@ -262,8 +274,9 @@ describe.runIf(sharedRedisAvailable())('RedisFeed on one shared Redis', () => {
     expect(two.snapshot().candidates.find((c) => c.id === A)?.count).toBe(0);
   });
 
-  it('measures the Redis round trip', async () => {
+  it('measures the Redis round trip, reported under the feed kind "redis"', async () => {
     const feed = await openFeed(newPrefix('rtt'), { pingIntervalMs: 50 });
+    expect(feed.kind).toBe('redis');
     const rtt = await waitFor('a round-trip measurement', () => feed.rttMs());
     expect(rtt).toBeGreaterThan(0);
     expect(Number.isFinite(rtt)).toBe(true);
@@ -280,6 +293,8 @@ describe.runIf(sharedRedisAvailable())('RedisFeed on one shared Redis', () => {
     expect(error?.message).toContain(url);
     // Refused at once, not given up on after a timeout.
     expect(error?.message).toMatch(/ECONNREFUSED/);
+    // The underlying error goes along, for a log that prints causes.
+    expect(error?.cause).toBeInstanceOf(Error);
   });
 
   it('hides the password of the URL in errors', async () => {
@@ -290,11 +305,126 @@ describe.runIf(sharedRedisAvailable())('RedisFeed on one shared Redis', () => {
     expect((error as Error).message).toContain('127.0.0.1');
   });
 
+  it('keeps delivering to every other listener when one throws, and logs the failure with its stack', async () => {
+    const { prefix, reader, voter, errors } = await readerAndVoterAtSeq3('throwing');
+    const thrown = new Error('this listener is broken');
+    reader.subscribe(() => {
+      throw thrown;
+    });
+    reader.onReset(() => {
+      throw thrown;
+    });
+    const seen = record(reader);
+    const entry = await voter.vote({ userId: 'tester', candidateId: B });
+    await waitFor('the reader to read the vote', () => reader.head() === 4);
+    expect(seen.map((e) => e.json)).toEqual([entry.json]);
+    expect(errors).toEqual([`feed listener failed on seq 4: ${thrown.stack}`]);
+
+    // A reset listener that throws is reported too, and the reload goes on.
+    await deleteKeys(REDIS_URL, prefix);
+    await voter.vote({ userId: 'tester', candidateId: C });
+    await waitFor('the reader to reload', () => reader.head() === 1);
+    expect(errors).toContain(`feed listener failed on the snapshot at seq 1: ${thrown.stack}`);
+    expect(reader.snapshot().candidates.map((c) => c.count)).toEqual([0, 0, 1]);
+  });
+
+  it('ends both of its connections to Redis when it closes', async () => {
+    const label = newLabel('close');
+    const feed = await openFeed(newPrefix('close'), { connectionLabel: label });
+    await feed.vote({ userId: 'tester', candidateId: A });
+    expect((await connectionsOf(label)).sort()).toEqual([`votewire-commands:${label}`, `votewire-follower:${label}`]);
+    await feed.close();
+    await waitFor(`Redis to drop the connections of ${label}`, async () => (await connectionsOf(label)).length === 0);
+    expect(feed.available()).toBe(false);
+  });
+
+  it('refuses to start on a prefix whose keys hold something else, with the Redis error, leaving no connection open', async () => {
+    const prefix = newPrefix('wrong-type');
+    await admin.set(redisKeys(prefix).counts, 'not a hash');
+    const label = newLabel('wrong-type');
+    await expect(openFeed(prefix, { connectionLabel: label })).rejects.toThrow(/WRONGTYPE/);
+    await waitFor('Redis to drop the connections of the failed start', async () => (await connectionsOf(label)).length === 0);
+  });
+
+  it('refuses to start on a stream that holds an entry that is not a vote, naming the entry', async () => {
+    const prefix = newPrefix('not-a-vote');
+    await admin.xadd(redisKeys(prefix).events, '1-0', 'hello', 'world');
+    await expect(openFeed(prefix)).rejects.toThrow('stream entry 1-0 is not a vote: ["hello","world"]');
+  });
+
+  it('loads only the run of the log that reaches the head: an entry missing from the stream cuts it there', async () => {
+    const prefix = newPrefix('hole');
+    const first = await openFeed(prefix);
+    for (let i = 0; i < 7; i++) await first.vote({ userId: 'tester', candidateId: A });
+    await admin.xdel(redisKeys(prefix).events, '4-0');
+
+    const late = await openFeed(prefix);
+    expect(late.head()).toBe(7);
+    expect(late.resume(4)).toMatchObject({ kind: 'events', entries: [{ event: { seq: 5 } }, { event: { seq: 6 } }, { event: { seq: 7 } }] });
+    // A client that missed seq 4 cannot get it from the log any more: a snapshot, never a silent gap.
+    expect(late.resume(3).kind).toBe('snapshot');
+  });
+
+  it('loads the head from the log when the seq key is gone, and from the seq key when the log ends before it', async () => {
+    const seqGone = newPrefix('seq-gone');
+    const logShort = newPrefix('log-short');
+    for (const prefix of [seqGone, logShort]) {
+      const feed = await openFeed(prefix);
+      for (let i = 0; i < 5; i++) await feed.vote({ userId: 'tester', candidateId: B });
+    }
+    await admin.del(redisKeys(seqGone).seq);
+    await admin.xdel(redisKeys(logShort).events, '5-0');
+
+    const fromLog = await openFeed(seqGone);
+    expect(fromLog.head()).toBe(5);
+    expect(fromLog.resume(3)).toMatchObject({ kind: 'events', entries: [{ event: { seq: 4 } }, { event: { seq: 5 } }] });
+    const fromSeq = await openFeed(logShort);
+    expect(fromSeq.head()).toBe(5);
+    expect(fromSeq.snapshot().seq).toBe(5);
+    // Its log does not reach seq 5: it answers resumes with snapshots rather than miss that vote.
+    expect(fromSeq.resume(4).kind).toBe('snapshot');
+  });
+
+  it('keeps ten times its log size of the stream by default, so another process that far behind can still catch up', async () => {
+    const prefix = newPrefix('stream-cap');
+    const keys = redisKeys(prefix);
+    // 15000 votes already in Redis, as other processes with a bigger cap left them.
+    const pipeline = admin.pipeline();
+    for (let i = 0; i < 15_000; i++) pipeline.eval(VOTE_SCRIPT, 3, keys.counts, keys.seq, keys.events, A, String(Date.now()), '100000', '60000');
+    await pipeline.exec();
+
+    const feed = await openFeed(prefix, { logSize: 2000 });
+    await feed.vote({ userId: 'tester', candidateId: A });
+    expect(await admin.xlen(keys.events)).toBe(15_001);
+  });
+
+  it('takes a feed key turned to the wrong type for an outage it logs, not for lost data, and goes on once it is back', async () => {
+    const prefix = newPrefix('retyped');
+    const logged: { warn: string[]; error: string[] } = { warn: [], error: [] };
+    const logger = { ...quietLogger, warn: (m: string) => logged.warn.push(m), error: (m: string) => logged.error.push(m) };
+    const reader = await openFeed(prefix, { followBlockMs: 100, logger });
+    const resets = recordResets(reader);
+    await reader.vote({ userId: 'tester', candidateId: A });
+    const seq = redisKeys(prefix).seq;
+    await admin.multi().del(seq).hset(seq, 'not', 'a seq').exec();
+    await waitFor('the reader to report the failure', () => logged.warn.length > 0);
+    expect(logged.warn[0]).toMatch(/^Redis feed: lost .* \(WRONGTYPE .*\); retrying from seq 1$/);
+    expect(logged.error).toEqual([]);
+
+    await admin.multi().del(seq).set(seq, '1').exec();
+    const voter = await openFeed(prefix);
+    await voter.vote({ userId: 'tester', candidateId: B });
+    await waitFor('the reader to follow again', () => reader.head() === 2);
+    expect(resets).toEqual([]);
+  });
+
   it('is a FeedError of code feed_unavailable after close', async () => {
     const feed = await openFeed(newPrefix('closed'));
     await feed.close();
     const error = await feed.vote({ userId: 'tester', candidateId: A }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FeedError);
     expect((error as FeedError).code).toBe('feed_unavailable');
+    // The text the voter gets in the 503.
+    expect((error as FeedError).message).toBe('Votes cannot be recorded right now: the shared feed (Redis) is unreachable. Try again shortly.');
   });
 });

@@ -24,18 +24,39 @@ describe('the FEED address of a Redis Cluster', () => {
     expect(parseClusterUrl('redis+cluster://:secret@h:1')).toEqual({ nodes: [{ host: 'h', port: 1 }], password: 'secret', tls: false });
   });
 
+  it('reads a user without a password, one-letter users, spaces after the commas, and ports 1 to 65535', () => {
+    expect(parseClusterUrl('redis+cluster://feed@h:1')).toEqual({ nodes: [{ host: 'h', port: 1 }], username: 'feed', tls: false });
+    expect(parseClusterUrl('redis+cluster://u:pw@h:65535')).toEqual({ nodes: [{ host: 'h', port: 65535 }], username: 'u', password: 'pw', tls: false });
+    expect(parseClusterUrl('redis+cluster://h1:7000, h2:7001')).toEqual({
+      nodes: [
+        { host: 'h1', port: 7000 },
+        { host: 'h2', port: 7001 },
+      ],
+      tls: false,
+    });
+  });
+
   it('refuses a node without a port, a port out of range, and a database number, masking the password in the message', () => {
     expect(() => parseClusterUrl('redis+cluster://:secret@h1:7000,h2')).toThrow('FEED "redis+cluster://:***@h1:7000,h2": "h2" is not host:port');
     expect(() => parseClusterUrl('redis+cluster://h:70000')).toThrow('"h:70000" is not host:port');
     expect(() => parseClusterUrl('redis+cluster://h:7000/2')).toThrow('is not a cluster URL of the form');
+    expect(() => parseClusterUrl('redis+cluster://h:0')).toThrow('"h:0" is not host:port');
+    expect(() => parseClusterUrl('redis+cluster://h:7000x')).toThrow('"h:7000x" is not host:port');
+    // An IPv6 address needs its brackets: without them its last group would pass for the port.
+    expect(() => parseClusterUrl('redis+cluster://::1:7000')).toThrow('"::1:7000" is not host:port');
+    expect(() => parseClusterUrl('xredis+cluster://h:7000')).toThrow('is not a cluster URL of the form');
   });
 
   it('tells cluster URLs from single-server ones and masks passwords in both', () => {
     expect(isClusterUrl('redis+cluster://h:1')).toBe(true);
     expect(isClusterUrl('rediss+cluster://h:1')).toBe(true);
     expect(isClusterUrl('redis://h:1')).toBe(false);
+    // The scheme decides, not a cluster URL further on.
+    expect(isClusterUrl('redis://h:1/?next=redis+cluster://h:2')).toBe(false);
     expect(redactUrl('redis+cluster://user:secret@h1:1,h2:2')).toBe('redis+cluster://user:***@h1:1,h2:2');
     expect(redactUrl('redis://user:secret@h1:1')).toBe('redis://user:***@h1:1');
+    // An @ left unencoded in the password does not leave its tail showing.
+    expect(redactUrl('redis://user:p@ss@h1:1')).toBe('redis://user:***@h1:1');
   });
 });
 
