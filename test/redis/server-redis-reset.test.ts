@@ -92,6 +92,8 @@ describe('a server whose Redis restarts empty', { timeout: 60_000 }, () => {
       return [counters.websocket.deliveries, counters.sse.deliveries];
     };
     const deliveredBeforeReset = pushDeliveries();
+    // A long poll parked at the head when Redis loses its data: answered with the new snapshot when the feed starts over.
+    const parkedPoll = fetch(`${theServer.url}/api/long-poll?client=parked-at-reset&since=12&timeout=20000`, { headers: { cookie: session.cookie } });
 
     await redis.kill();
     await redis.restart();
@@ -100,6 +102,9 @@ describe('a server whose Redis restarts empty', { timeout: 60_000 }, () => {
     expect(feedErrors.join('\n')).toMatch(/lost its data/);
     // The snapshot that put the push subscribers on the new history is no vote delivered.
     expect(pushDeliveries()).toEqual(deliveredBeforeReset);
+    const parkedAnswer = await parkedPoll;
+    expect(parkedAnswer.status).toBe(200);
+    expect(((await parkedAnswer.json()) as { snapshot?: Snapshot }).snapshot?.seq).toBe(0);
     // An interval poller that still holds the old seq (ahead of the feed now) gets the new snapshot, not a 304.
     const afterReset = await pollBallot(theServer.url, 12);
     expect(afterReset.status).toBe(200);
