@@ -125,8 +125,11 @@ describe('graceful shutdown', () => {
 
   it('cuts a WebSocket peer that never returns the close frame and a request body that trickles in once the grace period is over, and logs it', async () => {
     const { lines, logger } = captureLog();
-    const server = await startServerForTest({ shutdownGraceMs: 500 }, undefined, logger);
+    const server = await startServerForTest({ shutdownGraceMs: 1500 }, undefined, logger);
     const session = await createSession(server.url);
+    const idle = await RawConnection.open(server.url);
+    idle.write('GET /api/ballot HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect((await idle.response()).headers.connection).toBe('keep-alive');
     const peer = await silentWebSocketPeer(server.url);
     const trickler = await RawConnection.open(server.url);
     trickler.write(TRICKLING_VOTE(session.cookie));
@@ -134,15 +137,44 @@ describe('graceful shutdown', () => {
     await trickler.until((data) => (data.includes('100 Continue') ? true : undefined), 'the server to take the request');
     const trickle = setInterval(() => trickler.write(' '), 50);
     try {
-      await server.close();
+      const closing = server.close();
+      // Those two hold nothing up for the others: an idle connection goes once requests have stopped.
+      await idle.closed;
+      expect(graceOverLines(lines)).toEqual([]);
+      await closing;
       await peer.closed;
       await trickler.closed;
       // Cut, not answered: only the interim "100 Continue" came.
       expect(trickler.received.toString('latin1')).not.toMatch(/HTTP\/1\.1 [2-5]\d\d/);
-      expect(graceOverLines(lines).map((line) => line.msg)).toEqual([expect.stringMatching(/after 500 ms; cutting them/)]);
+      expect(graceOverLines(lines).map((line) => line.msg)).toEqual([expect.stringMatching(/after 1500 ms; cutting them/)]);
     } finally {
       clearInterval(trickle);
     }
+  });
+
+  it('lets an SSE client that fell behind read its stream to the end before the server closes its connection', async () => {
+    const { lines, logger } = captureLog();
+    const votes = 40_000;
+    const server = await startServerForTest({ logSize: votes, shutdownGraceMs: 10_000 }, undefined, logger);
+    for (let i = 0; i < votes; i++) await server.feed.vote({ candidateId: 'push', userId: 'u_backlog' });
+    const reader = await RawConnection.open(server.url);
+    // The client reads nothing for now: the stream's opening (every vote since 0, megabytes) waits in the buffers.
+    reader.socket.pause();
+    reader.write('GET /api/sse?since=0 HTTP/1.1\r\nHost: x\r\n\r\n');
+    await waitFor('the stream to open', () => server.app.metrics.collect().sse.open === 1);
+
+    const closing = server.close();
+    // The stream is ended as the shutdown begins; its end is behind what the client has not read.
+    await waitFor('the shutdown to begin', () => server.app.lifecycle.closing);
+    // A reader that stays away longer than the server's quiet period (SETTLE_QUIET_MS) before it reads on.
+    await delay(300);
+    reader.socket.resume();
+    await reader.closed;
+    const text = reader.received.toString('latin1');
+    // Every vote, the last one whole: the stream ended, it was not cut.
+    expect(text).toMatch(new RegExp(`id: ${votes}\\nevent: vote\\ndata: \\{[^\\n]*\\}\\n\\n$`));
+    await closing;
+    expect(graceOverLines(lines)).toEqual([]);
   });
 
   it('logs nothing about cutting connections once a shutdown has finished in time, even after the grace period', async () => {
