@@ -165,6 +165,13 @@ describe('POST /api/session', () => {
     expect(cookie).toMatch(/SameSite=Lax/);
   });
 
+  it('names each guest "<Adjective> <Animal> <number below 100>"', async () => {
+    for (let i = 0; i < 8; i++) {
+      const guest = await createSession(url);
+      expect(guest.name).toMatch(/^[A-Z][a-z]+ [A-Z][a-z]+ \d{1,2}$/);
+    }
+  });
+
   it('keeps a given name', async () => {
     const response = await fetch(`${url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"Ada"}' });
     expect(await response.json()).toMatchObject({ name: 'Ada' });
