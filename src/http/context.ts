@@ -58,6 +58,7 @@ const contextPlugin: FastifyPluginAsync<{ config: Config; feed: Feed }> = async 
     }),
   );
   app.decorate('clientFaults', new ClientFaultLog(app.log));
+  // Stryker disable next-line StringLiteral: the decoration only declares the property up front; the onRequest hook sets it on every request
   app.decorateRequest('transportSocket', null);
 
   app.addHook('onRequest', function countRequest(request, reply, done) {

@@ -11,6 +11,7 @@ export class HttpError extends Error {
   readonly code: ErrorCode;
   constructor(statusCode: number, code: ErrorCode, message: string) {
     super(message);
+    // Stryker disable next-line StringLiteral: an HttpError is answered, never logged nor shown with its name
     this.name = 'HttpError';
     this.statusCode = statusCode;
     this.code = code;
@@ -87,11 +88,8 @@ export function sendError(reply: FastifyReply, statusCode: number, code: ErrorCo
 export function replyWithError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (error instanceof HttpError) return sendError(reply, error.statusCode, error.code, error.message);
   const known = FASTIFY_CODES[error.code];
+  // (A body secure-json-parse refuses, with a __proto__ or constructor.prototype key, is FST_ERR_CTP_INVALID_JSON_BODY too.)
   if (known !== undefined) return sendError(reply, known[0], known[1], error.message);
-  if (error instanceof SyntaxError) {
-    // secure-json-parse rejects __proto__ / constructor.prototype keys with a SyntaxError.
-    return sendError(reply, 400, 'invalid_json', error.message);
-  }
   const status = error.statusCode ?? 500;
   if (status >= 500) {
     request.log.error({ err: error }, 'request failed');
@@ -125,8 +123,8 @@ function describeClientError(error: ConnectionError): [number, ErrorCode, string
  * too. There is no request or reply here, so the answer is written to the socket by hand.
  */
 export function answerClientError(this: FastifyInstance, error: ConnectionError, socket: Socket): void {
-  // A reset connection has nobody left to answer.
-  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  // A connection that failed (reset by its client, say) is destroyed already: nobody is left to answer.
+  if (socket.destroyed) return;
   const [status, code, message] = describeClientError(error);
   // A browser's preconnect that never sent a request timed out; that is no fault of anyone's.
   if (!(status === 408 && socket.bytesRead === 0)) {

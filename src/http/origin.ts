@@ -70,7 +70,7 @@ export class OriginPolicy {
 const originPlugin: FastifyPluginAsync = async (app) => {
   const policy = new OriginPolicy(app.config);
   app.decorate('originPolicy', policy);
-  app.addHook('onListen', function learnListeningPort(done) {
+  app.addHook('onListen', async function learnListeningPort() {
     const address = app.server.address();
     if (address !== null && typeof address === 'object') policy.listeningOn(address.port);
     if (policy.guessesPublicOrigin) {
@@ -79,7 +79,6 @@ const originPlugin: FastifyPluginAsync = async (app) => {
           `Set PUBLIC_ORIGIN to the address people open the demo by (e.g. ${app.config.tls ? 'https' : 'http'}://192.168.1.20:3000).`,
       );
     }
-    done();
   });
 };
 

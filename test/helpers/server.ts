@@ -48,6 +48,11 @@ export async function startServerForTest(...args: Parameters<typeof startServer>
   return server;
 }
 
+/** How many connections the server holds open now (WebSockets and parked requests included). */
+export function openConnections(running: RunningServer): Promise<number> {
+  return new Promise((resolve, reject) => running.app.server.getConnections((error, count) => (error ? reject(error) : resolve(count))));
+}
+
 export interface Session {
   cookie: string;
   userId: string;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ErrorCode } from '../../src/contract.ts';
 import { expectErrorBody } from '../helpers/contract.ts';
-import { rawRequest } from '../helpers/raw-http.ts';
+import { RawConnection, rawRequest } from '../helpers/raw-http.ts';
 import { ballot, castVote, createSession, startServer, type RunningServer, type Session } from '../helpers/server.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -142,10 +142,14 @@ describe('query validation', () => {
     }
   });
 
-  it('an unknown route is a JSON 404', async () => {
-    const response = await fetch(`${url}/api/nothing-here`);
+  it('an unknown route is a JSON 404 that names the method and path, without the query', async () => {
+    const response = await fetch(`${url}/api/nothing-here?x=1`, { method: 'DELETE' });
     expect(response.status).toBe(404);
-    expectErrorBody(await response.json(), 'not_found');
+    // An error answer is never cached: the same request may well succeed next time.
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    const body = await response.json();
+    expectErrorBody(body, 'not_found');
+    expect(body).toMatchObject({ message: 'No route DELETE /api/nothing-here' });
   });
 });
 
@@ -159,6 +163,13 @@ describe('POST /api/session', () => {
     expect(cookie).toMatch(new RegExp(`^sid=${body.userId}\\.`));
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Lax/);
+  });
+
+  it('names each guest "<Adjective> <Animal> <number below 100>"', async () => {
+    for (let i = 0; i < 8; i++) {
+      const guest = await createSession(url);
+      expect(guest.name).toMatch(/^[A-Z][a-z]+ [A-Z][a-z]+ \d{1,2}$/);
+    }
   });
 
   it('keeps a given name', async () => {
@@ -175,13 +186,32 @@ describe('errors below the routes, over raw TCP', () => {
     expect(response.status).toBe(400);
     expect(response.headers['content-type']).toMatch(/^application\/json/);
     expect(response.headers.connection).toBe('close');
-    expectErrorBody(JSON.parse(response.body), 'bad_http');
+    const body = JSON.parse(response.body) as unknown;
+    expectErrorBody(body, 'bad_http');
+    // What the parser objected to, after what it means.
+    expect(body).toMatchObject({ message: expect.stringMatching(/^Malformed HTTP request: .*method/i) as unknown });
+  });
+
+  it('closes a connection that sends garbage behind the request of its SSE stream, without mixing an answer into the stream', async () => {
+    const connection = await RawConnection.open(url);
+    try {
+      connection.write(`GET /api/sse HTTP/1.1\r\n${host}\r\n`);
+      await connection.until((data) => (data.includes('event: snapshot') ? true : undefined), 'the snapshot');
+      connection.write('NOT HTTP AT ALL\r\n\r\n');
+      await connection.closed;
+      expect(connection.received.toString('latin1')).not.toContain('bad_http');
+      expect(connection.received.toString('latin1').match(/HTTP\/1\.1 /g)).toHaveLength(1);
+    } finally {
+      connection.destroy();
+    }
   });
 
   it('answers headers over the size limit with 431 headers_too_large', async () => {
     const response = await rawRequest(url, `GET /api/ballot HTTP/1.1\r\n${host}X-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
     expect(response.status).toBe(431);
-    expectErrorBody(JSON.parse(response.body), 'headers_too_large');
+    const body = JSON.parse(response.body) as unknown;
+    expectErrorBody(body, 'headers_too_large');
+    expect(body).toMatchObject({ message: expect.stringMatching(/headers are over the size limit/) as unknown });
   });
 
   it.each(['/%zz', '/api/ballot%zz', '/api/%E0%A4%A'])('answers %s, which does not decode, with 400 bad_url', async (path) => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CLIENT_FAULT_LINES_PER_SECOND } from '../../src/http/client-fault-log.ts';
 import { captureLog, WARN, type LogLine } from '../helpers/log-capture.ts';
 import { RawConnection, silentWebSocketPeer } from '../helpers/raw-http.ts';
-import { startServerForTest } from '../helpers/server.ts';
+import { openConnections, startServerForTest } from '../helpers/server.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 /** An unmasked text frame "hi": every frame from a client must be masked (RFC 6455 5.1). */
@@ -55,24 +55,44 @@ describe('log lines for faults of clients', () => {
     const server = await startServerForTest();
     const peer = await silentWebSocketPeer(server.url, '/api/ws', { allowHalfOpen: true });
     peer.write(UNMASKED_FRAME);
-    const openConnections = (): Promise<number> =>
-      new Promise((resolve, reject) => server.app.server.getConnections((error, count) => (error === null ? resolve(count) : reject(error))));
     // ws alone would only end its side and wait 30 s for this peer to end its own.
-    await waitFor('the server to close the connection', async () => (await openConnections()) === 0);
+    await waitFor('the server to close the connection', async () => (await openConnections(server)) === 0);
   });
 
-  it('logs malformed HTTP as a warn without a stack, and says nothing about a connection that sent nothing before its headers timeout', async () => {
+  it('logs malformed HTTP and headers that stopped halfway as warns without a stack, and says nothing about a connection that sent nothing before its headers timeout', async () => {
     const { lines, logger } = captureLog();
     const server = await startServerForTest({ headersTimeoutMs: 200, requestTimeoutMs: 200 }, undefined, logger);
     const idle = await RawConnection.open(server.url);
+    const halfway = await RawConnection.open(server.url);
+    halfway.write('GET /api/ballot HTTP/1.1\r\nHost: x\r\n');
     const bad = await RawConnection.open(server.url);
     bad.write('NOT HTTP AT ALL\r\n\r\n');
     expect((await bad.response()).status).toBe(400);
     expect((await idle.response()).status).toBe(408);
+    expect((await halfway.response()).status).toBe(408);
     await waitFor('the malformed request logged', () => lines.find((line) => line.code === 'HPE_INVALID_METHOD'));
     const line = lines.find((l) => l.code === 'HPE_INVALID_METHOD')!;
     expect(line.level).toBe(WARN);
     expect(line.err).toBeUndefined();
-    expect(lines.filter((l) => l.code === 'ERR_HTTP_REQUEST_TIMEOUT')).toEqual([]);
+    // One timeout is logged: the connection that had begun a request.
+    await waitFor('the timeout logged', () => lines.find((l) => l.code === 'ERR_HTTP_REQUEST_TIMEOUT'));
+    const timeouts = lines.filter((l) => l.code === 'ERR_HTTP_REQUEST_TIMEOUT');
+    expect(timeouts.map((l) => [l.level, l.msg])).toEqual([[WARN, expect.stringMatching(/did not arrive in time/)]]);
+  });
+
+  it('says nothing about a connection its client reset in the middle of a request', async () => {
+    const { lines, logger } = captureLog();
+    const server = await startServerForTest({}, undefined, logger);
+    const reset = await RawConnection.open(server.url);
+    reset.write('GET /api/ballot HTTP/1.1\r\nHost: x\r\n');
+    await waitFor('the server to hold the connection', async () => (await openConnections(server)) === 1);
+    reset.socket.resetAndDestroy();
+    await waitFor('the server to let go of the connection', async () => (await openConnections(server)) === 0);
+    const bad = await RawConnection.open(server.url);
+    bad.write('NOT HTTP AT ALL\r\n\r\n');
+    expect((await bad.response()).status).toBe(400);
+    // The fault after the reset is logged: had the reset been, its line would have come first.
+    await waitFor('the malformed request logged', () => lines.find((line) => line.code === 'HPE_INVALID_METHOD'));
+    expect(lines.filter((line) => line.level >= WARN).map((line) => line.code)).toEqual(['HPE_INVALID_METHOD']);
   });
 });

@@ -1,11 +1,7 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { RawConnection } from '../helpers/raw-http.ts';
-import { startServerForTest, type RunningServer } from '../helpers/server.ts';
+import { openConnections, startServerForTest } from '../helpers/server.ts';
 import { waitFor } from '../helpers/wait.ts';
-
-function openConnections(running: RunningServer): Promise<number> {
-  return new Promise((resolve, reject) => running.app.server.getConnections((error, count) => (error ? reject(error) : resolve(count))));
-}
 
 async function statusOfFirstRequest(connection: RawConnection): Promise<number> {
   connection.write('GET /api/ballot HTTP/1.1\r\nHost: x\r\n\r\n');

@@ -2,13 +2,9 @@ import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { expectErrorBody } from '../helpers/contract.ts';
 import { RawConnection } from '../helpers/raw-http.ts';
-import { castVote, createSession, startServerForTest, type RunningServer } from '../helpers/server.ts';
+import { castVote, createSession, openConnections, startServerForTest } from '../helpers/server.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { upgradeStatus } from '../helpers/ws-client.ts';
-
-function openConnections(running: RunningServer): Promise<number> {
-  return new Promise((resolve, reject) => running.app.server.getConnections((error, count) => (error ? reject(error) : resolve(count))));
-}
 
 describe('request timeouts', () => {
   it('cuts a request body that trickles in with 408, while a parked long poll and an SSE stream live on and get the next vote', async () => {
@@ -54,7 +50,9 @@ describe('request timeouts', () => {
     try {
       const cut = await slow.response();
       expect(cut.status).toBe(408);
-      expectErrorBody(JSON.parse(cut.body), 'request_timeout');
+      const body = JSON.parse(cut.body) as unknown;
+      expectErrorBody(body, 'request_timeout');
+      expect(body).toMatchObject({ message: expect.stringMatching(/did not arrive in time/) as unknown });
     } finally {
       clearInterval(trickle);
       slow.destroy();
@@ -74,7 +72,9 @@ describe('connections per client address', () => {
     const refused = await over.response();
     expect(refused.status).toBe(429);
     expect(refused.headers.connection).toBe('close');
-    expectErrorBody(JSON.parse(refused.body), 'too_many_connections');
+    const body = JSON.parse(refused.body) as unknown;
+    expectErrorBody(body, 'too_many_connections');
+    expect(body).toMatchObject({ message: 'At most 3 open connections per client address; close some and retry' });
     await over.closed;
     // A WebSocket upgrade over the cap is refused the same way.
     expect(await upgradeStatus(running.url, '/api/ws')).toBe(429);

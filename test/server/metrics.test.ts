@@ -129,6 +129,33 @@ describe('metrics', () => {
     expect(pollingBytes).toBe(json.transports.polling!.bytesOut);
   });
 
+  it('counts the bytes of a WebSocket still open in the Prometheus text, read first', async () => {
+    const server = await startServerForTest();
+    let clientSocket: Socket | undefined;
+    const peer = await openSocket(server.url, '/api/ws', {
+      createConnection: (options) => (clientSocket = connect(options as { port: number; host: string })),
+    });
+    await waitFor('the snapshot frame', () => peer.frames.find((frame) => frame.type === 'snapshot'));
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    expect(Number(/votewire_sent_bytes_total\{transport="websocket"\} (\d+)/.exec(text)?.[1])).toBe(clientSocket!.bytesRead);
+    expect(text).toContain('votewire_open_connections{transport="websocket"} 1');
+    peer.socket.close();
+    await peer.closed;
+  });
+
+  it('answers both metrics routes with Cache-Control: no-store, and an uptime no longer than the server has existed', async () => {
+    const before = performance.now();
+    const server = await startServerForTest();
+    for (const path of ['/api/metrics', '/metrics']) {
+      const response = await fetch(`${server.url}${path}`);
+      expect(response.headers.get('cache-control'), path).toBe('no-store');
+      await response.arrayBuffer();
+    }
+    const { uptimeMs } = (await readMetrics(server.url)) as MetricsBody & { uptimeMs: number };
+    expect(uptimeMs).toBeGreaterThan(0);
+    expect(uptimeMs).toBeLessThanOrEqual(performance.now() - before);
+  });
+
   it('answers 401 unauthorized on /api/metrics and /metrics without the METRICS_TOKEN bearer token, and the figures with it', async () => {
     const server = await startServerForTest({ metricsToken: 's3cret-token' });
     for (const path of ['/api/metrics', '/metrics']) {
@@ -136,7 +163,7 @@ describe('metrics', () => {
         const response = await fetch(`${server.url}${path}`, { headers: authorization === undefined ? {} : { authorization } });
         expect(response.status, `${path} with ${authorization}`).toBe(401);
         expect(response.headers.get('www-authenticate')).toBe('Bearer');
-        expect(await response.json()).toEqual({ error: 'unauthorized', message: expect.stringContaining('token') as unknown });
+        expect(await response.json()).toEqual({ error: 'unauthorized', message: expect.stringMatching(/^Metrics need a token/) as unknown });
       }
       const allowed = await fetch(`${server.url}${path}`, { headers: { authorization: 'Bearer s3cret-token' } });
       expect(allowed.status, path).toBe(200);

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { Agent, request } from 'undici';
+import { captureLog, WARN } from '../helpers/log-capture.ts';
 import { ignore } from '../helpers/quiet.ts';
 import { startServerForTest } from '../helpers/server.ts';
+import { tlsTestSettings } from '../helpers/tls-client.ts';
 import { upgradeStatus } from '../helpers/ws-client.ts';
 
 /** Opens GET /api/sse with the given headers and returns the status (and the Error code of a refusal). */
@@ -25,6 +27,8 @@ describe('the Origin check of WebSocket and SSE', () => {
     const headers = { origin: 'http://evil.example', host: 'evil.example' };
     expect(await upgradeStatus(server.url, '/api/ws', { headers })).toBe(403);
     expect(await sseStatus(server.url, headers)).toEqual({ status: 403, error: 'forbidden_origin' });
+    const refused = await fetch(`${server.url}/api/sse`, { headers });
+    expect(await refused.json()).toMatchObject({ message: 'Origin http://evil.example may not open this feed' });
   });
 
   it('accepts its own page opened by localhost, 127.0.0.1 or [::1] at its port on a loopback HOST', async () => {
@@ -46,5 +50,29 @@ describe('the Origin check of WebSocket and SSE', () => {
       expect(await sseStatus(server.url, { origin, host: 'unrelated.example' }), origin).toEqual({ status: 200 });
     }
     expect(await upgradeStatus(server.url, '/api/ws', { headers: { origin: 'http://vote.example.com' } })).toBe(403);
+  });
+});
+
+describe('the warning at start-up about the Origin check', () => {
+  const tls = tlsTestSettings();
+
+  it.each([
+    ['http', {}],
+    ['https', tls.overrides],
+  ])('says which page origins are accepted on HOST=0.0.0.0 without PUBLIC_ORIGIN, and how to set it (%s)', async (scheme, overrides) => {
+    const { lines, logger } = captureLog();
+    const server = await startServerForTest({ ...overrides, host: '0.0.0.0' }, undefined, logger);
+    const { port } = new URL(server.url);
+    const warnings = lines.filter((line) => line.level === WARN).map((line) => line.msg);
+    expect(warnings).toEqual([
+      `HOST=0.0.0.0 without PUBLIC_ORIGIN: WebSocket and SSE accept pages from ${scheme}://localhost:${port}, ${scheme}://127.0.0.1:${port}, ${scheme}://[::1]:${port} only. ` +
+        `Set PUBLIC_ORIGIN to the address people open the demo by (e.g. ${scheme}://192.168.1.20:3000).`,
+    ]);
+  });
+
+  it('says nothing on a loopback HOST', async () => {
+    const { lines, logger } = captureLog();
+    await startServerForTest({ host: '127.0.0.1' }, undefined, logger);
+    expect(lines.filter((line) => line.level >= WARN)).toEqual([]);
   });
 });

@@ -14,7 +14,7 @@ function policy(host: string, extra: { publicOrigin?: string; allowedOrigins?: s
 
 describe('OriginPolicy', () => {
   it('counts localhost, 127.0.0.1 and [::1] at the port as its own on any loopback HOST', () => {
-    for (const host of ['127.0.0.1', 'localhost', '::1']) {
+    for (const host of ['127.0.0.1', 'localhost', '::1', '[::1]']) {
       for (const origin of LOOPBACK_AT_3000) expect(policy(host).allows(origin), `${host} / ${origin}`).toBe(true);
     }
   });
