@@ -128,7 +128,8 @@ const longPollingTransport: FastifyPluginAsyncTypebox = async (app) => {
       response.writeHead(200, answer.headers);
       response.end(answer.body);
     }
-    // end() handed everything to the socket synchronously: count it now (onResponse won't run).
+    // end() handed everything to the socket synchronously: count it now, not only when Fastify's onResponse
+    // hook flushes the socket again once the response has finished.
     // Stryker disable next-line CallExpression: Fastify's onResponse hook flushes the same socket when the response finishes, hijacked or not
     metrics.flush(transportSocketOf(reply.request.raw));
   }
