@@ -62,6 +62,7 @@ function guestName(): string {
  * endpoint, the busiest of all, never pays for cookie parsing and an HMAC it does not need.
  */
 export function verifiedSessionOf(request: FastifyRequest): VerifiedSession | null {
+  // Stryker disable next-line ConditionalExpression: reading the cookie again gives the same session (its HMAC is remembered); only the work differs
   if (request.verifiedSession === undefined) {
     let session: VerifiedSession | null = null;
     const header = request.headers.cookie;
@@ -105,6 +106,7 @@ const sessionPlugin: FastifyPluginAsyncTypebox<SessionOptions> = async (app, opt
   const ttlMs = options.ttlS * 1000;
   // hook: false — no cookie parsing on every request; sessionUser() parses when a route needs it.
   await app.register(fastifyCookie, { secret: options.secret, hook: false });
+  // Stryker disable next-line StringLiteral: the declaration only gives requests their shape up front; an undeclared property reads undefined all the same
   app.decorateRequest('verifiedSession', undefined);
 
   // An HMAC per long poll was a tenth of the server's CPU under load. Only values whose signature
@@ -133,8 +135,10 @@ const sessionPlugin: FastifyPluginAsyncTypebox<SessionOptions> = async (app, opt
 
   // Its own scope: the per-IP limit applies to this route only, with a store of its own.
   await app.register(async function sessionRoutes(scope) {
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: with 0 (the least the config allows) the route has no rateLimit config and the plugin is not global, so it would limit nothing
     if (options.perMinutePerIp > 0) {
       await scope.register(rateLimit, {
+        // Stryker disable next-line BooleanLiteral: the scope's one route has its own rateLimit config, which wins over the global one
         global: false,
         errorResponseBuilder: (_request, context) =>
           new HttpError(429, 'rate_limited', `At most ${options.perMinutePerIp} new sessions per minute from one address; try again in ${context.after}`),
@@ -145,6 +149,7 @@ const sessionPlugin: FastifyPluginAsyncTypebox<SessionOptions> = async (app, opt
       '/api/session',
       {
         schema: { body: SessionRequest, response: { 200: SessionReply } },
+        // Stryker disable next-line ConditionalExpression,EqualityOperator: with 0 (the least the config allows) the rate-limit plugin is not registered, so a route config would be ignored
         config: options.perMinutePerIp > 0 ? { rateLimit: { max: options.perMinutePerIp, timeWindow: 60_000 } } : {},
         // `curl -X POST /api/session` with no body at all asks for a guest: validate it as {}.
         preValidation: async function defaultEmptyBody(request) {

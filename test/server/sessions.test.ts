@@ -1,7 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { Agent, request } from 'undici';
+import { NO_SESSION_MESSAGE } from '../../src/http/session.ts';
 import { castVote, createSession, startServerForTest, type RunningServer, type Session } from '../helpers/server.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { openSocketForTest } from '../helpers/ws-client.ts';
 
 const agents: Agent[] = [];
 afterEach(async () => {
@@ -24,6 +26,20 @@ async function postSession(url: string, fromAddress = '127.0.0.1') {
 /** A `sid` cookie signed with the server's own secret, as the server signs it. */
 function signedCookie(s: RunningServer, value: string): Session {
   return { cookie: `sid=${encodeURIComponent(s.app.signCookie(value))}`, userId: value.split('.')[0]!, name: 'crafted' };
+}
+
+/**
+ * Freezes Date (timers still run, so sockets work) at a whole second, which is when a session made now was
+ * issued: its expiry is then exactly that plus SESSION_TTL_S. Returns that time (ms since the epoch).
+ */
+function freezeClock(): number {
+  const at = (Math.floor(Date.now() / 1000) + 1) * 1000;
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(at);
+  onTestFinished(() => {
+    vi.useRealTimers();
+  });
+  return at;
 }
 
 async function longPollStatus(url: string, session: Session): Promise<number> {
@@ -80,13 +96,72 @@ describe('session expiry', () => {
     expect(await longPollStatus(server.url, old)).toBe(401);
   });
 
-  it('stops accepting a session it already verified once its time is up', async () => {
-    const server = await startServerForTest({ sessionTtlS: 1 });
+  it('accepts a session up to the millisecond before it expires and answers 401 no_session from that instant on', async () => {
+    const server = await startServerForTest({ sessionTtlS: 60 });
+    const issuedAt = freezeClock();
     const session = await createSession(server.url);
+    const expiresAt = issuedAt + 60_000;
     // Verified (and remembered) while valid ...
     expect(await longPollStatus(server.url, session)).toBe(204);
-    // ... and refused within the second after it expires, although the remembered value is the same.
-    const s = server;
-    await waitFor('the session to expire', async () => (await longPollStatus(s.url, session)) === 401);
+    vi.setSystemTime(expiresAt - 1);
+    expect(await longPollStatus(server.url, session)).toBe(204);
+    // ... and refused the instant it expires, although the remembered value is the same.
+    vi.setSystemTime(expiresAt);
+    const refused = await castVote(server.url, session, { candidateId: 'push' });
+    expect(refused).toEqual({ status: 401, body: { error: 'no_session', message: NO_SESSION_MESSAGE } });
+    expect(await longPollStatus(server.url, session)).toBe(401);
+    expect(server.feed.head()).toBe(0);
+  });
+
+  it('checks a cookie’s signature once while its session holds, and again on every request once it has expired', async () => {
+    const server = await startServerForTest({ sessionTtlS: 60 });
+    const issuedAt = freezeClock();
+    const session = await createSession(server.url);
+    const expiresAt = issuedAt + 60_000;
+    const signatureChecks = vi.spyOn(server.app, 'unsignCookie');
+    for (let i = 0; i < 3; i++) expect(await longPollStatus(server.url, session)).toBe(204);
+    vi.setSystemTime(expiresAt - 1);
+    expect(await longPollStatus(server.url, session)).toBe(204);
+    // One HMAC for four requests: the verified value was remembered.
+    expect(signatureChecks).toHaveBeenCalledTimes(1);
+    vi.setSystemTime(expiresAt);
+    expect(await longPollStatus(server.url, session)).toBe(401);
+    // Forgotten once expired, and an expired session is never remembered again: each request checks anew.
+    expect(await longPollStatus(server.url, session)).toBe(401);
+    expect(await longPollStatus(server.url, session)).toBe(401);
+    expect(signatureChecks).toHaveBeenCalledTimes(3);
+  });
+
+  it('refuses the vote frames of an open WebSocket from the instant its session expires', async () => {
+    const server = await startServerForTest({ sessionTtlS: 60 });
+    const issuedAt = freezeClock();
+    const session = await createSession(server.url);
+    const expiresAt = issuedAt + 60_000;
+    const peer = await openSocketForTest(server.url, '/api/ws', { headers: { cookie: session.cookie } });
+    await waitFor('the snapshot', () => peer.frames.length === 1);
+    /** Sends a vote frame and returns the frame that answers it (the vote itself, or an error frame). */
+    async function voteOverSocket(): Promise<Record<string, unknown>> {
+      const seen = peer.frames.length;
+      peer.socket.send(JSON.stringify({ type: 'vote', candidateId: 'push' }));
+      return waitFor('the answer to the vote frame', () => peer.frames[seen]);
+    }
+    vi.setSystemTime(expiresAt - 1);
+    expect(await voteOverSocket()).toMatchObject({ type: 'vote', seq: 1 });
+    vi.setSystemTime(expiresAt);
+    expect(await voteOverSocket()).toMatchObject({ type: 'error', error: 'no_session' });
+    expect(server.feed.head()).toBe(1);
+  });
+});
+
+describe('the session cookie', () => {
+  it('is sent on every path, HttpOnly and SameSite=Lax, in an answer no cache keeps', async () => {
+    const server = await startServerForTest();
+    const response = await postSession(server.url);
+    expect(response.status).toBe(200);
+    const attributes = String(response.headers['set-cookie'])
+      .split(';')
+      .map((attribute) => attribute.trim());
+    expect(attributes).toEqual(expect.arrayContaining(['Path=/', 'HttpOnly', 'SameSite=Lax']));
+    expect(response.headers['cache-control']).toBe('no-store');
   });
 });
