@@ -52,6 +52,16 @@ describe('POST /api/votes with bad input', () => {
     expectErrorBody(result.body, 'no_session');
   });
 
+  it('says when to retry (Retry-After) only to a vote refused by the limit, not to one refused for good', async () => {
+    const vote = (body: string, cookie?: string) =>
+      fetch(`${url}/api/votes`, { method: 'POST', headers: { 'content-type': 'application/json', ...(cookie === undefined ? {} : { cookie }) }, body });
+    const withoutSession = await vote('{"candidateId":"polling"}');
+    const unknownCandidate = await vote('{"candidateId":"nobody"}', session.cookie);
+    expect([withoutSession.status, unknownCandidate.status]).toEqual([401, 404]);
+    expect([withoutSession.headers.get('retry-after'), unknownCandidate.headers.get('retry-after')]).toEqual([null, null]);
+    await Promise.all([withoutSession.arrayBuffer(), unknownCandidate.arrayBuffer()]);
+  });
+
   it('rejects a forged session cookie with 401', async () => {
     const forged = { ...session, cookie: 'sid=u_attacker.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' };
     const result = await castVote(url, forged, { candidateId: 'polling' });
@@ -79,8 +89,16 @@ describe('per-user vote limit', () => {
       const rejected = responses.filter((r) => r.status === 429);
       expect(rejected.length).toBeGreaterThanOrEqual(4);
       expect(responses.filter((r) => r.status === 201).length).toBe(10 - rejected.length);
-      expectErrorBody(await rejected[0]!.json(), 'rate_limited');
+      const refusal = (await rejected[0]!.json()) as Record<string, unknown>;
+      expectErrorBody(refusal, 'rate_limited');
+      expect(refusal.message).toBe('At most 3 votes per second per user');
       for (const response of rejected) expect(response.headers.get('retry-after')).toBe('1');
+      // The votes that got in: their event as JSON, which no cache may keep.
+      for (const response of responses.filter((r) => r.status === 201)) {
+        expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
+        expect(response.headers.get('cache-control')).toBe('no-store');
+        expect(await response.json()).toMatchObject({ event: { type: 'vote', candidateId: 'push' } });
+      }
       expect(limited.feed.head()).toBe(10 - rejected.length);
       expect((await castVote(limited.url, calm, { candidateId: 'push' })).status).toBe(201);
     } finally {
