@@ -135,7 +135,6 @@ const sessionPlugin: FastifyPluginAsyncTypebox<SessionOptions> = async (app, opt
 
   // Its own scope: the per-IP limit applies to this route only, with a store of its own.
   await app.register(async function sessionRoutes(scope) {
-    // Stryker disable next-line ConditionalExpression,EqualityOperator: with 0 (the least the config allows) the route has no rateLimit config and the plugin is not global, so it would limit nothing
     if (options.perMinutePerIp > 0) {
       await scope.register(rateLimit, {
         // Stryker disable next-line BooleanLiteral: the scope's one route has its own rateLimit config, which wins over the global one
@@ -149,7 +148,6 @@ const sessionPlugin: FastifyPluginAsyncTypebox<SessionOptions> = async (app, opt
       '/api/session',
       {
         schema: { body: SessionRequest, response: { 200: SessionReply } },
-        // Stryker disable next-line ConditionalExpression,EqualityOperator: with 0 (the least the config allows) the rate-limit plugin is not registered, so a route config would be ignored
         config: options.perMinutePerIp > 0 ? { rateLimit: { max: options.perMinutePerIp, timeWindow: 60_000 } } : {},
         // `curl -X POST /api/session` with no body at all asks for a guest: validate it as {}.
         preValidation: async function defaultEmptyBody(request) {

@@ -8,7 +8,16 @@ describe('the METRICS_TOKEN bearer token', () => {
       const response = await fetch(`${server.url}/api/metrics`, { headers: { authorization } });
       expect(response.status, JSON.stringify(authorization)).toBe(200);
     }
-    for (const authorization of ['Bearer', 'Bearer ', 'Bearers3cret-token', 'xBearer s3cret-token', 'Bearer s3cret token', 'Bearer s3cret-token x']) {
+    // Only spaces and tabs may follow the token: anything else (a non-breaking space too) makes it another token.
+    for (const authorization of [
+      'Bearer',
+      'Bearer ',
+      'Bearers3cret-token',
+      'xBearer s3cret-token',
+      'Bearer s3cret token',
+      'Bearer s3cret-token x',
+      'Bearer s3cret-token\u00a0',
+    ]) {
       const response = await fetch(`${server.url}/api/metrics`, { headers: { authorization } });
       expect(response.status, JSON.stringify(authorization)).toBe(401);
     }
