@@ -63,12 +63,14 @@ describe('log lines for faults of clients', () => {
     const { lines, logger } = captureLog();
     const server = await startServerForTest({ headersTimeoutMs: 200, requestTimeoutMs: 200 }, undefined, logger);
     const idle = await RawConnection.open(server.url);
-    const halfway = await RawConnection.open(server.url);
-    halfway.write('GET /api/ballot HTTP/1.1\r\nHost: x\r\n');
     const bad = await RawConnection.open(server.url);
     bad.write('NOT HTTP AT ALL\r\n\r\n');
     expect((await bad.response()).status).toBe(400);
     expect((await idle.response()).status).toBe(408);
+    // A line about the idle connection would have been written before its answer.
+    expect(lines.filter((l) => l.code === 'ERR_HTTP_REQUEST_TIMEOUT')).toEqual([]);
+    const halfway = await RawConnection.open(server.url);
+    halfway.write('GET /api/ballot HTTP/1.1\r\nHost: x\r\n');
     expect((await halfway.response()).status).toBe(408);
     await waitFor('the malformed request logged', () => lines.find((line) => line.code === 'HPE_INVALID_METHOD'));
     const line = lines.find((l) => l.code === 'HPE_INVALID_METHOD')!;

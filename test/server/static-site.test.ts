@@ -138,7 +138,7 @@ describe('the demo files', () => {
       const server = await startServerForTest();
       const response = await get(`${server.url}${path}`, { 'accept-encoding': 'br, gzip' });
       expect(response.status).toBe(200);
-      // Nor the vote limiter's rate-limit headers: it counts votes, not every request.
+      // No security headers, nor the vote limiter's rate-limit headers (it counts votes, not requests).
       for (const header of [
         'content-security-policy',
         'x-content-type-options',
