@@ -1,8 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { ErrorCode } from '../../src/contract.ts';
+import { DEFAULT_CANDIDATES } from '../../src/feed/ballot.ts';
+import { MemoryFeed } from '../../src/feed/memory-feed.ts';
+import type { FeedEntry } from '../../src/feed/types.ts';
 import { expectErrorBody } from '../helpers/contract.ts';
+import { captureLog, ERROR } from '../helpers/log-capture.ts';
 import { RawConnection, rawRequest } from '../helpers/raw-http.ts';
-import { ballot, castVote, createSession, startServer, type RunningServer, type Session } from '../helpers/server.ts';
+import { ballot, castVote, createSession, startServer, startServerForTest, type RunningServer, type Session } from '../helpers/server.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 let server: RunningServer;
@@ -290,5 +294,27 @@ describe('HEAD requests', () => {
     const response = await fetch(`${url}/api/ballot`, { method: 'HEAD' });
     expect(response.status).toBe(200);
     expect(response.headers.get('etag')).toMatch(/^"\d+"$/);
+  });
+});
+
+describe('a request the server fails on', () => {
+  /** A feed with a bug: every vote throws an error that is not one of the feed's refusals. */
+  class BrokenFeed extends MemoryFeed {
+    override vote(): Promise<FeedEntry> {
+      return Promise.reject(new Error('feed bug at /srv/votewire/feed.ts:42'));
+    }
+  }
+
+  it('answers 500 internal_error without the error’s message, and logs the error with its stack', async () => {
+    const { lines, logger } = captureLog();
+    const feed = new BrokenFeed({ candidates: DEFAULT_CANDIDATES });
+    onTestFinished(() => feed.close());
+    const server = await startServerForTest({}, feed, logger);
+    const voter = await createSession(server.url);
+    const result = await castVote(server.url, voter, { candidateId: 'push' });
+    expect(result).toEqual({ status: 500, body: { error: 'internal_error', message: 'The server failed to handle this request' } });
+    const failure = await waitFor('the failure logged', () => lines.find((line) => line.level === ERROR));
+    expect(failure.msg).toBe('request failed');
+    expect(failure.err).toMatchObject({ message: 'feed bug at /srv/votewire/feed.ts:42', stack: expect.stringContaining('BrokenFeed.vote') as unknown });
   });
 });
