@@ -7,6 +7,7 @@ import NodeWebSocket from 'ws';
 import type { ClientEnvironment } from '../../src/client/types.ts';
 import { browserHeaders } from './browser-headers.ts';
 import { SocketCounter } from './socket-counter.ts';
+import { exchangeText } from './text-exchange.ts';
 
 export interface NodeEnvironmentOptions {
   baseUrl: string;
@@ -77,6 +78,15 @@ export function nodeClientEnvironment(options: NodeEnvironmentOptions): CountedE
   });
 
   const headers = browserHeaders(baseUrl);
+  const origin = new URL(baseUrl).origin;
+  const originPrefix = `${origin}/`;
+  /** The path and query of a URL on this subscriber's server: the client layer makes every URL from baseUrl. */
+  const pathOf = (input: string | URL): string => {
+    if (typeof input === 'string' && input.startsWith(originPrefix)) return input.slice(origin.length);
+    const url = new URL(input);
+    if (url.origin !== origin) throw new Error(`the bench's subscribers only talk to ${origin}, not ${url.origin}`);
+    return url.pathname + url.search;
+  };
   const countedFetch = async (input: string | URL, init: RequestInit = {}): Promise<Response> => {
     requests.requests++;
     // undici's fetch and the DOM's have the same behaviour but distinct TypeScript types.
@@ -91,28 +101,30 @@ export function nodeClientEnvironment(options: NodeEnvironmentOptions): CountedE
 
   /**
    * What polling and long polling call. The client layer reads only `status` and `text()`, so this
-   * is a Response of just those, made over `agent.request`: the full WHATWG fetch (Headers objects,
-   * web streams) costs the one-core load generator several times as much per exchange, and with a
-   * thousand pollers that cost, not the server, would set the measured latency. The bytes on the wire
-   * are the same: one request with the same headers on the same connection.
+   * is a Response of just those, read whole through undici's handler interface (bench/load/text-exchange.ts):
+   * the full WHATWG fetch (Headers objects, web streams), and even `agent.request`'s body stream, cost the
+   * one-core load generator several times what the exchange itself does, and with a thousand pollers that
+   * cost, not the server, would set the measured latency. The bytes on the wire are the same: one request
+   * with the same headers on the same connection.
    */
   const lightFetch = async (input: string | URL, init: RequestInit = {}): Promise<Response> => {
-    const url = typeof input === 'string' ? new URL(input) : input;
     const requestHeaders: Record<string, string> = { ...headers, ...headerRecord(init.headers), cookie };
     requests.requests++;
-    const { statusCode, body } = await agent.request({
-      origin: url.origin,
-      path: url.pathname + url.search,
-      method: init.method ?? 'GET',
-      headers: requestHeaders,
-      body: typeof init.body === 'string' ? init.body : null,
-      signal: init.signal ?? null,
-    });
-    if (statusCode === 304 || statusCode === 204) requests.emptyStatus++;
-    const text = await body.text();
+    const { status, text } = await exchangeText(
+      agent,
+      {
+        origin,
+        path: pathOf(input),
+        method: init.method ?? 'GET',
+        headers: requestHeaders,
+        body: typeof init.body === 'string' ? init.body : null,
+      },
+      init.signal ?? null,
+    );
+    if (status === 304 || status === 204) requests.emptyStatus++;
     const response: Pick<Response, 'status' | 'ok' | 'text' | 'json'> = {
-      status: statusCode,
-      ok: statusCode >= 200 && statusCode < 300,
+      status,
+      ok: status >= 200 && status < 300,
       text: () => Promise.resolve(text),
       json: () => Promise.resolve(JSON.parse(text) as unknown),
     };
