@@ -4,6 +4,7 @@ import rateLimit from '@fastify/rate-limit';
 import fp from 'fastify-plugin';
 import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
+import type { Socket } from 'node:net';
 import { SessionReply, SessionRequest } from '../contract.ts';
 import { HttpError } from './errors.ts';
 
@@ -58,21 +59,34 @@ function guestName(): string {
 }
 
 /**
+ * The last `Cookie` header each connection sent and the live session it carried. A browser tab, or a long
+ * poller, sends the same header on every request of its keep-alive connection: comparing it with the last
+ * one spares parsing it and looking its value up again. Keyed by the TCP connection, which belongs to one
+ * server; a connection that carries several users' requests (a proxy's) only finds its memo less often.
+ */
+const sessionByConnection = new WeakMap<Socket, { header: string; session: VerifiedSession }>();
+
+/**
  * The request's signed `sid` cookie, verified, or null. Read on demand and remembered: the polling
  * endpoint, the busiest of all, never pays for cookie parsing and an HMAC it does not need.
  */
 export function verifiedSessionOf(request: FastifyRequest): VerifiedSession | null {
   // Stryker disable next-line ConditionalExpression: reading the cookie again gives the same session (its HMAC is remembered); only the work differs
-  if (request.verifiedSession === undefined) {
-    let session: VerifiedSession | null = null;
-    const header = request.headers.cookie;
-    if (header !== undefined) {
-      const raw = request.server.parseCookie(header)[SESSION_COOKIE];
-      if (raw !== undefined) session = request.server.verifySessionCookie(raw);
-    }
-    request.verifiedSession = session;
-  }
+  if (request.verifiedSession === undefined) request.verifiedSession = sessionOfCookie(request);
   return request.verifiedSession;
+}
+
+function sessionOfCookie(request: FastifyRequest): VerifiedSession | null {
+  const header = request.headers.cookie;
+  if (header === undefined) return null;
+  const connection = request.transportSocket;
+  const known = connection === null ? undefined : sessionByConnection.get(connection);
+  // An expired session is not answered from here: verifySessionCookie forgets it.
+  if (known?.header === header && Date.now() < known.session.expiresAt) return known.session;
+  const raw = request.server.parseCookie(header)[SESSION_COOKIE];
+  const session = raw === undefined ? null : request.server.verifySessionCookie(raw);
+  if (session !== null && connection !== null) sessionByConnection.set(connection, { header, session });
+  return session;
 }
 
 /**

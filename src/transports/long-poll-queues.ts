@@ -29,8 +29,8 @@ export interface ParkedPoll {
 }
 
 export class PollQueue {
-  readonly key: string;
   readonly userId: string;
+  readonly clientId: string;
   /** The last seq handed to this queue's client. */
   cursor: number;
   /** The feed history (see `PollQueues.startOver`) the cursor belongs to. */
@@ -38,9 +38,9 @@ export class PollQueue {
   lastSeen: number;
   parked: ParkedPoll | undefined;
 
-  constructor(key: string, userId: string, cursor: number, history: number, now: number) {
-    this.key = key;
+  constructor(userId: string, clientId: string, cursor: number, history: number, now: number) {
     this.userId = userId;
+    this.clientId = clientId;
     this.cursor = cursor;
     this.history = history;
     this.lastSeen = now;
@@ -63,13 +63,16 @@ export interface PollQueuesOptions {
 }
 
 export class PollQueues {
-  readonly #queues = new Map<string, PollQueue>();
+  /**
+   * Each user's queues by client id: a poll finds its queue by the user id of its session (the same string
+   * every time, so its hash is computed once) and then its tab's id, among that user's few.
+   */
+  readonly #byUser = new Map<string, Map<string, PollQueue>>();
+  #size = 0;
   /** Queues with a poll parked, longest parked first. */
   readonly #parked = new Set<PollQueue>();
   /** Queues without a poll parked, idle the longest first: the first to go when the total cap is reached. */
   readonly #idle = new Set<PollQueue>();
-  /** Each user's queues, so one user (or a hostile script inventing client ids) stays within maxPerUser. */
-  readonly #byUser = new Map<string, Set<PollQueue>>();
   readonly #options: PollQueuesOptions;
   /** Bumped when the feed started over: a queue from an older history holds cursors of events that are gone. */
   #history = 0;
@@ -81,7 +84,7 @@ export class PollQueues {
   }
 
   get size(): number {
-    return this.#queues.size;
+    return this.#size;
   }
 
   get parkedCount(): number {
@@ -90,19 +93,21 @@ export class PollQueues {
 
   /** The queue of this user's tab, made on first use with the client's own cursor. */
   touch(userId: string, clientId: string, since: number, now: number): PollQueue {
-    const key = `${userId}\u0000${clientId}`;
-    let queue = this.#queues.get(key);
+    let own = this.#byUser.get(userId);
+    let queue = own?.get(clientId);
     if (queue === undefined) {
-      let own = this.#byUser.get(userId);
+      // One user (or a hostile script inventing client ids) stays within maxPerUser.
+      if (own !== undefined && own.size >= this.#options.maxPerUser) this.#evict(leastRecentlyPolled(own.values()));
+      if (this.#options.maxQueues > 0 && this.#size >= this.#options.maxQueues) this.#evictForRoom();
+      // Looked up again: an eviction above may have removed the user's last queue, and the map with it.
+      own = this.#byUser.get(userId);
       if (own === undefined) {
-        own = new Set();
+        own = new Map();
         this.#byUser.set(userId, own);
       }
-      if (own.size >= this.#options.maxPerUser) this.#evict(leastRecentlyPolled(own));
-      if (this.#options.maxQueues > 0 && this.#queues.size >= this.#options.maxQueues) this.#evictForRoom();
-      queue = new PollQueue(key, userId, since, this.#history, now);
-      this.#queues.set(key, queue);
-      own.add(queue);
+      queue = new PollQueue(userId, clientId, since, this.#history, now);
+      own.set(clientId, queue);
+      this.#size++;
       this.#idle.add(queue);
     } else if (queue.parked === undefined) {
       // Polled again: to the back of the idle order.
@@ -130,14 +135,15 @@ export class PollQueues {
   }
 
   #remove(queue: PollQueue): void {
-    this.#queues.delete(queue.key);
+    // Only queues found in the maps get here (the idle sweep, an eviction), once each.
+    const own = this.#byUser.get(queue.userId)!;
+    own.delete(queue.clientId);
+    this.#size--;
+    // Stryker disable next-line ConditionalExpression: an empty map kept for a user counts the same as none; only memory differs
+    if (own.size === 0) this.#byUser.delete(queue.userId);
     this.#idle.delete(queue);
     // Stryker disable next-line CallExpression: only queues with no poll parked get here (sweep takes idle ones, #evict unparks first)
     this.#parked.delete(queue);
-    const own = this.#byUser.get(queue.userId);
-    own?.delete(queue);
-    // Stryker disable next-line ConditionalExpression: an empty set kept for a user counts the same as none; only memory differs
-    if (own?.size === 0) this.#byUser.delete(queue.userId);
   }
 
   /** Most events one answer may carry. */
@@ -212,8 +218,10 @@ export class PollQueues {
   /** Events waiting in all queues that are not parked (a parked queue is empty by definition). */
   depth(head: number): number {
     let total = 0;
-    for (const queue of this.#queues.values()) {
-      if (queue.parked === undefined) total += Math.min(Math.max(head - queue.cursor, 0), this.#options.maxDepth);
+    for (const own of this.#byUser.values()) {
+      for (const queue of own.values()) {
+        if (queue.parked === undefined) total += Math.min(Math.max(head - queue.cursor, 0), this.#options.maxDepth);
+      }
     }
     return total;
   }

@@ -4,6 +4,7 @@ import { NO_SESSION_MESSAGE } from '../../src/http/session.ts';
 import { castVote, createSession, startServerForTest, type RunningServer, type Session } from '../helpers/server.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { openSocketForTest } from '../helpers/ws-client.ts';
+import { RawConnection } from '../helpers/raw-http.ts';
 
 const agents: Agent[] = [];
 afterEach(async () => {
@@ -163,5 +164,37 @@ describe('the session cookie', () => {
       .map((attribute) => attribute.trim());
     expect(attributes).toEqual(expect.arrayContaining(['Path=/', 'HttpOnly', 'SameSite=Lax']));
     expect(response.headers['cache-control']).toBe('no-store');
+  });
+});
+
+describe('sessions on a keep-alive connection', () => {
+  /** POST /api/votes on `connection`, the request written by hand so every one goes over that one socket. */
+  async function voteOn(connection: RawConnection, cookie: string | undefined, voteId: string): Promise<{ status: number; seq?: number }> {
+    connection.received = Buffer.alloc(0);
+    const body = JSON.stringify({ candidateId: 'push', voteId });
+    connection.write(
+      `POST /api/votes HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `${cookie === undefined ? '' : `Cookie: ${cookie}\r\n`}\r\n${body}`,
+    );
+    const response = await connection.response();
+    const answer = JSON.parse(response.body) as { event?: { seq: number } };
+    return answer.event === undefined ? { status: response.status } : { status: response.status, seq: answer.event.seq };
+  }
+
+  it('tells apart the users whose requests share one connection, as a proxy sends them, and refuses a cookie that no longer checks out there', async () => {
+    const server = await startServerForTest();
+    const alice = await createSession(server.url);
+    const bob = await createSession(server.url);
+    const connection = await RawConnection.open(server.url);
+    onTestFinished(() => connection.destroy());
+    // A voteId counts once per user: Bob's vote with Alice's voteId is his own, and counts.
+    expect(await voteOn(connection, alice.cookie, 'same-key')).toEqual({ status: 201, seq: 1 });
+    expect(await voteOn(connection, bob.cookie, 'same-key')).toEqual({ status: 201, seq: 2 });
+    expect(await voteOn(connection, alice.cookie, 'same-key')).toEqual({ status: 201, seq: 1 });
+    // The session the connection carried before does not stand in for a missing or forged cookie.
+    expect(await voteOn(connection, undefined, 'other-key')).toEqual({ status: 401 });
+    expect(await voteOn(connection, `${alice.cookie.slice(0, -2)}AA`, 'other-key')).toEqual({ status: 401 });
+    expect(await voteOn(connection, bob.cookie, 'other-key')).toEqual({ status: 201, seq: 3 });
+    expect(server.feed.head()).toBe(3);
   });
 });
