@@ -9,14 +9,17 @@ export type RedisClient = Redis | Cluster;
 
 /** The URL as it may be shown in logs and errors: the password replaced. */
 export function redactUrl(url: string): string {
-  if (isClusterUrl(url)) return url.replace(/^([^:]+:\/\/[^:@/]*):[^@/]*@/, '$1:***@');
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url;
+  if (!isClusterUrl(url)) {
+    try {
+      const parsed = new URL(url);
+      if (parsed.password !== '') parsed.password = '***';
+      return parsed.toString();
+    } catch {
+      // Not a URL to the parser (a `/` left unencoded in the password, say): masked as a cluster URL is, below.
+    }
   }
+  // Whatever stands between `user:` and the last `@` is the password, whatever characters it holds.
+  return url.replace(/^([^:/]+:\/\/[^:@/]*):.*@/, '$1:***@');
 }
 
 /** True for `redis+cluster://…` and `rediss+cluster://…`. */

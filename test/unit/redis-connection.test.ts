@@ -58,6 +58,18 @@ describe('the FEED address of a Redis Cluster', () => {
     // An @ left unencoded in the password does not leave its tail showing.
     expect(redactUrl('redis://user:p@ss@h1:1')).toBe('redis://user:***@h1:1');
   });
+
+  it('masks a password that holds an unencoded / or @, in a URL the URL parser refuses and in a cluster URL', () => {
+    expect(redactUrl('redis://user:pa/ss@h1:1')).toBe('redis://user:***@h1:1');
+    expect(redactUrl('rediss://:pa/s@s@h1:1/0')).toBe('rediss://:***@h1:1/0');
+    expect(redactUrl('redis+cluster://user:pa/ss@h1:1,h2:2')).toBe('redis+cluster://user:***@h1:1,h2:2');
+    expect(redactUrl('redis+cluster://user:p@ss@h1:1')).toBe('redis+cluster://user:***@h1:1');
+    // Refused as a cluster URL, and the refusal does not show the password either.
+    expect(() => parseClusterUrl('redis+cluster://user:pa/ss@h1:7000')).toThrow('FEED "redis+cluster://user:***@h1:7000" is not a cluster URL');
+    // Nothing to mask without credentials.
+    expect(redactUrl('redis+cluster://h1:1,h2:2')).toBe('redis+cluster://h1:1,h2:2');
+    expect(redactUrl('not a url')).toBe('not a url');
+  });
 });
 
 describe('the Redis key names of a feed', () => {
