@@ -9,16 +9,8 @@ export type RedisClient = Redis | Cluster;
 
 /** The URL as it may be shown in logs and errors: the password replaced. */
 export function redactUrl(url: string): string {
-  if (!isClusterUrl(url)) {
-    try {
-      const parsed = new URL(url);
-      if (parsed.password !== '') parsed.password = '***';
-      return parsed.toString();
-    } catch {
-      // Not a URL to the parser (a `/` left unencoded in the password, say): masked as a cluster URL is, below.
-    }
-  }
-  // Whatever stands between `user:` and the last `@` is the password, whatever characters it holds.
+  // Whatever stands between `user:` and the last `@` is the password, whatever characters it holds: a `/` or
+  // an `@` left unencoded included, which a URL parser would take for the start of the path or the host.
   return url.replace(/^([^:/]+:\/\/[^:@/]*):.*@/, '$1:***@');
 }
 
