@@ -263,6 +263,22 @@ describe.runIf(sharedRedisAvailable())('RedisFeed on one shared Redis', () => {
     expect(await admin.exists(keys.counts, keys.seq, keys.events)).toBe(0);
   });
 
+  it('refuses a vote for a candidate no longer on its ballot, though Redis still counts that candidate from an older ballot', async () => {
+    const prefix = newPrefix('retired');
+    const older = await openFeed(prefix, { candidates: [...DEFAULT_CANDIDATES, { id: 'retired', name: 'Retired' }] });
+    await older.vote({ userId: 'tester', candidateId: 'retired' });
+    await older.close();
+    // Opened on the ballot without it: loads the counts (retired among them), then hears of a vote for it.
+    const current = await openFeed(prefix);
+    const stillOlder = await openFeed(prefix, { candidates: [...DEFAULT_CANDIDATES, { id: 'retired', name: 'Retired' }] });
+    await stillOlder.vote({ userId: 'tester', candidateId: 'retired' });
+    await current.catchUp(2);
+    expect(current.head()).toBe(2);
+    await expect(current.vote({ userId: 'tester', candidateId: 'retired' })).rejects.toMatchObject({ name: 'FeedError', code: 'unknown_candidate' });
+    expect(current.snapshot().candidates.map((c) => c.id)).toEqual(DEFAULT_CANDIDATES.map((c) => c.id));
+    expect(current.head()).toBe(2);
+  });
+
   it('keeps feeds with different prefixes apart', async () => {
     const one = await openFeed(newPrefix('apart-1'));
     const two = await openFeed(newPrefix('apart-2'));
