@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { DEFAULT_CANDIDATES } from '../../src/feed/ballot.ts';
 import { FeedError } from '../../src/feed/feed.ts';
 import { RedisFeed } from '../../src/feed/redis-feed.ts';
@@ -101,6 +101,23 @@ describe.runIf(redisServerAvailable())('RedisFeed when Redis goes away and comes
   });
 });
 
+/** Makes the test's own Redis stop answering for a minute (DEBUG SLEEP on `sleeper`), and waits until it does. */
+async function freeze(redis: PrivateRedis, sleeper: Redis): Promise<void> {
+  sleeper.debug('SLEEP', 60).catch(ignore);
+  const probe = new Redis(redis.url, { commandTimeout: 100, maxRetriesPerRequest: 0 });
+  probe.on('error', ignore);
+  try {
+    await waitFor('Redis to stop answering', () =>
+      probe.ping().then(
+        () => false,
+        () => true,
+      ),
+    );
+  } finally {
+    probe.disconnect();
+  }
+}
+
 /**
  * Redis stops answering (DEBUG SLEEP: the server is up, its socket open, and no reply comes) under two feeds:
  * one that gives up on a command after 300 ms, one that never does.
@@ -120,19 +137,7 @@ describe.runIf(redisServerAvailable())('RedisFeed when Redis stops answering', {
       feeds.push(patient);
       const first = await patient.vote({ userId: 'tester', candidateId: ballot[0]! });
 
-      sleeper.debug('SLEEP', 60).catch(ignore);
-      const probe = new Redis(redis.url, { commandTimeout: 100, maxRetriesPerRequest: 0 });
-      probe.on('error', ignore);
-      try {
-        await waitFor('Redis to stop answering', () =>
-          probe.ping().then(
-            () => false,
-            () => true,
-          ),
-        );
-      } finally {
-        probe.disconnect();
-      }
+      await freeze(redis, sleeper);
 
       const error = await impatient.vote({ userId: 'tester', candidateId: ballot[1]! }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(FeedError);
@@ -145,5 +150,25 @@ describe.runIf(redisServerAvailable())('RedisFeed when Redis stops answering', {
       sleeper.disconnect();
       await Promise.all(feeds.map((feed) => feed.close()));
     }
+  });
+
+  it('without a commandTimeoutMs, still fails a vote with feed_unavailable after the default 2 s rather than hold it', { timeout: 8000 }, async () => {
+    const redis = await PrivateRedis.start({ persistence: false, args: ['--enable-debug-command', 'local'] });
+    const sleeper = new Redis(redis.url);
+    sleeper.on('error', ignore);
+    const feed = await RedisFeed.connect({ url: redis.url, candidates: DEFAULT_CANDIDATES, keyPrefix: 'frozen:', logger: quietLogger });
+    // Also when the test times out on a vote held forever: killing Redis ends it.
+    onTestFinished(async () => {
+      await redis.dispose();
+      sleeper.disconnect();
+      await feed.close();
+    });
+    await freeze(redis, sleeper);
+    const started = performance.now();
+    const error = await feed.vote({ userId: 'tester', candidateId: ballot[0]! }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FeedError);
+    expect(error).toMatchObject({ code: 'feed_unavailable', cause: { message: 'Command timed out' } });
+    // The default, not a shorter one (the timer cannot fire early).
+    expect(performance.now() - started).toBeGreaterThanOrEqual(1900);
   });
 });

@@ -263,6 +263,22 @@ describe.runIf(sharedRedisAvailable())('RedisFeed on one shared Redis', () => {
     expect(await admin.exists(keys.counts, keys.seq, keys.events)).toBe(0);
   });
 
+  it('refuses a vote for a candidate no longer on its ballot, though Redis still counts that candidate from an older ballot', async () => {
+    const prefix = newPrefix('retired');
+    const older = await openFeed(prefix, { candidates: [...DEFAULT_CANDIDATES, { id: 'retired', name: 'Retired' }] });
+    await older.vote({ userId: 'tester', candidateId: 'retired' });
+    await older.close();
+    // Opened on the ballot without it: loads the counts (retired among them), then hears of a vote for it.
+    const current = await openFeed(prefix);
+    const stillOlder = await openFeed(prefix, { candidates: [...DEFAULT_CANDIDATES, { id: 'retired', name: 'Retired' }] });
+    await stillOlder.vote({ userId: 'tester', candidateId: 'retired' });
+    await current.catchUp(2);
+    expect(current.head()).toBe(2);
+    await expect(current.vote({ userId: 'tester', candidateId: 'retired' })).rejects.toMatchObject({ name: 'FeedError', code: 'unknown_candidate' });
+    expect(current.snapshot().candidates.map((c) => c.id)).toEqual(DEFAULT_CANDIDATES.map((c) => c.id));
+    expect(current.head()).toBe(2);
+  });
+
   it('keeps feeds with different prefixes apart', async () => {
     const one = await openFeed(newPrefix('apart-1'));
     const two = await openFeed(newPrefix('apart-2'));
@@ -274,11 +290,15 @@ describe.runIf(sharedRedisAvailable())('RedisFeed on one shared Redis', () => {
     expect(two.snapshot().candidates.find((c) => c.id === A)?.count).toBe(0);
   });
 
-  it('measures the Redis round trip, reported under the feed kind "redis"', async () => {
+  it('measures the Redis round trip as a positive time no longer than the wait for it, reported under the feed kind "redis"', async () => {
+    const before = performance.now();
     const feed = await openFeed(newPrefix('rtt'), { pingIntervalMs: 50 });
     expect(feed.kind).toBe('redis');
     const rtt = await waitFor('a round-trip measurement', () => feed.rttMs());
+    // Every PING it timed was sent and answered within this window, so no round trip can be longer.
+    const waited = performance.now() - before;
     expect(rtt).toBeGreaterThan(0);
+    expect(rtt).toBeLessThanOrEqual(waited);
     expect(Number.isFinite(rtt)).toBe(true);
     expect(feed.available()).toBe(true);
   });
@@ -328,14 +348,22 @@ describe.runIf(sharedRedisAvailable())('RedisFeed on one shared Redis', () => {
     expect(reader.snapshot().candidates.map((c) => c.count)).toEqual([0, 0, 1]);
   });
 
-  it('ends both of its connections to Redis when it closes', async () => {
+  it('ends both of its connections to Redis when it closes, logging nothing about a lost Redis', async () => {
     const label = newLabel('close');
-    const feed = await openFeed(newPrefix('close'), { connectionLabel: label });
+    const logged: string[] = [];
+    const logger = {
+      info: (message: string) => logged.push(message),
+      warn: (message: string) => logged.push(message),
+      error: (message: string) => logged.push(message),
+    };
+    const feed = await openFeed(newPrefix('close'), { connectionLabel: label, logger });
     await feed.vote({ userId: 'tester', candidateId: A });
     expect((await connectionsOf(label)).sort()).toEqual([`votewire-commands:${label}`, `votewire-follower:${label}`]);
     await feed.close();
     await waitFor(`Redis to drop the connections of ${label}`, async () => (await connectionsOf(label)).length === 0);
     expect(feed.available()).toBe(false);
+    // Closing cut the follower's blocked read: that is no outage to report.
+    expect(logged).toEqual([]);
   });
 
   it('refuses to start on a prefix whose keys hold something else, with the Redis error, leaving no connection open', async () => {

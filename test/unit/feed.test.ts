@@ -77,9 +77,11 @@ describe('MemoryFeed', () => {
     });
   });
 
-  it('rejects an unknown candidate without changing anything', async () => {
+  it('rejects an unknown candidate with a message naming it, without changing anything', async () => {
     const feed = new MemoryFeed({ candidates });
-    await expect(feed.vote({ userId: 'tester', candidateId: 'zz' })).rejects.toBeInstanceOf(FeedError);
+    const error = await feed.vote({ userId: 'tester', candidateId: 'zz' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FeedError);
+    expect(error).toMatchObject({ code: 'unknown_candidate', message: 'There is no candidate "zz" on this ballot' });
     expect(feed.head()).toBe(0);
   });
 
@@ -334,6 +336,18 @@ describe('FeedMirror reset listeners', () => {
       ],
     });
     expect(errors).toEqual([[failure, told[0]]]);
+  });
+
+  it('stops telling a reset listener once it unsubscribed, and still tells the others', () => {
+    const mirror = new FeedMirror(candidates, 10, ignore);
+    const toldGone: Snapshot[] = [];
+    const toldStaying: Snapshot[] = [];
+    const unsubscribe = mirror.onReset((snapshot) => toldGone.push(snapshot));
+    mirror.onReset((snapshot) => toldStaying.push(snapshot));
+    unsubscribe();
+    mirror.load(state);
+    expect(toldGone).toEqual([]);
+    expect(toldStaying.map((snapshot) => snapshot.seq)).toEqual([3]);
   });
 
   it('tells no reset listener any more once its listeners were cleared (the feed closed)', () => {
